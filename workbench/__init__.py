@@ -1,0 +1,42 @@
+"""workbench: a Jupyter workbench for driving-behaviour recordings.
+
+Public names are re-exported here and imported lazily, so ``import workbench`` is
+quick and a missing optional extra only fails where it is used.
+
+Examples
+--------
+>>> import workbench as wb
+>>> wb.__version__
+'0.1.0'
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from workbench.errors import *  # noqa: F403
+from workbench.errors import __all__ as _error_names
+
+__version__ = "0.1.0"
+
+#: public name -> module that defines it
+_LAZY: dict[str, str] = {
+    "make_video": "workbench.samples",
+    "make_sample_database": "workbench.samples",
+}
+
+__all__ = ["__version__", *_error_names, *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workbench' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
