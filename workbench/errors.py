@@ -35,6 +35,7 @@ __all__ = [
     "StorageError",
     "StreamNotFoundError",
     "ObjectChangedError",
+    "CorruptStreamError",
 ]
 
 
@@ -104,3 +105,7 @@ class StreamNotFoundError(StorageError, FileNotFoundError):
 
 class ObjectChangedError(StorageError):
     """A stored object changed while it was being read; nothing was cached from it."""
+
+
+class CorruptStreamError(CorruptMediaError):
+    """A stored stream (packed file, datastore entry) is damaged: its parts do not add up."""
