@@ -62,7 +62,6 @@ def frontend_file(name: str) -> Path:
     if not path.is_file():
         available = sorted(p.name for p in frontend_dir().iterdir())
         raise SourceNotFoundError(
-            f"widget front-end file {name!r} not found in {path.parent}; "
-            f"available: {available}"
+            f"widget front-end file {name!r} not found in {path.parent}; available: {available}"
         )
     return path

@@ -27,9 +27,7 @@ def _add_samples(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("samples", help="build the synthetic sample driving database")
     p.add_argument("dir", type=Path, help="folder to create the database in")
     p.add_argument("--records", type=int, default=3, help="number of records (default 3)")
-    p.add_argument(
-        "--duration", type=float, default=60.0, help="seconds per record (default 60)"
-    )
+    p.add_argument("--duration", type=float, default=60.0, help="seconds per record (default 60)")
     p.add_argument(
         "--cameras",
         default="front-center,rear",
