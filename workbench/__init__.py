@@ -24,6 +24,11 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "make_video": "workbench.samples",
     "make_sample_database": "workbench.samples",
+    "open_catalog": "workbench.catalog",
+    "build_catalog": "workbench.catalog",
+    "Catalog": "workbench.catalog",
+    "Selection": "workbench.catalog",
+    "Record": "workbench.catalog",
 }
 
 __all__ = ["__version__", *_error_names, *_LAZY]

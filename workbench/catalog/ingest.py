@@ -1,0 +1,684 @@
+"""Ingest a dataset folder into the catalog: dwtk sidecars, media probing, incremental.
+
+A data file ``X`` is described by its sidecar ``X.json`` (the dwtk format: record_id,
+type/data_type, path, start_timestamp, end_timestamp, content-type and
+``contents: {name: {tags: [...], msg_type, msg_md5sum, count, frequency}}``). Video files
+without a sidecar are catalogued too: the record id comes from the folder, the content
+type from the file, the facts from PyAV. Every video is probed cheaply from its
+container and stream headers (width, height, fps, num_frames, duration, codec).
+
+Re-running is incremental: a file whose size and mtime (and its sidecar's) are
+unchanged is not read again; changed files are replaced; vanished ones removed. A
+malformed sidecar or unreadable file is skipped and reported with the reason.
+
+Examples
+--------
+>>> import json, tempfile, pathlib
+>>> from workbench.catalog.store import Store
+>>> from workbench.catalog.ingest import ingest
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> (root / "can.csv").write_text("t,speed\\n1,2\\n")
+12
+>>> _ = (root / "can.csv.json").write_text(json.dumps({"record_id": "r1",
+...     "content-type": "text/csv", "contents": {"can": {"tags": ["can"]}}}))
+>>> _ = (root / "bad.csv").write_text("x"); _ = (root / "bad.csv.json").write_text("{oops")
+>>> report = ingest(Store(root / "catalog.db", create=True), root)
+>>> report.added, [path.name for path, _ in report.skipped]
+(['can.csv'], ['bad.csv.json'])
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import mimetypes
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workbench.catalog.store import Store
+
+__all__ = [
+    "VIDEO_EXTENSIONS",
+    "IngestReport",
+    "ingest",
+    "parse_sidecar",
+    "probe_media",
+    "read_timestamps_csv",
+    "timestamps_csv_for",
+]
+
+#: file suffixes catalogued as video even without a sidecar
+VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".ts"})
+
+_CONTENT_TYPES = {
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".mov": "video/quicktime",
+    ".mkv": "video/x-matroska",
+    ".avi": "video/x-msvideo",
+    ".webm": "video/webm",
+    ".ts": "video/mp2t",
+    ".csv": "text/csv",
+    ".json": "application/json",
+}
+
+#: sidecar keys that map to catalog columns (anything else goes to ``extra``)
+_TOP_KEYS = frozenset(
+    {
+        "description",
+        "database_id",
+        "record_id",
+        "sub_record_id",
+        "type",
+        "data_type",
+        "path",
+        "start_timestamp",
+        "end_timestamp",
+        "content-type",
+        "content_type",
+        "contents",
+        "tags",
+    }
+)
+_CONTENT_KEYS = frozenset({"tags", "msg_type", "msg_md5sum", "count", "frequency"})
+_FOLDERS_NOT_RECORDS = frozenset({"data", "raw", "raw_data", "video", "videos", "camera"})
+_WRITE_CHUNK = 2000  # files per write transaction, so concurrent ingests interleave
+
+
+class _Skip(Exception):
+    """A file cannot be catalogued; the message is the reason."""
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did. Paths are relative to the dataset root.
+
+    Attributes
+    ----------
+    root
+        The dataset root.
+    added, updated, removed
+        Data files newly catalogued, re-read because they changed, dropped because
+        they vanished (or became unreadable).
+    unchanged
+        Number of files left untouched.
+    skipped
+        ``(file, reason)`` for every sidecar or file that could not be catalogued.
+
+    Examples
+    --------
+    >>> IngestReport(root=Path("/data"), added=["a.mp4"])
+    IngestReport(root='/data', added=1, updated=0, removed=0, unchanged=0, skipped=0)
+    """
+
+    root: Path
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return (
+            f"IngestReport(root='{self.root}', added={len(self.added)}, "
+            f"updated={len(self.updated)}, removed={len(self.removed)}, "
+            f"unchanged={self.unchanged}, skipped={len(self.skipped)})"
+        )
+
+    def summary(self) -> str:
+        """One line per skipped file after a counts line, for logs and the CLI."""
+        lines = [repr(self)]
+        lines += [f"  skipped {path}: {reason}" for path, reason in self.skipped]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Entry:
+    rel: str
+    data: Path
+    sidecar: Path | None
+    size: int
+    mtime_ns: int
+    sidecar_size: int | None
+    sidecar_mtime_ns: int | None
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        return (self.size, self.mtime_ns, self.sidecar_size, self.sidecar_mtime_ns)
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+def _scan(root: Path, top: Path, skipped: list[tuple[Path, str]]) -> dict[str, _Entry]:
+    """Find data files under ``top`` (a folder inside ``root``) and their sidecars."""
+    entries: dict[str, _Entry] = {}
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                items = [e for e in it if not e.name.startswith(".")]
+        except OSError as exc:
+            skipped.append((folder, f"cannot list folder: {exc.strerror or exc}"))
+            continue
+        files = {}
+        for item in items:
+            try:
+                if item.is_dir():
+                    if item.name != "__pycache__":
+                        stack.append(Path(item.path))
+                elif item.is_file():
+                    files[item.name] = item
+            except OSError as exc:  # pragma: no cover - races with deletion
+                skipped.append((Path(item.path), f"cannot stat: {exc}"))
+        for name, item in files.items():
+            if name.endswith(".json") and name[:-5] in files:
+                continue  # a sidecar: handled with its data file
+            sidecar = files.get(name + ".json")
+            if sidecar is None:
+                if name.endswith(".json"):
+                    skipped.append(
+                        (
+                            Path(item.path),
+                            f"sidecar without its data file: '{name[:-5]}' does not exist "
+                            "next to it",
+                        )
+                    )
+                    continue
+                if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
+                    continue  # e.g. a timestamps csv without sidecar: not a catalog row
+            try:
+                st = item.stat()
+                sst = sidecar.stat() if sidecar is not None else None
+            except OSError as exc:  # pragma: no cover - races with deletion
+                skipped.append((Path(item.path), f"cannot stat: {exc}"))
+                continue
+            rel = Path(item.path).relative_to(root).as_posix()
+            entries[rel] = _Entry(
+                rel=rel,
+                data=Path(item.path),
+                sidecar=Path(sidecar.path) if sidecar is not None else None,
+                size=st.st_size,
+                mtime_ns=st.st_mtime_ns,
+                sidecar_size=sst.st_size if sst else None,
+                sidecar_mtime_ns=sst.st_mtime_ns if sst else None,
+            )
+    return entries
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _number(value: Any, key: str) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise _Skip(f"'{key}' must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise _Skip(f"'{key}' must be a number, got {value!r}") from None
+    if math.isnan(number):
+        return None
+    return number
+
+
+def _text(value: Any, key: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (dict, list)):
+        raise _Skip(f"'{key}' must be a string, got {type(value).__name__}")
+    return str(value)
+
+
+def _tags(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise _Skip(f"{where} 'tags' must be a list of strings, got {type(value).__name__}")
+    out: list[str] = []
+    for tag in value:
+        if not isinstance(tag, (str, int, float)) or isinstance(tag, bool):
+            raise _Skip(f"{where} tag {tag!r} is not a string")
+        tag = str(tag).strip()
+        if "\x1f" in tag:
+            raise _Skip(f"{where} tag {tag!r} contains the control character 0x1f")
+        if tag and tag not in out:
+            out.append(tag)
+    return out
+
+
+def record_id_from_folder(rel: str) -> str:
+    """Guess a record id from a file's folder (``records/<id>/data/x.mp4`` -> ``<id>``).
+
+    Examples
+    --------
+    >>> record_id_from_folder("records/016_0001/data/camera_01.mp4")
+    '016_0001'
+    >>> record_id_from_folder("clip.mp4")
+    'clip'
+    """
+    parts = Path(rel).parts[:-1]
+    for name in reversed(parts):
+        if name.lower() not in _FOLDERS_NOT_RECORDS:
+            return name
+    return Path(rel).stem
+
+
+def parse_sidecar(sidecar: Path, rel: str) -> list[dict[str, Any]]:
+    """Parse a dwtk sidecar into one row dict per content (tags under ``"tags"``).
+
+    Raises
+    ------
+    ValueError
+        With the reason, when the sidecar is not valid JSON or not dwtk-shaped.
+
+    Examples
+    --------
+    >>> import json, tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "gps.csv.json"
+    >>> _ = p.write_text(json.dumps({"record_id": "r1", "type": "raw_data",
+    ...     "contents": {"gps": {"tags": ["gps", "position"], "frequency": 10}}}))
+    >>> row = parse_sidecar(p, "r1/gps.csv")[0]
+    >>> row["contents"], row["data_type"], row["tags"], row["frequency"]
+    ('gps', 'raw_data', ['gps', 'position'], 10.0)
+    """
+    try:
+        return _parse_sidecar(sidecar, rel)
+    except _Skip as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _parse_sidecar(sidecar: Path, rel: str) -> list[dict[str, Any]]:
+    try:
+        with open(sidecar, "rb") as fh:
+            meta = json.loads(fh.read())
+    except UnicodeDecodeError as exc:
+        raise _Skip(f"sidecar is not UTF-8 text ({exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        raise _Skip(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except OSError as exc:
+        raise _Skip(f"cannot read sidecar: {exc.strerror or exc}") from None
+    if not isinstance(meta, dict):
+        raise _Skip(f"sidecar must be a JSON object, got {type(meta).__name__}")
+    suffix = Path(rel).suffix.lower()
+    content_type = _text(meta.get("content-type", meta.get("content_type")), "content-type")
+    start = _number(meta.get("start_timestamp"), "start_timestamp")
+    end = _number(meta.get("end_timestamp"), "end_timestamp")
+    if start is not None and end is not None and end < start:
+        raise _Skip(f"end_timestamp {end} is before start_timestamp {start}")
+    base = {
+        "record_id": _text(meta.get("record_id"), "record_id") or record_id_from_folder(rel),
+        "sub_record_id": _text(meta.get("sub_record_id"), "sub_record_id"),
+        "data_type": _text(meta.get("data_type", meta.get("type")), "type"),
+        "content_type": content_type or _CONTENT_TYPES.get(suffix) or _guess_type(rel),
+        "path": rel,
+        "start_timestamp": start,
+        "end_timestamp": end,
+        "description": _text(meta.get("description"), "description"),
+        "database_id": _text(meta.get("database_id"), "database_id"),
+    }
+    top_tags = _tags(meta.get("tags"), "top-level")
+    top_extra = {k: v for k, v in meta.items() if k not in _TOP_KEYS}
+    if meta.get("path") not in (None, rel) and not str(meta.get("path")).endswith(rel):
+        top_extra["sidecar_path"] = meta.get("path")
+    contents = meta.get("contents")
+    if contents is None:
+        contents = {Path(rel).stem: {}}
+    if not isinstance(contents, dict):
+        raise _Skip(
+            f"'contents' must be an object {{name: {{tags: [...]}}}}, got {type(contents).__name__}"
+        )
+    rows = []
+    for name, info in contents.items():
+        if info is None:
+            info = {}
+        if not isinstance(info, dict):
+            raise _Skip(f"content '{name}' must be an object, got {type(info).__name__}")
+        extra = {**top_extra, **{k: v for k, v in info.items() if k not in _CONTENT_KEYS}}
+        count = _number(info.get("count"), f"{name}.count")
+        tags = top_tags + [
+            t for t in _tags(info.get("tags"), f"content '{name}'") if t not in top_tags
+        ]
+        rows.append(
+            {
+                **base,
+                "contents": str(name),
+                "msg_type": _text(info.get("msg_type"), f"{name}.msg_type"),
+                "msg_md5sum": _text(info.get("msg_md5sum"), f"{name}.msg_md5sum"),
+                "count": int(count) if count is not None else None,
+                "frequency": _number(info.get("frequency"), f"{name}.frequency"),
+                "extra": extra,
+                "tags": tags,
+            }
+        )
+    return rows
+
+
+def _guess_type(rel: str) -> str | None:
+    return mimetypes.guess_type(rel, strict=False)[0]
+
+
+# --------------------------------------------------------------------------- media
+
+
+def probe_media(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read width, height, fps, num_frames, duration and codec from container headers.
+
+    Only headers are read (no decoding). ``num_frames`` is the container's frame count,
+    or ``round(duration * fps)`` when the container does not store one.
+
+    Raises
+    ------
+    ValueError
+        With the reason, when the file cannot be opened or has no video stream.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, av, numpy as np
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "v.mp4"
+    >>> with av.open(str(p), "w") as out:
+    ...     s = out.add_stream("mpeg4", rate=10); s.width, s.height = 32, 16
+    ...     for i in range(5):
+    ...         for pkt in s.encode(av.VideoFrame.from_ndarray(
+    ...                 np.zeros((16, 32, 3), np.uint8), format="rgb24")): out.mux(pkt)
+    ...     out.mux(s.encode())
+    >>> facts = probe_media(p)
+    >>> facts["width"], facts["height"], facts["num_frames"], facts["codec"]
+    (32, 16, 5, 'mpeg4')
+    """
+    import av
+
+    try:
+        container = av.open(os.fspath(path), mode="r")
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"not readable as media: {exc}") from None
+    with container:
+        streams = list(container.streams)
+        video = next((s for s in streams if s.type == "video"), None)
+        if video is None:
+            kinds = ", ".join(s.type for s in streams) or "none"
+            raise ValueError(f"no video stream (streams: {kinds})")
+        ctx = video.codec_context
+        rate = video.average_rate or video.guessed_rate or video.base_rate
+        fps = float(rate) if rate else None
+        duration = None
+        if video.duration is not None and video.time_base is not None:
+            duration = float(video.duration * video.time_base)
+        elif container.duration is not None:
+            duration = container.duration / 1_000_000
+        frames = int(video.frames or 0) or None
+        if frames is None and duration and fps:
+            frames = round(duration * fps)
+        if not ctx.width or not ctx.height:
+            raise ValueError("video stream has no frame size in its headers (damaged file?)")
+        return {
+            "width": int(ctx.width),
+            "height": int(ctx.height),
+            "fps": fps,
+            "num_frames": frames,
+            "duration": duration,
+            "codec": ctx.name,
+        }
+
+
+def timestamps_csv_for(video: str | os.PathLike[str]) -> Path | None:
+    """Return the ``<video>_timestamps.csv`` next to ``video`` if it exists.
+
+    Examples
+    --------
+    >>> timestamps_csv_for("/nonexistent/camera_01.mp4") is None
+    True
+    """
+    p = Path(video)
+    candidate = p.with_name(p.stem + "_timestamps.csv")
+    return candidate if candidate.is_file() else None
+
+
+def read_timestamps_csv(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read a per-frame timestamp sidecar into absolute seconds (float64, one per frame).
+
+    The first numeric column is used (a header row is allowed). dwtk wrote milliseconds;
+    values are scaled to seconds by magnitude: above 1e17 nanoseconds, above 1e14
+    microseconds, above 1e11 milliseconds.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "cam_timestamps.csv"
+    >>> _ = p.write_text("1489728491000\\n1489728491033\\n")
+    >>> read_timestamps_csv(p).round(3).tolist()
+    [1489728491.0, 1489728491.033]
+    """
+    import pandas as pd
+
+    try:
+        df = pd.read_csv(path, header=None)
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot read timestamps csv '{path}': {exc}") from None
+    if len(df) and not _is_number(df.iloc[0, 0]):
+        df = pd.read_csv(path)  # first row is a header
+        preferred = [c for c in df.columns if "timestamp" in str(c).lower()]
+        if preferred:
+            df = df[preferred + [c for c in df.columns if c not in preferred]]
+    values = pd.to_numeric(df.iloc[:, 0], errors="coerce").to_numpy(dtype=np.float64)
+    if np.isnan(values).any():
+        raise ValueError(f"timestamps csv '{path}' has non-numeric values in its first column")
+    if len(values):
+        magnitude = np.nanmax(np.abs(values))
+        if magnitude > 1e17:
+            values = values / 1e9
+        elif magnitude > 1e14:
+            values = values / 1e6
+        elif magnitude > 1e11:
+            values = values / 1e3
+    return values
+
+
+def _is_number(value: Any) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def _rows_for(entry: _Entry) -> list[dict[str, Any]]:
+    """Build the catalog rows of one data file (raises _Skip with the reason)."""
+    if entry.sidecar is not None:
+        rows = _parse_sidecar(entry.sidecar, entry.rel)
+    else:
+        rows = [
+            {
+                "record_id": record_id_from_folder(entry.rel),
+                "sub_record_id": None,
+                "data_type": "raw_data",
+                "content_type": _CONTENT_TYPES.get(entry.data.suffix.lower())
+                or _guess_type(entry.rel),
+                "path": entry.rel,
+                "start_timestamp": None,
+                "end_timestamp": None,
+                "description": None,
+                "database_id": None,
+                "contents": entry.data.stem,
+                "msg_type": None,
+                "msg_md5sum": None,
+                "count": None,
+                "frequency": None,
+                "extra": {},
+                "tags": ["video"],
+            }
+        ]
+    content_type = rows[0]["content_type"] or ""
+    if content_type.startswith("video/") or entry.data.suffix.lower() in VIDEO_EXTENSIONS:
+        try:
+            facts = probe_media(entry.data)
+        except ValueError as exc:
+            raise _Skip(f"{entry.data.name}: {exc}") from None
+        times = None
+        ts_csv = timestamps_csv_for(entry.data)
+        if ts_csv is not None and any(r["start_timestamp"] is None for r in rows):
+            try:
+                times = read_timestamps_csv(ts_csv)
+            except ValueError:
+                times = None
+        for row in rows:
+            row.update(facts)
+            if row["count"] is None:
+                row["count"] = facts["num_frames"]
+            if row["frequency"] is None:
+                row["frequency"] = facts["fps"]
+            if row["start_timestamp"] is None:
+                has_times = times is not None and len(times) > 0
+                row["start_timestamp"] = float(times[0]) if has_times else 0.0
+            if row["end_timestamp"] is None:
+                if times is not None and len(times):
+                    row["end_timestamp"] = float(times[-1])
+                elif facts["duration"] is not None:
+                    row["end_timestamp"] = row["start_timestamp"] + facts["duration"]
+    return rows
+
+
+_CONTENT_SQL = (
+    "INSERT INTO contents (file_id, record_id, sub_record_id, contents, data_type, "
+    "content_type, path, start_timestamp, end_timestamp, description, database_id, "
+    "msg_type, msg_md5sum, count, frequency, width, height, fps, num_frames, duration, "
+    "codec, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+def _content_values(file_id: int, row: dict[str, Any]) -> tuple[Any, ...]:
+    extra = row.get("extra") or {}
+    return (
+        file_id,
+        row["record_id"],
+        row["sub_record_id"],
+        row["contents"],
+        row["data_type"],
+        row["content_type"],
+        row["path"],
+        row["start_timestamp"],
+        row["end_timestamp"],
+        row["description"],
+        row["database_id"],
+        row["msg_type"],
+        row["msg_md5sum"],
+        row["count"],
+        row["frequency"],
+        row.get("width"),
+        row.get("height"),
+        row.get("fps"),
+        row.get("num_frames"),
+        row.get("duration"),
+        row.get("codec"),
+        json.dumps(extra, default=str) if extra else None,
+    )
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _existing(store: Store, prefix: str) -> dict[str, tuple[int, tuple[Any, ...]]]:
+    sql = "SELECT path, file_id, size, mtime_ns, sidecar_size, sidecar_mtime_ns FROM files"
+    params: tuple[Any, ...] = ()
+    if prefix:
+        # every path starting with 'prefix/' sorts in ['prefix/', 'prefix0')
+        sql += " WHERE path >= ? AND path < ?"
+        params = (prefix + "/", prefix + "0")
+    return {row[0]: (row[1], tuple(row[2:])) for row in store.con.execute(sql, params).fetchall()}
+
+
+def ingest(
+    store: Store,
+    root: str | os.PathLike[str],
+    top: str | os.PathLike[str] | None = None,
+    *,
+    progress: bool = False,
+) -> IngestReport:
+    """Bring the catalog in ``store`` up to date with the files under ``top``.
+
+    Parameters
+    ----------
+    store
+        A writable :class:`~workbench.catalog.store.Store`.
+    root
+        The dataset root: catalog paths are relative to it.
+    top
+        The folder to scan, ``root`` or a folder inside it (default ``root``). Files
+        outside ``top`` are left alone, so processes may ingest different folders of
+        one dataset at the same time.
+    progress
+        Show a tqdm bar while reading changed files.
+
+    Returns
+    -------
+    IngestReport
+    """
+    root = Path(root).resolve()
+    top = root if top is None else Path(top).resolve()
+    report = IngestReport(root=root)
+    entries = _scan(root, top, report.skipped)
+    prefix = "" if top == root else top.relative_to(root).as_posix()
+    existing = _existing(store, prefix)
+
+    todo: list[_Entry] = []
+    for rel, entry in entries.items():
+        old = existing.get(rel)
+        if old is not None and old[1] == entry.identity:
+            report.unchanged += 1
+        else:
+            todo.append(entry)
+    gone = [(rel, fid) for rel, (fid, _) in existing.items() if rel not in entries]
+
+    items: Iterable[_Entry] = todo
+    if progress and todo:
+        from tqdm.auto import tqdm
+
+        items = tqdm(todo, desc="catalog ingest", unit="file")
+    parsed: list[tuple[_Entry, list[dict[str, Any]]]] = []
+    for entry in items:
+        try:
+            parsed.append((entry, _rows_for(entry)))
+        except _Skip as exc:
+            report.skipped.append((entry.sidecar or entry.data, str(exc)))
+            if entry.rel in existing:
+                gone.append((entry.rel, existing[entry.rel][0]))
+
+    for chunk in _chunks(parsed, _WRITE_CHUNK):
+        with store.write() as con:
+            for entry, rows in chunk:
+                con.execute("DELETE FROM files WHERE path = ?", (entry.rel,))
+                cur = con.execute(
+                    "INSERT INTO files (path, size, mtime_ns, sidecar_size, sidecar_mtime_ns) "
+                    "VALUES (?,?,?,?,?)",
+                    (entry.rel, *entry.identity),
+                )
+                file_id = cur.lastrowid
+                tag_rows = []
+                for row in rows:
+                    content_id = con.execute(_CONTENT_SQL, _content_values(file_id, row)).lastrowid
+                    tag_rows += [(tag, content_id, i) for i, tag in enumerate(row["tags"])]
+                con.executemany(
+                    "INSERT INTO tags (tag, content_id, position) VALUES (?,?,?)", tag_rows
+                )
+                (report.updated if entry.rel in existing else report.added).append(entry.rel)
+    if gone:
+        with store.write() as con:
+            con.executemany("DELETE FROM files WHERE file_id = ?", [(fid,) for _, fid in gone])
+        report.removed += sorted(rel for rel, _ in gone)
+    report.added.sort()
+    report.updated.sort()
+    return report
