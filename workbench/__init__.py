@@ -24,6 +24,8 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "make_video": "workbench.samples",
     "make_sample_database": "workbench.samples",
+    "read_frame_code": "workbench.samples",
+    "make_edit_list_cut": "workbench.samples",
     "open_catalog": "workbench.catalog",
     "build_catalog": "workbench.catalog",
     "Catalog": "workbench.catalog",
