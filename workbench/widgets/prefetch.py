@@ -1,0 +1,353 @@
+"""Serve encoded frames to a widget from one decoder thread, prefetching around the cursor.
+
+A :class:`FrameServer` owns the decoder: every decode happens on its single worker
+thread, so the decoder (not thread-safe) is never shared. Requests from the view jump
+the queue; between requests the worker decodes and JPEG-encodes the frames the view is
+likely to want next (ahead of the cursor in the playing direction, a few behind, the
+keyframe previews of the neighbourhood, then every keyframe preview of the video) into a
+byte-budgeted LRU cache of JPEG bytes.
+
+Examples
+--------
+>>> import numpy as np
+>>> class Tiny:  # anything with the Video interface used here
+...     pts_seconds = np.arange(4) / 2.0
+...     keyframe_indices = np.array([0, 2])
+...     def __len__(self): return 4
+...     def __getitem__(self, i): return np.full((4, 4, 3), 60 * i, np.uint8)
+...     def get_keyframe_preview(self, i): return self[2 * (i // 2)]
+>>> server = FrameServer(Tiny())
+>>> frame = server.get(3)
+>>> frame.index, frame.exact, frame.data[:2] == b"\\xff\\xd8"
+(3, True, True)
+>>> server.get(3, preview=True).exact  # the exact frame is cached: no preview needed
+True
+>>> server.close()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from workbench.errors import InvalidArgumentError
+from workbench.widgets.encode import encode_jpeg
+
+__all__ = ["EncodedFrame", "FrameServer"]
+
+log = logging.getLogger(__name__)
+
+#: How many frames to prefetch ahead of / behind the cursor, per request hint.
+_WINDOWS: dict[str, tuple[int, int]] = {
+    "play": (24, 0),
+    "drag": (0, 0),
+    "rest": (4, 2),
+    "release": (6, 3),
+    "settle": (6, 3),
+    "step": (8, 4),
+    "open": (8, 0),
+    "kernel": (6, 3),
+}
+
+
+@dataclass(frozen=True)
+class EncodedFrame:
+    """A frame ready to send: the JPEG bytes and what they show.
+
+    Attributes
+    ----------
+    index
+        The frame that was asked for.
+    data
+        JPEG bytes.
+    exact
+        False when ``data`` shows the keyframe preview (frame ``keyframe_index``).
+    keyframe_index
+        The keyframe that starts the group of ``index``.
+    """
+
+    index: int
+    data: bytes
+    exact: bool
+    keyframe_index: int
+
+
+class _Cache:
+    """LRU of JPEG bytes bounded by total size."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.nbytes = 0
+        self._items: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int]) -> bytes | None:
+        with self._lock:
+            data = self._items.get(key)
+            if data is not None:
+                self._items.move_to_end(key)
+            return data
+
+    def __contains__(self, key: tuple[str, int]) -> bool:
+        with self._lock:
+            return key in self._items
+
+    def put(self, key: tuple[str, int], data: bytes) -> None:
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self.nbytes -= len(old)
+            self._items[key] = data
+            self.nbytes += len(data)
+            while self.nbytes > self.max_bytes and len(self._items) > 1:
+                _, dropped = self._items.popitem(last=False)
+                self.nbytes -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self.nbytes = 0
+
+
+Reply = Callable[[EncodedFrame | None, BaseException | None], None]
+
+
+class FrameServer:
+    """Decode, encode and cache frames of one video on a private worker thread.
+
+    Parameters
+    ----------
+    video
+        A :class:`workbench.video.Video` (or anything with ``len``, ``[i]``,
+        ``keyframe_indices`` and ``get_keyframe_preview``).
+    quality
+        JPEG quality of exact frames.
+    preview_quality, preview_max_width
+        JPEG quality and maximum width of keyframe previews (shown while dragging).
+    cache_bytes
+        Budget of the JPEG cache.
+    warm_keyframes
+        Encode every keyframe preview in the background when idle, so that a drag
+        anywhere in the video is answered from the cache. Skipped for videos with more
+        than ``max_warm_keyframes`` keyframes.
+
+    Examples
+    --------
+    See the module docstring.
+    """
+
+    def __init__(
+        self,
+        video: Any,
+        *,
+        quality: int = 85,
+        preview_quality: int = 70,
+        preview_max_width: int | None = 640,
+        cache_bytes: int = 128 * 2**20,
+        warm_keyframes: bool = True,
+        max_warm_keyframes: int = 3000,
+    ) -> None:
+        if not 1 <= int(quality) <= 95 or not 1 <= int(preview_quality) <= 95:
+            raise InvalidArgumentError(
+                f"JPEG qualities must be in 1..95, got quality={quality!r}, "
+                f"preview_quality={preview_quality!r}"
+            )
+        self.video = video
+        self.num_frames = len(video)
+        self.quality = int(quality)
+        self.preview_quality = int(preview_quality)
+        self.preview_max_width = preview_max_width
+        self._keyframes = np.asarray(video.keyframe_indices, dtype=np.int64)
+        if self._keyframes.size == 0:
+            self._keyframes = np.zeros(1, dtype=np.int64)
+        self._cache = _Cache(int(cache_bytes))
+        self._cond = threading.Condition()
+        self._urgent: deque[tuple[int, bool, Reply]] = deque()
+        self._plan: deque[tuple[str, int]] = deque()
+        self._warm = bool(warm_keyframes) and self._keyframes.size <= max_warm_keyframes
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="workbench-frames", daemon=True)
+        self._thread.start()
+        self._plan_around(0, "open")
+
+    # ---- public ------------------------------------------------------------------------
+    def keyframe_of(self, index: int) -> int:
+        """Return the keyframe index that starts the group of ``index``."""
+        pos = int(np.searchsorted(self._keyframes, index, side="right")) - 1
+        return int(self._keyframes[max(pos, 0)])
+
+    def request(self, index: int, *, preview: bool, hint: str, reply: Reply) -> None:
+        """Ask for frame ``index``; ``reply(frame, error)`` is called from the worker.
+
+        Newer requests are served before prefetching; ``hint`` (see
+        :data:`workbench.widgets.protocol.HINTS`) chooses what to prefetch next.
+        """
+        if self._closed:
+            reply(None, RuntimeError("the frame server is closed"))
+            return
+        hit = self._cached(index, preview)
+        if hit is not None:  # answer at once, then refresh the plan
+            reply(hit, None)
+            with self._cond:
+                self._plan_around(index, hint)
+                self._cond.notify()
+            return
+        with self._cond:
+            self._urgent.append((index, preview, reply))
+            self._plan_around(index, hint)
+            self._cond.notify()
+
+    def get(self, index: int, *, preview: bool = False, timeout: float = 60.0) -> EncodedFrame:
+        """Return frame ``index`` encoded, waiting for the worker (for code and tests)."""
+        future: Future[EncodedFrame] = Future()
+
+        def reply(frame: EncodedFrame | None, error: BaseException | None) -> None:
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(frame)  # type: ignore[arg-type]
+
+        self.request(index, preview=preview, hint="kernel", reply=reply)
+        return future.result(timeout=timeout)
+
+    def decode(self, index: int, *, timeout: float = 60.0) -> np.ndarray:
+        """Return the decoded RGB frame ``index`` (decoded on the worker thread)."""
+        future: Future[np.ndarray] = Future()
+        with self._cond:
+            self._urgent.append((index, False, _DecodeOnly(future)))
+            self._cond.notify()
+        return future.result(timeout=timeout)
+
+    @property
+    def cache_nbytes(self) -> int:
+        """Bytes of JPEG currently cached."""
+        return self._cache.nbytes
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the worker and drop the cache (idempotent)."""
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            pending = list(self._urgent)
+            self._urgent.clear()
+            self._plan.clear()
+            self._cond.notify_all()
+        for _, _, reply in pending:
+            with contextlib.suppress(Exception):
+                reply(None, RuntimeError("the frame server was closed"))
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+        self._cache.clear()
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
+
+    # ---- worker ------------------------------------------------------------------------
+    def _cached(self, index: int, preview: bool) -> EncodedFrame | None:
+        data = self._cache.get(("exact", index))
+        key = self.keyframe_of(index)
+        if data is not None:
+            return EncodedFrame(index, data, True, key)
+        if preview:
+            data = self._cache.get(("key", key))
+            if data is not None:
+                return EncodedFrame(index, data, False, key)
+        return None
+
+    def _plan_around(self, index: int, hint: str) -> None:
+        """Replace the prefetch plan (call with the condition held)."""
+        ahead, behind = _WINDOWS.get(hint, (6, 3))
+        n = self.num_frames
+        plan: list[tuple[str, int]] = []
+        plan += [("exact", i) for i in range(index + 1, min(n, index + 1 + ahead))]
+        plan += [("exact", i) for i in range(index - 1, max(-1, index - 1 - behind), -1)]
+        # keyframe previews of the neighbourhood, nearest first, then (optionally) all
+        k = int(np.searchsorted(self._keyframes, index, side="right")) - 1
+        span = self._keyframes.size if self._warm else 8
+        order: Iterable[int] = sorted(
+            range(max(0, k - span), min(self._keyframes.size, k + span + 1)),
+            key=lambda j: abs(j - k),
+        )
+        plan += [("key", int(self._keyframes[j])) for j in order]
+        self._plan = deque(item for item in plan if item not in self._cache)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._closed and not self._urgent and not self._plan:
+                    self._cond.wait()
+                if self._closed:
+                    return
+                if self._urgent:
+                    index, preview, reply = self._urgent.popleft()
+                    job: tuple[str, int] | None = None
+                else:
+                    job = self._plan.popleft()
+            if job is None:
+                self._serve(index, preview, reply)
+            else:
+                self._prefetch(*job)
+
+    def _serve(self, index: int, preview: bool, reply: Reply) -> None:
+        try:
+            if isinstance(reply, _DecodeOnly):
+                reply.future.set_result(np.asarray(self.video[index]))
+                return
+            frame = self._cached(index, preview)
+            if frame is None:
+                frame = self._make("key" if preview else "exact", index)
+        except Exception as exc:  # reported to the caller, never kills the worker
+            log.debug("frame %s failed", index, exc_info=True)
+            if isinstance(reply, _DecodeOnly):
+                reply.future.set_exception(exc)
+            else:
+                reply(None, exc)
+            return
+        try:
+            reply(frame, None)
+        except Exception:  # a failing reply (e.g. a closed comm) must not stop the worker
+            log.debug("reply for frame %s failed", index, exc_info=True)
+
+    def _prefetch(self, kind: str, index: int) -> None:
+        if (kind, index) in self._cache:
+            return
+        try:
+            self._make(kind, index)
+        except Exception:
+            log.debug("prefetch of %s %s failed", kind, index, exc_info=True)
+
+    def _make(self, kind: str, index: int) -> EncodedFrame:
+        key = self.keyframe_of(index)
+        if kind == "key":
+            rgb = self.video.get_keyframe_preview(index)
+            data = encode_jpeg(
+                rgb, quality=self.preview_quality, max_width=self.preview_max_width
+            )
+            self._cache.put(("key", key), data)
+            return EncodedFrame(index, data, key == index and self.preview_max_width is None, key)
+        rgb = self.video[index]
+        data = encode_jpeg(rgb, quality=self.quality)
+        self._cache.put(("exact", index), data)
+        return EncodedFrame(index, data, True, key)
+
+
+class _DecodeOnly:
+    """Marks an urgent job that wants the decoded array, not JPEG bytes."""
+
+    def __init__(self, future: Future[np.ndarray]) -> None:
+        self.future = future
+
+    def __call__(self, frame: EncodedFrame | None, error: BaseException | None) -> None:
+        if error is not None:
+            self.future.set_exception(error)

@@ -1,0 +1,376 @@
+"""VideoScrubber: a frame-accurate video player and scrubber for the notebook.
+
+Examples
+--------
+.. code-block:: python
+
+    import ipywidgets as W
+    import workbench as wb
+
+    scrubber = wb.VideoScrubber("camera_01.mp4")
+    scrubber                                   # shows the player
+    scrubber.value = 120                       # jump to frame 120 (or set .time, seconds)
+    scrubber.on_frame(lambda e: print(e.index, e.timestamp))
+    W.link((scrubber, "value"), (other, "value"))
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import anywidget
+import numpy as np
+import traitlets
+
+from workbench._assets import frontend_file
+from workbench.errors import FrameIndexError, InvalidArgumentError
+from workbench.widgets.prefetch import EncodedFrame, FrameServer
+from workbench.widgets.protocol import (
+    FrameRequest,
+    error_reply,
+    frame_reply,
+    parse_frame_request,
+)
+from workbench.widgets.source import VideoSource, open_scrub_source
+
+__all__ = ["FrameEvent", "VideoScrubber"]
+
+log = logging.getLogger(__name__)
+
+#: Playback rates offered by the view.
+PLAYBACK_RATES = (0.25, 0.5, 1.0, 2.0, 4.0)
+
+
+@dataclass
+class FrameEvent:
+    """What :meth:`VideoScrubber.on_frame` callbacks receive.
+
+    Attributes
+    ----------
+    index, time, timestamp
+        The frame now shown, its presentation time and its absolute timestamp (s).
+    scrubber
+        The widget; ``event.frame`` decodes the RGB picture on demand.
+    """
+
+    index: int
+    time: float
+    timestamp: float
+    scrubber: VideoScrubber = field(repr=False)
+
+    @property
+    def frame(self) -> np.ndarray:
+        """The ``(H, W, 3)`` uint8 RGB frame (decoded on first access)."""
+        return self.scrubber.get_frame(self.index)
+
+
+class VideoScrubber(anywidget.AnyWidget):
+    """Scrub, step and play a video frame-accurately in the notebook.
+
+    Parameters
+    ----------
+    source
+        A :class:`workbench.video.Video`, a catalog ``Record`` (or row dict) or a path.
+    quality
+        JPEG quality of the frames sent to the browser (1–95).
+    preview_max_width
+        Width of the keyframe previews shown while dragging (``None``: full size).
+    cache_mb
+        Budget of the kernel-side JPEG cache, in MiB.
+    **kwargs
+        Initial traitlet values (``value``, ``playback_rate``, ``in_point`` ...).
+
+    Attributes
+    ----------
+    value : int
+        Index of the frame on screen (synced both ways; negative counts from the end).
+    time : float
+        Its presentation time in seconds (synced both ways; setting it jumps to the frame
+        on screen at that time).
+    timestamp : float
+        Its absolute timestamp (record start + time, or the per-frame timestamps file).
+    in_point, out_point : int
+        The selected range (keys I and O), used by :class:`ExportPanel`.
+    playing : bool
+        Whether the view is playing.
+    playback_rate : float
+        Playback speed, one of 0.25, 0.5, 1, 2, 4.
+
+    Examples
+    --------
+    .. code-block:: python
+
+        s = VideoScrubber("camera_01.mp4")
+        s.time = 12.0           # the frame on screen at 12 s
+        s.value, s.timestamp
+    """
+
+    _esm = frontend_file("scrubber.js")
+    _css = frontend_file("scrubber.css")
+
+    value = traitlets.Int(0).tag(sync=True)
+    time = traitlets.Float(0.0).tag(sync=True)
+    timestamp = traitlets.Float(0.0).tag(sync=True)
+    num_frames = traitlets.Int(1).tag(sync=True)
+    fps = traitlets.Float(30.0).tag(sync=True)
+    width = traitlets.Int(0).tag(sync=True)
+    height = traitlets.Int(0).tag(sync=True)
+    duration_seconds = traitlets.Float(0.0).tag(sync=True)
+    start_timestamp = traitlets.Float(0.0).tag(sync=True)
+    label = traitlets.Unicode("").tag(sync=True)
+    in_point = traitlets.Int(0).tag(sync=True)
+    out_point = traitlets.Int(0).tag(sync=True)
+    playing = traitlets.Bool(False).tag(sync=True)
+    playback_rate = traitlets.Float(1.0).tag(sync=True)
+    debug = traitlets.Bool(False).tag(sync=True)
+
+    def __init__(
+        self,
+        source: Any,
+        *,
+        quality: int = 85,
+        preview_max_width: int | None = 640,
+        cache_mb: float = 128,
+        **kwargs: Any,
+    ) -> None:
+        self._syncing = False
+        self._callbacks: list[Callable[[FrameEvent], Any]] = []
+        self._source: VideoSource = open_scrub_source(source)
+        clock = self._source.clock
+        if clock.num_frames == 0:
+            self._source.close()
+            raise InvalidArgumentError(f"{self._source.label} has no frames to show")
+        self._clock = clock
+        try:
+            self._server = FrameServer(
+                self._source.video,
+                quality=quality,
+                preview_max_width=preview_max_width,
+                cache_bytes=int(cache_mb * 2**20),
+            )
+        except Exception:
+            self._source.close()
+            raise
+        meta = self._source.video.metadata
+        n = clock.num_frames
+        step = float(np.median(np.diff(clock.pts_seconds))) if n > 1 else 0.0
+        fps = float(getattr(meta, "fps", 0) or 0) or (1.0 / step if step > 0 else 30.0)
+        duration = float(getattr(meta, "duration_seconds", 0) or 0) or (
+            float(clock.pts_seconds[-1] - clock.pts_seconds[0]) + step
+        )
+        init = {
+            "num_frames": n,
+            "fps": fps,
+            "width": int(getattr(meta, "width", 0) or 0),
+            "height": int(getattr(meta, "height", 0) or 0),
+            "duration_seconds": duration,
+            "start_timestamp": float(self._source.start_timestamp),
+            "label": self._source.label,
+            "out_point": n - 1,
+            "time": float(clock.pts_seconds[0]),
+            "timestamp": float(clock.timestamps[0]),
+        }
+        user = dict(kwargs)
+        super().__init__(**{**init, **{k: v for k, v in user.items() if k not in init}})
+        self.on_msg(self._handle_message)
+
+    # ---- public API --------------------------------------------------------------------
+    @property
+    def video(self) -> Any:
+        """The underlying :class:`workbench.video.Video`."""
+        return self._source.video
+
+    @property
+    def source(self) -> VideoSource:
+        """The opened source (video, clock, label, record id, path)."""
+        return self._source
+
+    @property
+    def frame_timestamps(self) -> np.ndarray:
+        """Absolute timestamp of every frame (seconds)."""
+        return self._clock.timestamps
+
+    def get_frame(self, index: int | None = None) -> np.ndarray:
+        """Return frame ``index`` (default: the one on screen) as ``(H, W, 3)`` RGB."""
+        i = self._clock.check_index(self.value if index is None else index)
+        return self._server.decode(i)
+
+    def on_frame(self, callback: Callable[[FrameEvent], Any], *, remove: bool = False) -> None:
+        """Call ``callback(event)`` whenever the frame on screen changes.
+
+        Parameters
+        ----------
+        callback
+            Receives a :class:`FrameEvent` (``index``, ``time``, ``timestamp`` and a lazy
+            ``frame``). Exceptions are logged, never raised into the widget machinery.
+        remove
+            Unregister ``callback`` instead.
+        """
+        if remove:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+            return
+        if not callable(callback):
+            raise InvalidArgumentError(f"on_frame needs a callable, got {callback!r}")
+        self._callbacks.append(callback)
+
+    def seek(self, *, index: int | None = None, time: float | None = None) -> None:
+        """Show frame ``index`` or the frame on screen at ``time`` seconds."""
+        if (index is None) == (time is None):
+            raise InvalidArgumentError("seek() needs exactly one of index= or time=")
+        if index is not None:
+            self.value = index
+        else:
+            self.time = float(time)  # type: ignore[arg-type]
+
+    def set_range(self, in_point: int, out_point: int) -> None:
+        """Set the in and out points together (frame indices, negative from the end)."""
+        a, b = self._clock.check_index(in_point), self._clock.check_index(out_point)
+        if a > b:
+            raise FrameIndexError(f"in_point {in_point} is after out_point {out_point}")
+        with self.hold_trait_notifications():
+            self.in_point, self.out_point = a, b
+
+    def close(self) -> None:
+        """Stop the frame server, close the video and the widget."""
+        server = getattr(self, "_server", None)
+        if server is not None:
+            server.close()
+        source = getattr(self, "_source", None)
+        if source is not None:
+            source.close()
+        self._callbacks = []
+        super().close()
+
+    # ---- traitlet validation and syncing ------------------------------------------------
+    @contextlib.contextmanager
+    def _sync(self) -> Iterator[None]:
+        self._syncing = True
+        try:
+            yield
+        finally:
+            self._syncing = False
+
+    @traitlets.validate("value")
+    def _valid_value(self, proposal: dict[str, Any]) -> int:
+        return self._clock.check_index(proposal["value"])
+
+    @traitlets.validate("in_point")
+    def _valid_in(self, proposal: dict[str, Any]) -> int:
+        i = self._clock.check_index(proposal["value"])
+        if i > self.out_point:
+            raise FrameIndexError(
+                f"in_point {i} would be after out_point {self.out_point}; "
+                "use set_range(in_point, out_point) to move both"
+            )
+        return i
+
+    @traitlets.validate("out_point")
+    def _valid_out(self, proposal: dict[str, Any]) -> int:
+        i = self._clock.check_index(proposal["value"])
+        if i < self.in_point:
+            raise FrameIndexError(
+                f"out_point {i} would be before in_point {self.in_point}; "
+                "use set_range(in_point, out_point) to move both"
+            )
+        return i
+
+    @traitlets.validate("playback_rate")
+    def _valid_rate(self, proposal: dict[str, Any]) -> float:
+        rate = float(proposal["value"])
+        if rate not in PLAYBACK_RATES:
+            raise InvalidArgumentError(
+                f"playback_rate {rate!r} is not offered; use one of {list(PLAYBACK_RATES)}"
+            )
+        return rate
+
+    @traitlets.validate("time")
+    def _valid_time(self, proposal: dict[str, Any]) -> float:
+        t = float(proposal["value"])
+        if not self._syncing:
+            self._clock.index_at_time(t)  # raises FrameIndexError when outside
+        return t
+
+    @traitlets.validate("timestamp")
+    def _valid_timestamp(self, proposal: dict[str, Any]) -> float:
+        t = float(proposal["value"])
+        if not np.isfinite(t):
+            raise InvalidArgumentError(f"timestamp must be a finite number, got {t!r}")
+        return t
+
+    @traitlets.observe("value")
+    def _on_value(self, change: dict[str, Any]) -> None:
+        if not self._syncing:
+            i = int(change["new"])
+            with self._sync():
+                self.time = float(self._clock.pts_seconds[i])
+                self.timestamp = float(self._clock.timestamps[i])
+        self._notify()
+
+    @traitlets.observe("time")
+    def _on_time(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        self._show(self._clock.index_at_time(change["new"]))
+
+    @traitlets.observe("timestamp")
+    def _on_timestamp(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        self._show(self._clock.index_at_timestamp(change["new"]))
+
+    def _show(self, i: int) -> None:
+        """Point every clock traitlet at frame ``i`` (snapping time and timestamp)."""
+        with self._sync(), self.hold_sync():
+            self.value = i
+            self.time = float(self._clock.pts_seconds[i])
+            self.timestamp = float(self._clock.timestamps[i])
+
+    def _notify(self) -> None:
+        event = FrameEvent(self.value, self.time, self.timestamp, self)
+        for callback in list(self._callbacks):
+            try:
+                callback(event)
+            except Exception:
+                log.exception("on_frame callback %r failed", callback)
+
+    # ---- messages from the view ---------------------------------------------------------
+    def _handle_message(self, _widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
+        if not isinstance(content, dict) or content.get("type") != "frame":
+            return
+        try:
+            request = parse_frame_request(content, num_frames=self._clock.num_frames)
+        except InvalidArgumentError as exc:
+            self.send(error_reply(int(content.get("seq", 0) or 0), str(exc)))
+            return
+        self._server.request(
+            request.index,
+            preview=request.preview,
+            hint=request.hint,
+            reply=lambda frame, error: self._reply(request, frame, error),
+        )
+
+    def _reply(
+        self, request: FrameRequest, frame: EncodedFrame | None, error: BaseException | None
+    ) -> None:
+        if self.comm is None:
+            return
+        if error is not None or frame is None:
+            self.send(error_reply(request.seq, f"frame {request.index}: {error}"))
+            return
+        i = request.index
+        header = frame_reply(
+            request,
+            index=i,
+            exact=frame.exact,
+            time=float(self._clock.pts_seconds[i]),
+            timestamp=float(self._clock.timestamps[i]),
+            keyframe_index=frame.keyframe_index,
+            width=self.width,
+            height=self.height,
+        )
+        self.send(header, buffers=[frame.data])
