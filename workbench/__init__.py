@@ -22,6 +22,10 @@ __version__ = "0.1.0"
 
 #: public name -> module that defines it
 _LAZY: dict[str, str] = {
+    "open_video": "workbench.video",
+    "Video": "workbench.video",
+    "VideoIndex": "workbench.video",
+    "FrameBatch": "workbench.video",
     "make_video": "workbench.samples",
     "make_sample_database": "workbench.samples",
     "read_frame_code": "workbench.samples",

@@ -1,0 +1,129 @@
+"""Turning decoded frames into numpy arrays: one swscale pass, then rotation upright.
+
+The output of a request is described by an :class:`OutputSpec` (size after rotation,
+pixel format). Colour conversion and resizing happen in a single
+``VideoFrame.reformat`` call; a display rotation is applied afterwards with a cheap
+``numpy.rot90`` (a view made contiguous), as players do.
+
+Examples
+--------
+>>> spec = OutputSpec.make(1920, 1080, rotation=0, scale=0.25)
+>>> (spec.width, spec.height, spec.format)
+(480, 270, 'rgb24')
+>>> OutputSpec.make(1920, 1080, rotation=90).shape
+(1920, 1080, 3)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import av
+import numpy as np
+
+from workbench.errors import InvalidArgumentError
+
+__all__ = ["FORMATS", "OutputSpec", "to_array"]
+
+#: pixel formats a caller may ask for -> channels
+FORMATS: dict[str, int] = {"rgb24": 3, "bgr24": 3, "gray": 1}
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What a returned frame looks like.
+
+    Parameters
+    ----------
+    width, height : int
+        Size of the returned (upright) frame.
+    format : str
+        ``"rgb24"``, ``"bgr24"`` or ``"gray"``.
+    rotation : int
+        Counter-clockwise display rotation in degrees (0, 90, 180, 270) to apply.
+    """
+
+    width: int
+    height: int
+    format: str = "rgb24"
+    rotation: int = 0
+
+    @classmethod
+    def make(
+        cls,
+        coded_width: int,
+        coded_height: int,
+        *,
+        rotation: int = 0,
+        scale: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+    ) -> OutputSpec:
+        """Build a spec from the coded size, the rotation and ``scale`` *or* ``size``.
+
+        ``size`` is ``(width, height)`` of the upright output; ``scale`` multiplies the
+        upright size (rounded, at least 1 pixel).
+        """
+        if format not in FORMATS:
+            raise InvalidArgumentError(
+                f"format={format!r} is not supported; use one of {sorted(FORMATS)}"
+            )
+        rotation = int(rotation) % 360
+        if rotation % 90:
+            rotation = 0  # arbitrary angles are not applied (players ignore them too)
+        w, h = (coded_height, coded_width) if rotation in (90, 270) else (coded_width, coded_height)
+        if scale is not None and size is not None:
+            raise InvalidArgumentError("give either scale= or size=, not both")
+        if scale is not None:
+            scale = float(scale)
+            if not (scale > 0 and np.isfinite(scale)):
+                raise InvalidArgumentError(f"scale={scale!r} must be a positive number")
+            w, h = max(1, round(w * scale)), max(1, round(h * scale))
+        elif size is not None:
+            try:
+                w, h = (int(v) for v in size)
+            except (TypeError, ValueError):
+                raise InvalidArgumentError(
+                    f"size={size!r} must be a (width, height) pair of integers"
+                ) from None
+            if w <= 0 or h <= 0:
+                raise InvalidArgumentError(f"size={size!r} must be positive")
+        return cls(int(w), int(h), format, rotation)
+
+    @property
+    def channels(self) -> int:
+        """Number of channels in the returned array."""
+        return FORMATS[self.format]
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(H, W, C)`` of one returned frame."""
+        return (self.height, self.width, self.channels)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of one returned frame."""
+        return self.height * self.width * self.channels
+
+
+def to_array(frame: av.VideoFrame, spec: OutputSpec) -> np.ndarray:
+    """Convert a decoded frame to a contiguous ``(H, W, C)`` uint8 array per ``spec``.
+
+    Examples
+    --------
+    >>> import av
+    >>> f = av.VideoFrame(64, 48, "yuv420p")
+    >>> to_array(f, OutputSpec(32, 24)).shape
+    (24, 32, 3)
+    """
+    rot = spec.rotation
+    w, h = (spec.height, spec.width) if rot in (90, 270) else (spec.width, spec.height)
+    if w == frame.width and h == frame.height:
+        out = frame.to_ndarray(format=spec.format)
+    else:
+        out = frame.to_ndarray(format=spec.format, width=w, height=h)
+    if out.ndim == 2:
+        out = out[:, :, None]
+    if rot:
+        out = np.ascontiguousarray(np.rot90(out, k=rot // 90))
+    return out

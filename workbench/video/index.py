@@ -1,0 +1,392 @@
+"""``VideoIndex``: where every frame of a video stream is, built by demuxing packets only.
+
+The index holds, for every video packet in decode order, its pts, dts, byte position,
+size and flags (keyframe, discard), and for every *presented* frame in presentation
+order the packet that carries it and the keyframe packet decoding must start from.
+Packets FFmpeg marks to discard (the leading part of an MP4 edit list) are kept as
+decoding references but are not frames, exactly as ``container.decode()`` presents the
+stream. Frames are counted from what is really there, never from the header.
+
+Examples
+--------
+>>> import workbench as wb                                  # doctest: +SKIP
+>>> idx = wb.open_video("clip.mp4").index                   # doctest: +SKIP
+>>> idx.num_frames, idx.pts_seconds[:3], idx.keyframe_indices[:3]  # doctest: +SKIP
+(300, array([0.   , 0.033, 0.067]), array([ 0, 30, 60]))
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+from workbench.errors import CorruptMediaError, DecodeTimeoutError
+
+__all__ = ["SCHEMA_VERSION", "IndexHeader", "VideoIndex", "build_index"]
+
+#: bump when the layout or the meaning of the saved index changes
+SCHEMA_VERSION = 1
+
+FLAG_KEY = 1
+FLAG_DISCARD = 2
+
+_PACKET_ARRAYS = ("packet_pts", "packet_dts", "packet_pos", "packet_size", "packet_flags")
+_FRAME_ARRAYS = ("frame_packet", "frame_start_packet")
+
+
+@dataclass
+class IndexHeader:
+    """Scalar facts about the stream, saved as JSON next to the arrays."""
+
+    stream_index: int
+    time_base_num: int
+    time_base_den: int
+    codec: str
+    width: int
+    height: int
+    pix_fmt: str
+    rotation: int
+    has_b_frames: bool
+    real_fps: float
+    bit_rate: int
+    container_format: str
+    last_frame_duration: int
+    declared_frames: int
+    declared_end_seconds: float
+    truncated: bool
+    streams: list[str] = field(default_factory=list)
+    identity: dict[str, Any] = field(default_factory=dict)
+    schema: int = SCHEMA_VERSION
+
+
+@dataclass
+class VideoIndex:
+    """Per-packet and per-frame tables of one video stream (numpy arrays).
+
+    Attributes
+    ----------
+    packet_pts, packet_dts, packet_pos, packet_size : numpy.ndarray
+        int64 per packet in decode order (pts/dts in ``time_base`` units, pos/size in bytes).
+    packet_flags : numpy.ndarray
+        uint8 per packet: bit 0 keyframe, bit 1 discarded by the demuxer (edit list).
+    frame_packet : numpy.ndarray
+        int64 per presented frame (presentation order): the packet that carries it.
+    frame_start_packet : numpy.ndarray
+        int64 per frame: the keyframe packet to seek to and decode from. For leading
+        pictures of an open GOP this is the *previous* keyframe.
+    header : IndexHeader
+        Stream-level facts.
+    """
+
+    packet_pts: np.ndarray
+    packet_dts: np.ndarray
+    packet_pos: np.ndarray
+    packet_size: np.ndarray
+    packet_flags: np.ndarray
+    frame_packet: np.ndarray
+    frame_start_packet: np.ndarray
+    header: IndexHeader
+
+    # -- derived views -------------------------------------------------------------------
+
+    def __post_init__(self) -> None:
+        self._pts_map: dict[int, int] | None = None
+        self._packet_map: dict[int, int] | None = None
+
+    @property
+    def num_frames(self) -> int:
+        """Number of presented frames."""
+        return len(self.frame_packet)
+
+    @property
+    def num_packets(self) -> int:
+        """Number of video packets (including discarded ones)."""
+        return len(self.packet_pts)
+
+    @property
+    def time_base(self) -> Fraction:
+        """Stream time base (seconds per pts unit)."""
+        return Fraction(self.header.time_base_num, self.header.time_base_den)
+
+    @property
+    def pts(self) -> np.ndarray:
+        """int64 pts of each frame, presentation order."""
+        return self.packet_pts[self.frame_packet]
+
+    @property
+    def pts_seconds(self) -> np.ndarray:
+        """float64 presentation time of each frame in seconds (``pts * time_base``)."""
+        return self.pts * (self.header.time_base_num / self.header.time_base_den)
+
+    @property
+    def is_keyframe(self) -> np.ndarray:
+        """bool per frame: is the frame carried by a keyframe packet."""
+        return (self.packet_flags[self.frame_packet] & FLAG_KEY) != 0
+
+    @property
+    def keyframe_indices(self) -> np.ndarray:
+        """int64 frame indices of the keyframes."""
+        return np.flatnonzero(self.is_keyframe).astype(np.int64)
+
+    @property
+    def frame_pos(self) -> np.ndarray:
+        """int64 byte position of each frame's packet."""
+        return self.packet_pos[self.frame_packet]
+
+    @property
+    def frame_size(self) -> np.ndarray:
+        """int64 byte size of each frame's packet."""
+        return self.packet_size[self.frame_packet]
+
+    def frame_of_pts(self, pts: int) -> int:
+        """Frame index presented at exactly ``pts``, or -1."""
+        if self._pts_map is None:
+            self._pts_map = {int(p): i for i, p in enumerate(self.pts.tolist())}
+        return self._pts_map.get(pts, -1)
+
+    def packet_of_pts(self, pts: int) -> int:
+        """Packet number (decode order) with exactly ``pts``, or -1."""
+        if self._packet_map is None:
+            self._packet_map = {int(p): i for i, p in enumerate(self.packet_pts.tolist())}
+        return self._packet_map.get(pts, -1)
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """Serialise as an ``.npz`` archive (arrays + a JSON ``header`` entry)."""
+        buf = io.BytesIO()
+        header = json.dumps(asdict(self.header)).encode()
+        arrays = {name: getattr(self, name) for name in (*_PACKET_ARRAYS, *_FRAME_ARRAYS)}
+        np.savez(buf, header=np.frombuffer(header, np.uint8), **arrays)
+        return buf.getvalue()
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> VideoIndex:
+        """Load and validate an index written by :meth:`to_bytes`.
+
+        Raises
+        ------
+        ValueError
+            If the file is damaged, of another schema version or inconsistent.
+        """
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                header_dict = json.loads(bytes(z["header"]).decode())
+                arrays = {name: np.array(z[name]) for name in (*_PACKET_ARRAYS, *_FRAME_ARRAYS)}
+        except (OSError, KeyError, EOFError, ValueError, UnicodeDecodeError) as exc:
+            raise ValueError(f"damaged index file {str(path)!r}: {exc}") from exc
+        if header_dict.get("schema") != SCHEMA_VERSION:
+            raise ValueError(f"index file {str(path)!r} has schema {header_dict.get('schema')}")
+        try:
+            header = IndexHeader(**header_dict)
+        except TypeError as exc:
+            raise ValueError(f"damaged index header in {str(path)!r}: {exc}") from exc
+        index = cls(header=header, **arrays)
+        index.validate()
+        return index
+
+    def validate(self) -> None:
+        """Check that the tables are consistent; raise ``ValueError`` if not."""
+        n = self.num_packets
+        if any(len(getattr(self, a)) != n for a in _PACKET_ARRAYS):
+            raise ValueError("packet tables of different lengths")
+        if len(self.frame_start_packet) != len(self.frame_packet):
+            raise ValueError("frame tables of different lengths")
+        if self.num_frames == 0:
+            raise ValueError("no frames")
+        for name in _FRAME_ARRAYS:
+            a = getattr(self, name)
+            if a.min() < 0 or a.max() >= n:
+                raise ValueError(f"{name} out of range")
+        if np.any(np.diff(self.pts) <= 0):
+            raise ValueError("frame pts not strictly increasing")
+        if self.header.time_base_num <= 0 or self.header.time_base_den <= 0:
+            raise ValueError("bad time base")
+
+
+# -- building ------------------------------------------------------------------------------
+
+
+def _first_frame(
+    stream: av.video.stream.VideoStream, packets: list[av.Packet]
+) -> av.VideoFrame | None:
+    """Decode the leading packets until the first presented frame (probe, not indexing)."""
+    cc = stream.codec_context
+    try:
+        for pkt in [*packets, None]:
+            frames = cc.decode(pkt)
+            if frames:
+                return frames[0]
+    except av.FFmpegError:
+        return None
+    finally:
+        cc.flush_buffers()
+    return None
+
+
+def _declared_end_seconds(stream: av.video.stream.VideoStream, tb: Fraction) -> float:
+    """End time the container header promises for the stream (0 if it says nothing)."""
+    start = float((stream.start_time or 0) * tb)
+    if stream.duration:
+        return start + float(stream.duration * tb)
+    text = (stream.metadata or {}).get("DURATION") or (stream.metadata or {}).get("duration")
+    if text:  # Matroska writes a per-track "HH:MM:SS.nnnnnnnnn" tag
+        try:
+            h, m, sec = text.split(":")
+            return start + int(h) * 3600 + int(m) * 60 + float(sec)
+        except ValueError:
+            return 0.0
+    return 0.0
+
+
+def build_index(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    *,
+    name: str,
+    timeout_seconds: float | None = 600.0,
+) -> VideoIndex:
+    """Demux every packet of ``stream`` and build its :class:`VideoIndex`.
+
+    Only the first frame is decoded, as a probe: it proves the stream is decodable and
+    gives the display rotation.
+
+    Raises
+    ------
+    CorruptMediaError
+        No packet can be read, or the first frame cannot be decoded.
+    DecodeTimeoutError
+        Demuxing took longer than ``timeout_seconds``.
+    """
+    deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
+    pts: list[int] = []
+    dts: list[int] = []
+    pos: list[int] = []
+    size: list[int] = []
+    flags: list[int] = []
+    durations: list[int] = []
+    probe: list[av.Packet] = []
+    probing = True
+    truncated = False
+    demux_error = ""
+    try:
+        for n, pkt in enumerate(container.demux(stream)):
+            p, d = pkt.pts, pkt.dts
+            if p is None and d is None and pkt.size == 0:
+                continue  # the flush packet PyAV yields at the end
+            if pkt.is_corrupt:
+                truncated = True
+                continue
+            if p is None:
+                p = d if d is not None else (pts[-1] + max(durations[-1], 1) if pts else 0)
+            pts.append(p)
+            dts.append(d if d is not None else p)
+            pos.append(pkt.pos if pkt.pos is not None else -1)
+            size.append(pkt.size)
+            discard = pkt.is_discard
+            flags.append((FLAG_KEY if pkt.is_keyframe else 0) | (FLAG_DISCARD if discard else 0))
+            durations.append(pkt.duration or 0)
+            if probing:
+                probe.append(pkt)
+                if not discard or len(probe) > 600:
+                    probing = False
+            if deadline is not None and n % 256 == 0 and time.monotonic() > deadline:
+                raise DecodeTimeoutError(
+                    f"indexing {name!r} took more than {timeout_seconds} s; the file is "
+                    "probably damaged"
+                )
+    except av.FFmpegError as exc:
+        truncated = True
+        demux_error = str(exc)
+    if not pts:
+        raise CorruptMediaError(
+            f"video {name!r} has no readable video packets"
+            + (f" ({demux_error})" if demux_error else "")
+            + "; the file is empty, damaged or truncated before its first frame"
+        )
+
+    packet_pts = np.asarray(pts, np.int64)
+    packet_dts = np.asarray(dts, np.int64)
+    packet_flags = np.asarray(flags, np.uint8)
+    if not packet_flags[0] & FLAG_KEY:
+        # streams that do not flag keyframes (rare): the first packet must be decodable
+        packet_flags[0] |= FLAG_KEY
+    presented = np.flatnonzero((packet_flags & FLAG_DISCARD) == 0)
+    if len(presented) == 0:
+        raise CorruptMediaError(f"video {name!r} has no presented frames (all are discarded)")
+    order = np.argsort(packet_pts[presented], kind="stable")
+    frame_packet = presented[order].astype(np.int64)
+    # drop duplicate pts (broken muxers): FFmpeg presents one picture per timestamp here
+    fpts = packet_pts[frame_packet]
+    keep = np.ones(len(frame_packet), bool)
+    keep[1:] = np.diff(fpts) > 0
+    frame_packet = frame_packet[keep]
+
+    # keyframe to start from: the last keyframe at or before the packet in decode order,
+    # or the one before it for leading pictures (pts before their keyframe's: open GOP)
+    key_packets = np.flatnonzero(packet_flags & FLAG_KEY)
+    k = np.searchsorted(key_packets, frame_packet, side="right") - 1
+    leading = packet_pts[frame_packet] < packet_pts[key_packets[k]]
+    k = np.where(leading & (k > 0), k - 1, k)
+    frame_start_packet = key_packets[k].astype(np.int64)
+
+    first = _first_frame(stream, probe)
+    if first is None:
+        raise CorruptMediaError(
+            f"video {name!r}: the first frame cannot be decoded; the file is damaged or not "
+            f"a {stream.codec_context.name} stream"
+        )
+    cc = stream.codec_context
+    tb = stream.time_base or Fraction(1, 90000)
+    last = frame_packet[-1]
+    last_dur = durations[last]
+    if last_dur <= 0:
+        d = np.diff(packet_pts[frame_packet])
+        last_dur = int(np.median(d)) if len(d) else 1
+    declared_end = _declared_end_seconds(stream, tb)
+    end_seconds = float((packet_pts[frame_packet[-1]] + last_dur) * tb)
+    if stream.frames and len(pts) < stream.frames:
+        truncated = True  # the sample table lists packets whose bytes are missing
+    if declared_end > end_seconds + max(0.5, 4 * last_dur * float(tb)):
+        truncated = True  # the stream was longer when it was written
+    streams = [
+        f"#{s.index} {s.type} ({s.codec_context.name if s.codec_context else '?'})"
+        for s in container.streams
+    ]
+    header = IndexHeader(
+        stream_index=stream.index,
+        time_base_num=tb.numerator,
+        time_base_den=tb.denominator,
+        codec=cc.name,
+        width=first.width,
+        height=first.height,
+        pix_fmt=first.format.name,
+        rotation=round(first.rotation or 0),
+        has_b_frames=bool(cc.has_b_frames) or bool(np.any(packet_pts[1:] < packet_pts[:-1])),
+        real_fps=float(stream.base_rate or stream.average_rate or 0),
+        bit_rate=int(stream.bit_rate or container.bit_rate or 0),
+        container_format=container.format.name,
+        last_frame_duration=int(last_dur),
+        declared_frames=int(stream.frames or 0),
+        declared_end_seconds=float(declared_end),
+        truncated=truncated,
+        streams=streams,
+    )
+    return VideoIndex(
+        packet_pts=packet_pts,
+        packet_dts=packet_dts,
+        packet_pos=np.asarray(pos, np.int64),
+        packet_size=np.asarray(size, np.int64),
+        packet_flags=packet_flags,
+        frame_packet=frame_packet,
+        frame_start_packet=frame_start_packet,
+        header=header,
+    )

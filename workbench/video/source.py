@@ -1,0 +1,174 @@
+"""Where a video's bytes come from: a local path or an fsspec URL (``s3://``, ``memory://``).
+
+A :class:`Source` knows how to open a PyAV container on the bytes and how to describe
+the file's identity (size, modification stamp, a hash of the first and last MiB) so the
+index cache can tell when the file changed.
+
+Examples
+--------
+>>> src = Source.resolve("memory://nothing-here.mp4")  # doctest: +SKIP
+Traceback (most recent call last):
+...
+workbench.errors.SourceNotFoundError: video 'memory://nothing-here.mp4' does not exist ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import av
+
+from workbench.errors import CorruptMediaError, InvalidArgumentError, SourceNotFoundError
+
+__all__ = ["HASH_BYTES", "Source", "open_container"]
+
+#: bytes hashed at the head and at the tail of a file for its identity
+HASH_BYTES = 2**20
+#: block size of the fsspec read cache for remote files
+REMOTE_BLOCK_SIZE = 4 * 2**20
+
+
+def _is_url(path: str) -> bool:
+    return "://" in path and not (len(path) > 1 and path[1] == ":")  # not C:\
+
+
+@dataclass
+class Source:
+    """A video file, local or remote.
+
+    Use :meth:`resolve`; it checks that the file exists.
+    """
+
+    name: str
+    local_path: Path | None = None
+    fs: Any = None
+    fs_path: str | None = None
+    storage_options: dict[str, Any] = field(default_factory=dict)
+    size: int = 0
+    stamp: str = ""
+
+    @classmethod
+    def resolve(cls, path: str | os.PathLike[str], storage_options: dict | None = None) -> Source:
+        """Check that ``path`` exists and capture its size and modification stamp.
+
+        Raises
+        ------
+        SourceNotFoundError
+            If the file or object does not exist.
+        """
+        if isinstance(path, (str, os.PathLike)):
+            spath = os.fspath(path)
+        else:
+            raise InvalidArgumentError(
+                f"video path must be a str or os.PathLike, not {type(path).__name__}"
+            )
+        if _is_url(spath):
+            return cls._resolve_url(spath, dict(storage_options or {}))
+        if storage_options:
+            raise InvalidArgumentError(
+                f"storage_options= only applies to URLs like 's3://bucket/key', not {spath!r}"
+            )
+        p = Path(spath).expanduser().absolute()
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            raise SourceNotFoundError(
+                f"video {spath!r} does not exist (looked for {str(p)!r}); check the path"
+            ) from None
+        if not p.is_file():
+            raise SourceNotFoundError(f"video {spath!r} is not a file; give the path of a video")
+        return cls(name=str(p), local_path=p, size=st.st_size, stamp=f"mtime_ns={st.st_mtime_ns}")
+
+    @classmethod
+    def _resolve_url(cls, url: str, storage_options: dict[str, Any]) -> Source:
+        import fsspec
+
+        fs, fs_path = fsspec.core.url_to_fs(url, **storage_options)
+        try:
+            info = fs.info(fs_path)
+        except FileNotFoundError:
+            raise SourceNotFoundError(f"video {url!r} does not exist; check the URL") from None
+        if info.get("type", "file") == "directory":
+            raise SourceNotFoundError(f"video {url!r} is a directory, not a file")
+        stamp_parts = []
+        for key in ("ETag", "etag", "mtime", "LastModified", "last_modified", "created"):
+            if info.get(key) is not None:
+                stamp_parts.append(f"{key}={info[key]}")
+        return cls(
+            name=url,
+            fs=fs,
+            fs_path=fs_path,
+            storage_options=storage_options,
+            size=int(info.get("size") or 0),
+            stamp=";".join(stamp_parts),
+        )
+
+    # -- identity ---------------------------------------------------------------------
+
+    def _read_range(self, start: int, end: int) -> bytes:
+        if self.local_path is not None:
+            with open(self.local_path, "rb") as f:
+                f.seek(start)
+                return f.read(end - start)
+        return self.fs.cat_file(self.fs_path, start=start, end=end)
+
+    def content_hash(self) -> str:
+        """SHA-1 of the first and last :data:`HASH_BYTES` of the file (whole file if small)."""
+        h = hashlib.sha1(usedforsecurity=False)
+        if self.size <= 2 * HASH_BYTES:
+            h.update(self._read_range(0, self.size))
+        else:
+            h.update(self._read_range(0, HASH_BYTES))
+            h.update(self._read_range(self.size - HASH_BYTES, self.size))
+        return h.hexdigest()
+
+    def identity(self) -> dict[str, Any]:
+        """What the index cache keys on: path, size, stamp and head/tail hash."""
+        return {
+            "path": self.name,
+            "size": self.size,
+            "stamp": self.stamp,
+            "head_tail_sha1": self.content_hash(),
+        }
+
+    # -- opening ----------------------------------------------------------------------
+
+    def open(self, *, timeout: float | None = 30.0) -> av.container.InputContainer:
+        """Open a PyAV container on the bytes; see :func:`open_container`."""
+        return open_container(self, timeout=timeout)
+
+
+def open_container(source: Source, *, timeout: float | None = 30.0) -> av.container.InputContainer:
+    """Open ``source`` with PyAV, mapping FFmpeg failures to workbench errors.
+
+    Raises
+    ------
+    CorruptMediaError
+        The bytes are empty or not a media file FFmpeg can demux.
+    """
+    if source.size == 0:
+        raise CorruptMediaError(
+            f"video {source.name!r} is empty (0 bytes); re-copy or re-record it"
+        )
+    fileobj = None
+    try:
+        if source.local_path is not None:
+            return av.open(str(source.local_path), timeout=timeout)
+        fileobj = source.fs.open(
+            source.fs_path, "rb", block_size=REMOTE_BLOCK_SIZE, cache_type="blockcache"
+        )
+        # PyAV keeps a reference to ``fileobj`` (``container.file``) while it is open
+        return av.open(fileobj, timeout=timeout, buffer_size=256 * 1024)
+    except FileNotFoundError:
+        raise SourceNotFoundError(f"video {source.name!r} disappeared while opening it") from None
+    except (av.FFmpegError, EOFError, OSError, ValueError) as exc:
+        if fileobj is not None:
+            fileobj.close()
+        raise CorruptMediaError(
+            f"video {source.name!r} cannot be opened as media ({exc}); the file is not a video "
+            "FFmpeg can read, or it is damaged (e.g. an MP4 whose 'moov' index is missing)"
+        ) from exc

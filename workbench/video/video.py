@@ -1,0 +1,714 @@
+"""The public ``Video`` class and ``open_video``.
+
+Examples
+--------
+>>> import workbench as wb
+>>> from workbench.samples import make_video                     # doctest: +SKIP
+>>> v = wb.open_video(make_video("/tmp/clip.mp4", frames=60))    # doctest: +SKIP
+>>> len(v), v[0].shape, v.get_frames_at([5, 1, 5]).indices.tolist()   # doctest: +SKIP
+(60, (96, 160, 3), [5, 1, 5])
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from fractions import Fraction
+from typing import Any
+
+import av
+import numpy as np
+
+from workbench.errors import (
+    CorruptMediaError,
+    FrameIndexError,
+    InvalidArgumentError,
+    NoVideoStreamError,
+)
+from workbench.video.batch import FrameBatch
+from workbench.video.cache import IndexCache, cache_key
+from workbench.video.decoder import IndexedDecoder
+from workbench.video.framecache import FrameCache
+from workbench.video.frames import OutputSpec, to_array
+from workbench.video.index import VideoIndex, build_index
+from workbench.video.source import Source
+
+__all__ = ["Video", "VideoMetadata", "open_video"]
+
+#: default byte budget of the decoded-frame cache (stepping / scrubbing)
+DEFAULT_FRAME_CACHE_BYTES = 192 * 2**20
+
+
+@dataclass(frozen=True)
+class VideoMetadata(Mapping):
+    """Facts about the video stream; also readable as a mapping (``meta["fps"]``).
+
+    ``width``/``height`` are the displayed size (after rotation, when applied);
+    ``fps`` is the average rate over the whole stream (frames / duration), ``real_fps``
+    the container's base rate. Times are presentation seconds (``pts * time_base``).
+    """
+
+    path: str
+    codec: str
+    width: int
+    height: int
+    coded_width: int
+    coded_height: int
+    rotation: int
+    num_frames: int
+    fps: float
+    real_fps: float
+    duration_seconds: float
+    start_seconds: float
+    end_seconds: float
+    time_base: Fraction
+    pix_fmt: str
+    has_b_frames: bool
+    bit_rate: int
+    stream_index: int
+    container_format: str
+    truncated: bool
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return getattr(self, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(asdict(self))
+
+    def __len__(self) -> int:
+        return len(asdict(self))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain dict (``time_base`` as a string) suitable for JSON."""
+        d = asdict(self)
+        d["time_base"] = str(self.time_base)
+        return d
+
+
+def _stream_list(container: av.container.InputContainer) -> str:
+    parts = []
+    for s in container.streams:
+        name = s.codec_context.name if s.codec_context is not None else "unknown"
+        parts.append(f"#{s.index} {s.type} ({name})")
+    return ", ".join(parts) or "none"
+
+
+def _pick_stream(
+    container: av.container.InputContainer, stream: int | None, name: str
+) -> av.video.stream.VideoStream:
+    videos = [s for s in container.streams if s.type == "video"]
+    if stream is None:
+        if not videos:
+            if not container.streams or all(s.codec_context is None for s in container.streams):
+                raise CorruptMediaError(
+                    f"video {name!r} has no readable streams; it is not a media file or is damaged"
+                )
+            raise NoVideoStreamError(
+                f"{name!r} has no video stream; streams found: {_stream_list(container)}"
+            )
+        # skip cover-art style attached pictures
+        moving = [s for s in videos if not (s.disposition & av.stream.Disposition.attached_pic)]
+        return (moving or videos)[0]
+    if not 0 <= stream < len(container.streams):
+        raise InvalidArgumentError(
+            f"stream={stream} does not exist in {name!r}; streams found: {_stream_list(container)}"
+        )
+    s = container.streams[stream]
+    if s.type != "video":
+        raise NoVideoStreamError(
+            f"stream={stream} of {name!r} is {s.type}, not video; streams found: "
+            f"{_stream_list(container)}"
+        )
+    return s
+
+
+def _build(source: Source, stream: int | None, timeout_seconds: float) -> VideoIndex:
+    container = source.open(timeout=timeout_seconds)
+    try:
+        vs = _pick_stream(container, stream, source.name)
+        return build_index(container, vs, name=source.name)
+    finally:
+        container.close()
+
+
+def open_video(
+    path: str | os.PathLike[str],
+    *,
+    stream: int | None = None,
+    cache: bool | str | os.PathLike[str] | None = None,
+    threads: int | None = None,
+    storage_options: dict[str, Any] | None = None,
+    apply_rotation: bool = True,
+    frame_cache_bytes: int = DEFAULT_FRAME_CACHE_BYTES,
+    timeout_seconds: float = 60.0,
+) -> Video:
+    """Open a video for frame-accurate random access.
+
+    The index is built once by demuxing (no decoding) and then loaded from the cache.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Local path, or an fsspec URL such as ``"s3://bucket/key.mp4"``.
+    stream : int, optional
+        Container stream number (as ffprobe counts) of the video; default: the first
+        video stream.
+    cache : None, False or path
+        Index cache folder; ``None`` uses ``$WORKBENCH_CACHE/index`` or
+        ``~/.cache/workbench/index``; ``False`` keeps the index in memory only.
+    threads : int, optional
+        Decoder threads for long runs (default: CPU count).
+    storage_options : dict, optional
+        Passed to fsspec for URLs (credentials, endpoint...).
+    apply_rotation : bool
+        Return frames upright as players show them (default); ``False`` returns the
+        coded orientation.
+    frame_cache_bytes : int
+        Byte budget of the decoded-frame cache used for stepping and scrubbing.
+    timeout_seconds : float
+        Longest time without progress when opening or decoding before
+        :class:`~workbench.errors.DecodeTimeoutError`.
+
+    Returns
+    -------
+    Video
+
+    Raises
+    ------
+    SourceNotFoundError
+        The file does not exist.
+    CorruptMediaError
+        Empty, not media, or damaged beyond use (e.g. an MP4 without 'moov').
+    NoVideoStreamError
+        The file has no video stream; the message lists the streams it has.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> with wb.open_video("camera_01.mp4") as v:            # doctest: +SKIP
+    ...     frame = v[100]
+    """
+    source = Source.resolve(path, storage_options)
+    if stream is not None and (isinstance(stream, bool) or not isinstance(stream, int)):
+        raise InvalidArgumentError(f"stream={stream!r} must be an int or None")
+    build = functools.partial(_build, source, stream, timeout_seconds)
+    event = "built-in-memory"
+    if cache is False:
+        index = build()
+    else:
+        if cache is True:
+            cache = None
+        store = IndexCache(cache)
+        identity = source.identity()
+        key = cache_key(identity, stream)
+
+        def build_with_identity() -> VideoIndex:
+            idx = build()
+            idx.header.identity.update(identity)
+            return idx
+
+        index = store.get_or_build(key, build_with_identity, name=source.name)
+        event = store.last_event
+    return Video(
+        source,
+        index,
+        threads=threads,
+        apply_rotation=apply_rotation,
+        frame_cache_bytes=frame_cache_bytes,
+        timeout_seconds=timeout_seconds,
+        index_event=event,
+        open_args={
+            "path": path,
+            "stream": stream,
+            "cache": cache,
+            "threads": threads,
+            "storage_options": storage_options,
+            "apply_rotation": apply_rotation,
+            "frame_cache_bytes": frame_cache_bytes,
+            "timeout_seconds": timeout_seconds,
+        },
+    )
+
+
+class Video:
+    """A video stream with frame-accurate random access. Use :func:`open_video`.
+
+    Frames are ``(H, W, 3)`` uint8 RGB arrays, upright. Indices count presented frames
+    in presentation order; times are presentation seconds (``pts * time_base``: the
+    stream's start offset is *not* subtracted, so ``pts_seconds[0] == start_seconds``).
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> v = wb.open_video("clip.mp4")                       # doctest: +SKIP
+    >>> v[-1].shape, v[2:5].indices.tolist()                # doctest: +SKIP
+    ((96, 160, 3), [2, 3, 4])
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        index: VideoIndex,
+        *,
+        threads: int | None = None,
+        apply_rotation: bool = True,
+        frame_cache_bytes: int = DEFAULT_FRAME_CACHE_BYTES,
+        timeout_seconds: float = 60.0,
+        index_event: str = "",
+        open_args: dict[str, Any] | None = None,
+    ) -> None:
+        self.source = source
+        self.index = index
+        self.index_event = index_event
+        self.apply_rotation = apply_rotation
+        self.frame_cache = FrameCache(frame_cache_bytes)
+        self._threads = threads
+        self._timeout = timeout_seconds
+        self._open_args = open_args or {}
+        self._decoder: IndexedDecoder | None = None
+        self._lock = threading.RLock()
+        self._closed = False
+        h = index.header
+        self._rotation = (h.rotation % 360) if apply_rotation else 0
+        self._pts_seconds = index.pts_seconds
+        self._pts_seconds.flags.writeable = False
+        tb = index.time_base
+        self._end_seconds = float((int(index.pts[-1]) + h.last_frame_duration) * tb)
+        self._metadata: VideoMetadata | None = None
+
+    # -- basic facts ------------------------------------------------------------------
+
+    @property
+    def path(self) -> str:
+        """The file or URL."""
+        return self.source.name
+
+    def __len__(self) -> int:
+        return self.index.num_frames
+
+    @property
+    def metadata(self) -> VideoMetadata:
+        """Facts about the stream, see :class:`VideoMetadata`."""
+        if self._metadata is None:
+            h = self.index.header
+            n = len(self)
+            start = float(self._pts_seconds[0])
+            duration = self._end_seconds - start
+            spec = self._spec()
+            self._metadata = VideoMetadata(
+                path=self.path,
+                codec=h.codec,
+                width=spec.width,
+                height=spec.height,
+                coded_width=h.width,
+                coded_height=h.height,
+                rotation=h.rotation % 360,
+                num_frames=n,
+                fps=n / duration if duration > 0 else h.real_fps,
+                real_fps=h.real_fps,
+                duration_seconds=duration,
+                start_seconds=start,
+                end_seconds=self._end_seconds,
+                time_base=self.index.time_base,
+                pix_fmt=h.pix_fmt,
+                has_b_frames=h.has_b_frames,
+                bit_rate=h.bit_rate,
+                stream_index=h.stream_index,
+                container_format=h.container_format,
+                truncated=h.truncated,
+            )
+        return self._metadata
+
+    @property
+    def pts_seconds(self) -> np.ndarray:
+        """float64 presentation time of every frame (read-only array)."""
+        return self._pts_seconds
+
+    @property
+    def keyframe_indices(self) -> np.ndarray:
+        """int64 indices of the keyframes."""
+        return self.index.keyframe_indices
+
+    def __repr__(self) -> str:
+        h = self.index.header
+        return (
+            f"<Video {self.path!r} {h.codec} {self.metadata.width}x{self.metadata.height} "
+            f"{len(self)} frames {self.metadata.duration_seconds:.2f}s>"
+        )
+
+    # -- life cycle -------------------------------------------------------------------
+
+    @property
+    def decoder(self) -> IndexedDecoder:
+        """The warm decoder used for random access (created on first use)."""
+        if self._closed:
+            raise InvalidArgumentError(f"video {self.path!r} is closed; open it again")
+        if self._decoder is None:
+            self._decoder = self._new_decoder()
+        return self._decoder
+
+    def _new_decoder(self) -> IndexedDecoder:
+        return IndexedDecoder(
+            self.source, self.index, threads=self._threads, timeout_seconds=self._timeout
+        )
+
+    def close(self) -> None:
+        """Release the decoders and the frame cache (idempotent)."""
+        with self._lock:
+            if self._decoder is not None:
+                self._decoder.close()
+                self._decoder = None
+            self.frame_cache.clear()
+            self._closed = True
+
+    def __enter__(self) -> Video:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            if self._decoder is not None:
+                self._decoder.close()
+        except Exception:
+            pass
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickles as "how to open it again" (for multiprocessing / Dask workers)
+        return (_reopen, (self._open_args,))
+
+    # -- index helpers ----------------------------------------------------------------
+
+    def _spec(
+        self,
+        scale: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+    ) -> OutputSpec:
+        h = self.index.header
+        return OutputSpec.make(
+            h.width, h.height, rotation=self._rotation, scale=scale, size=size, format=format
+        )
+
+    def _declared_frames(self) -> int:
+        h = self.index.header
+        if h.declared_frames:
+            return h.declared_frames
+        fps = self.metadata.fps
+        return round((h.declared_end_seconds - self.metadata.start_seconds) * fps)
+
+    def _normalize(self, i: Any) -> int:
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
+            raise InvalidArgumentError(f"frame index must be an int, not {type(i).__name__}: {i!r}")
+        n = len(self)
+        i = int(i)
+        if -n <= i < n:
+            return i + n if i < 0 else i
+        if self.index.header.truncated and n <= i < self._declared_frames():
+            raise CorruptMediaError(
+                f"frame {i} of {self.path!r} is missing: the file is truncated and only its "
+                f"first {n} frames exist (the header promised {self._declared_frames()}); "
+                "re-copy the file"
+            )
+        raise FrameIndexError(
+            f"frame index {i} is out of range for {self.path!r}, which has {n} frames "
+            f"(valid: {-n} .. {n - 1})"
+        )
+
+    def _normalize_many(self, indices: Sequence[int] | np.ndarray) -> np.ndarray:
+        arr = np.asarray(indices)
+        if arr.ndim != 1:
+            arr = arr.reshape(-1)
+        if arr.size == 0:
+            return np.zeros(0, np.int64)
+        if arr.dtype.kind not in "iu":
+            raise InvalidArgumentError(
+                f"frame indices must be integers, got dtype {arr.dtype} ({indices!r:.80})"
+            )
+        arr = arr.astype(np.int64)
+        n = len(self)
+        bad = (arr < -n) | (arr >= n)
+        if bad.any():
+            self._normalize(int(arr[bad][0]))  # raises the right error
+        return np.where(arr < 0, arr + n, arr)
+
+    def index_played_at(self, seconds: float) -> int:
+        """Index of the frame on screen at ``seconds`` (last frame with pts <= t)."""
+        t = float(seconds)
+        if not math.isfinite(t):
+            raise InvalidArgumentError(f"seconds={seconds!r} must be a finite number")
+        start = float(self._pts_seconds[0])
+        if start <= t < self._end_seconds:
+            return int(np.searchsorted(self._pts_seconds, t, side="right") - 1)
+        h = self.index.header
+        if h.truncated and self._end_seconds <= t < h.declared_end_seconds:
+            raise CorruptMediaError(
+                f"time {t} s of {self.path!r} is missing: the file is truncated and its frames "
+                f"end at {self._end_seconds:.3f} s (the header says {h.declared_end_seconds:.3f} "
+                "s); re-copy the file"
+            )
+        raise FrameIndexError(
+            f"time {t} s is outside {self.path!r}, which plays from {start:.6g} s to "
+            f"{self._end_seconds:.6g} s (end excluded)"
+        )
+
+    def keyframe_for(self, i: int) -> int:
+        """Index of the last keyframe at or before frame ``i`` (-1 if there is none)."""
+        i = self._normalize(i)
+        kf = self.index.keyframe_indices
+        j = int(np.searchsorted(kf, i, side="right")) - 1
+        return int(kf[j]) if j >= 0 else -1
+
+    # -- decoding ---------------------------------------------------------------------
+
+    def _decode_into(
+        self,
+        unique: np.ndarray,
+        spec: OutputSpec,
+        out: np.ndarray,
+        slot_of: dict[int, int],
+        *,
+        cache_results: bool = False,
+    ) -> None:
+        """Fill ``out[slot_of[i]]`` for every index in ``unique`` (sorted)."""
+        missing = []
+        for i in unique.tolist():
+            hit = self.frame_cache.get((i, spec))
+            if hit is not None:
+                out[slot_of[i]] = hit
+            else:
+                missing.append(i)
+        if not missing:
+            return
+        with self._lock:
+            for i, frame in self.decoder.decode(missing):
+                arr = to_array(frame, spec)
+                out[slot_of[i]] = arr
+                if cache_results:
+                    self.frame_cache.put((i, spec), arr)
+
+    def get_frame_at(
+        self,
+        i: int,
+        *,
+        scale: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+    ) -> np.ndarray:
+        """Frame ``i`` (negative counts from the end) as an ``(H, W, C)`` uint8 array.
+
+        Raises
+        ------
+        FrameIndexError
+            ``i`` is out of range (the message names it and the length).
+        """
+        i = self._normalize(i)
+        spec = self._spec(scale, size, format)
+        hit = self.frame_cache.get((i, spec))
+        if hit is not None:
+            return hit.copy()
+        with self._lock:
+            for _, frame in self.decoder.decode([i]):
+                arr = to_array(frame, spec)
+                self.frame_cache.put((i, spec), arr)
+                return arr.copy()
+        raise CorruptMediaError(
+            f"frame {i} of {self.path!r} could not be decoded"
+        )  # pragma: no cover
+
+    def _batch(self, idx: np.ndarray, spec: OutputSpec) -> FrameBatch:
+        unique = np.unique(idx)
+        slot_of = {int(v): k for k, v in enumerate(unique.tolist())}
+        buf = np.empty((len(unique), *spec.shape), np.uint8)
+        self._decode_into(unique, spec, buf, slot_of)
+        frames = (
+            buf
+            if len(unique) == len(idx) and np.all(unique == idx)
+            else buf[np.searchsorted(unique, idx)]
+        )
+        return FrameBatch(
+            frames=frames,
+            timestamps=self._pts_seconds[idx],
+            indices=idx,
+            columns=list(spec.format[:3]) if spec.format != "gray" else ["gray"],
+            meta={"path": self.path},
+        )
+
+    def get_frames_at(
+        self,
+        indices: Sequence[int] | np.ndarray,
+        *,
+        scale: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+    ) -> FrameBatch:
+        """Frames at ``indices`` (any order, duplicates allowed), returned in that order.
+
+        Requests are grouped by keyframe and decoded with one seek per group (or one
+        sequential pass when they are dense).
+        """
+        idx = self._normalize_many(indices)
+        return self._batch(idx, self._spec(scale, size, format))
+
+    def __getitem__(self, key: int | slice) -> np.ndarray | FrameBatch:
+        if isinstance(key, slice):
+            return self.get_frames_at(np.arange(len(self))[key])
+        return self.get_frame_at(key)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for batch in self.iter_batches():
+            yield from batch.frames
+
+    def get_frame_played_at(
+        self,
+        seconds: float,
+        *,
+        scale: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+    ) -> np.ndarray:
+        """The frame on screen at ``seconds``: the last frame whose pts is <= ``seconds``.
+
+        Raises
+        ------
+        FrameIndexError
+            ``seconds`` is before the first frame or at/after the end of the last one.
+        """
+        return self.get_frame_at(
+            self.index_played_at(seconds), scale=scale, size=size, format=format
+        )
+
+    def get_frames_played_at(
+        self,
+        seconds: Sequence[float] | np.ndarray,
+        *,
+        scale: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+    ) -> FrameBatch:
+        """The frames on screen at each of ``seconds`` (order kept, duplicates allowed)."""
+        idx = np.asarray(
+            [self.index_played_at(t) for t in np.asarray(seconds, float).ravel()], np.int64
+        )
+        return self._batch(idx, self._spec(scale, size, format))
+
+    def get_keyframe_preview(
+        self,
+        i: int,
+        *,
+        scale: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+    ) -> np.ndarray:
+        """The keyframe of frame ``i``'s GOP, decoding that one frame only (instant preview).
+
+        The result equals ``video[video.keyframe_for(i)]``.
+        """
+        i = self._normalize(i)
+        kf = self.keyframe_for(i)
+        if kf < 0:  # an edit list starting mid-GOP: its first frames have no keyframe
+            kf = 0
+            return self.get_frame_at(0, scale=scale, size=size, format=format)
+        spec = self._spec(scale, size, format)
+        hit = self.frame_cache.get((kf, spec))
+        if hit is not None:
+            return hit.copy()
+        with self._lock:
+            frame = self.decoder.decode_keyframe(int(self.index.frame_packet[kf]))
+        arr = to_array(frame, spec)
+        self.frame_cache.put((kf, spec), arr)
+        return arr.copy()
+
+    def iter_batches(
+        self,
+        start: float | None = None,
+        stop: float | None = None,
+        *,
+        fps: float | None = None,
+        scale: float | None = None,
+        size: tuple[int, int] | None = None,
+        segment_seconds: float = 10.0,
+        format: str = "rgb24",
+    ) -> Iterator[FrameBatch]:
+        """Read ``[start, stop)`` seconds of presentation time in segments.
+
+        With ``fps=None`` every frame whose pts lies in the range is returned; with
+        ``fps=f`` the range is sampled at ``start + k / f`` and each sample is the frame
+        on screen at that instant. Each yielded :class:`FrameBatch` covers one segment
+        of ``segment_seconds`` (empty segments are skipped); timestamps are the frames'
+        own pts seconds. Decoding is one forward pass (with seeks over long gaps), so
+        memory stays bounded by one batch.
+
+        Examples
+        --------
+        >>> for batch in video.iter_batches(fps=2, scale=0.25):   # doctest: +SKIP
+        ...     print(batch.timestamps[0], batch.frames.shape)
+        """
+        first = float(self._pts_seconds[0])
+        start = first if start is None else max(float(start), first)
+        stop = self._end_seconds if stop is None else min(float(stop), self._end_seconds)
+        if not (segment_seconds and segment_seconds > 0):
+            raise InvalidArgumentError(f"segment_seconds={segment_seconds!r} must be > 0")
+        if fps is not None and not (fps > 0 and math.isfinite(fps)):
+            raise InvalidArgumentError(f"fps={fps!r} must be a positive number or None")
+        spec = self._spec(scale, size, format)
+        if not stop > start:
+            return
+        pts = self._pts_seconds
+        if fps is None:
+            lo = int(np.searchsorted(pts, start, side="left"))
+            hi = int(np.searchsorted(pts, stop, side="left"))
+            idx = np.arange(lo, hi, dtype=np.int64)
+            instants = pts[idx]
+        else:
+            count = max(0, math.ceil((stop - start) * fps - 1e-9))
+            instants = start + np.arange(count, dtype=np.float64) / fps
+            instants = instants[instants < stop]
+            idx = np.searchsorted(pts, instants, side="right").astype(np.int64) - 1
+            keep = idx >= 0
+            idx, instants = idx[keep], instants[keep]
+        if len(idx) == 0:
+            return
+        segment = np.floor((instants - start) / segment_seconds).astype(np.int64)
+        yield from self._iter_segments(idx, segment, spec)
+
+    def _iter_segments(
+        self, idx: np.ndarray, segment: np.ndarray, spec: OutputSpec
+    ) -> Iterator[FrameBatch]:
+        bounds = np.flatnonzero(np.diff(segment)) + 1
+        groups = np.split(np.arange(len(idx)), bounds)
+        decoder = self._new_decoder()  # private: interleaved video[i] calls do not disturb it
+        try:
+            frames_iter = decoder.decode(idx)
+            current: tuple[int, av.VideoFrame] | None = None
+            for g in groups:
+                gidx = idx[g]
+                unique = np.unique(gidx)
+                buf = np.empty((len(unique), *spec.shape), np.uint8)
+                for k, want in enumerate(unique.tolist()):
+                    while current is None or current[0] < want:
+                        current = next(frames_iter)
+                    buf[k] = to_array(current[1], spec)
+                frames = buf if len(unique) == len(gidx) else buf[np.searchsorted(unique, gidx)]
+                yield FrameBatch(
+                    frames=frames,
+                    timestamps=self._pts_seconds[gidx],
+                    indices=gidx,
+                    columns=list(spec.format[:3]) if spec.format != "gray" else ["gray"],
+                    meta={"path": self.path},
+                )
+        finally:
+            decoder.close()
+
+
+def _reopen(args: dict[str, Any]) -> Video:
+    args = dict(args)
+    return open_video(args.pop("path"), **args)
