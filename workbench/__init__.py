@@ -35,6 +35,18 @@ _LAZY: dict[str, str] = {
     "Catalog": "workbench.catalog",
     "Selection": "workbench.catalog",
     "Record": "workbench.catalog",
+    "read": "workbench.readers",
+    "register_reader": "workbench.readers",
+    "SeriesBatch": "workbench.readers",
+    "export_frames": "workbench.export",
+    "export_clip": "workbench.export",
+    "contact_sheet": "workbench.export",
+    "ExportResult": "workbench.export",
+    "VideoScrubber": "workbench.widgets",
+    "ExportPanel": "workbench.widgets",
+    "Filmstrip": "workbench.widgets",
+    "Timeline": "workbench.widgets",
+    "CatalogBrowser": "workbench.widgets",
 }
 
 __all__ = ["__version__", *_error_names, *_LAZY]

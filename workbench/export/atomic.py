@@ -1,0 +1,145 @@
+"""Write files so that a reader never sees half of one: temp name, then ``os.replace``.
+
+The temp file lives in the destination folder (same file system, so the rename is
+atomic) and is named ``.<name>.<random>.tmp``. On any error it is removed. ``fsync``
+policy: ``fsync=True`` flushes the data to disk before the rename (use for single
+precious files such as clips); frame dumps default to ``False`` for speed, because the
+export manifest records each file with its size and a rerun redoes any file that a power
+loss left short.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> out = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+>>> write_bytes_atomic(out, b"hello")
+5
+>>> out.read_bytes()
+b'hello'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from workbench.errors import ExportError
+
+__all__ = ["atomic_path", "check_writable", "write_bytes_atomic"]
+
+#: errors after which continuing the export is pointless (reported as ExportError)
+FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def _write(fh: BinaryIO, data: bytes) -> None:
+    """Write ``data`` to ``fh``; a seam tests patch to simulate a full disk."""
+    fh.write(data)
+
+
+def _temp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+
+
+def _export_error(path: Path, exc: OSError) -> ExportError:
+    why = {
+        errno.ENOSPC: "the disk is full; free some space and run the export again",
+        errno.EDQUOT: "the disk quota is exceeded; free some space and run it again",
+        errno.EROFS: "the file system is read-only; choose another output folder",
+        errno.EACCES: "permission denied; choose a folder you can write to",
+        errno.EPERM: "permission denied; choose a folder you can write to",
+    }.get(exc.errno or 0, str(exc))
+    err = ExportError(exc.errno, f"cannot write {path}: {why}")
+    err.filename = str(path)
+    return err
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, fsync: bool = False) -> int:
+    """Write ``data`` to ``path`` atomically; return the number of bytes written.
+
+    Raises
+    ------
+    ExportError
+        The file could not be written (no space, no permission ...); nothing is left
+        behind, neither the temp file nor a partial ``path``.
+    """
+    path = Path(path)
+    tmp = _temp_name(path)
+    try:
+        with open(tmp, "wb") as fh:
+            _write(fh, data)
+            fh.flush()
+            if fsync:
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise _export_error(path, exc) from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return len(data)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str], *, fsync: bool = True) -> Iterator[Path]:
+    """Yield a temp path next to ``path`` (same suffix); rename it to ``path`` on success.
+
+    For writers that need a file name (e.g. PyAV muxers). On an exception the temp file
+    is deleted and ``path`` is untouched.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "clip.mp4"
+    >>> with atomic_path(out) as tmp:
+    ...     _ = tmp.write_bytes(b"x")
+    >>> out.exists()
+    True
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}")
+    try:
+        yield tmp
+        if fsync:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, ExportError):
+            raise
+        raise _export_error(path, exc) from exc
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def check_writable(folder: str | os.PathLike[str]) -> Path:
+    """Create ``folder`` if needed and prove it is writable; return it.
+
+    Raises
+    ------
+    ExportError
+        The folder cannot be created or written to.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = _temp_name(folder / "probe")
+        with open(probe, "wb"):
+            pass
+        probe.unlink()
+    except OSError as exc:
+        raise _export_error(folder, exc) from exc
+    return folder

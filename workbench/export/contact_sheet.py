@@ -1,0 +1,118 @@
+"""``contact_sheet``: one image of thumbnails across a record, for notebooks and reports.
+
+Examples
+--------
+>>> import workbench as wb
+>>> sheet = wb.contact_sheet("camera_01.mp4", every=10, columns=4)   # doctest: +SKIP
+>>> sheet.save("sheet.jpg")                                          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from workbench.errors import InvalidArgumentError
+from workbench.readers.api import read
+from workbench.readers.base import FrameReader
+
+__all__ = ["contact_sheet"]
+
+MAX_THUMBNAILS = 400
+
+
+def contact_sheet(
+    source: Any,
+    *,
+    every: float | None = None,
+    columns: int = 6,
+    width: int = 1200,
+    start: float | None = None,
+    end: float | None = None,
+    mode: str = "exact",
+    label: bool = True,
+    background: tuple[int, int, int] = (24, 24, 24),
+) -> Any:
+    """Return a ``PIL.Image`` grid of frames taken every ``every`` seconds.
+
+    Parameters
+    ----------
+    source : Record, dict, path, list of images or Video
+        A video or image collection.
+    every : float, optional
+        Seconds between thumbnails; default: enough for four rows of ``columns``.
+    columns : int
+        Thumbnails per row.
+    width : int
+        Width of the sheet in pixels (each thumbnail is ``width // columns`` wide).
+    start, end : float, optional
+        Absolute time window.
+    mode : {"exact", "keyframes"}
+        ``"keyframes"`` uses the keyframe at or before each instant (faster).
+    label : bool
+        Print each thumbnail's time, in seconds from the start of the window.
+    background : (int, int, int)
+        RGB colour behind the thumbnails.
+
+    Raises
+    ------
+    InvalidArgumentError
+        Bad sizes or a source without frames, or more than 400 thumbnails.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> wb.contact_sheet(rec, every=5, columns=8).size               # doctest: +SKIP
+    (1200, 340)
+    """
+    from PIL import Image, ImageDraw
+
+    if not isinstance(columns, int) or columns < 1:
+        raise InvalidArgumentError(f"columns={columns!r} must be a positive integer")
+    if not isinstance(width, int) or width < columns * 8:
+        raise InvalidArgumentError(f"width={width!r} is too small for {columns} columns")
+    probe = read(source, start=start, end=end)
+    if not isinstance(probe, FrameReader):
+        raise InvalidArgumentError(
+            f"a contact sheet needs frames; {probe.source.path} is {probe.source.content_type}"
+        )
+    lo, hi = probe.extent()
+    lo = lo if start is None else max(lo, float(start))
+    hi = hi if end is None else min(hi, float(end))
+    if every is None:
+        every = max((hi - lo) / (columns * 4), 1e-3)
+    if every <= 0 or not math.isfinite(every):
+        raise InvalidArgumentError(f"every={every!r} must be a positive number of seconds")
+    if (hi - lo) / every > MAX_THUMBNAILS:
+        raise InvalidArgumentError(
+            f"every={every} gives more than {MAX_THUMBNAILS} thumbnails over "
+            f"{hi - lo:.1f} s; use a larger every="
+        )
+    _, _, _, src_w, src_h = probe.axis()
+    tw = width // columns
+    th = max(1, round(src_h * tw / src_w))
+    reader = read(
+        probe.source,
+        start=start,
+        end=end,
+        target_frame_rate=1.0 / every,
+        size=(tw, th),
+        mode=mode,
+    )
+    if hasattr(probe, "_video"):
+        reader._video = probe._video  # type: ignore[attr-defined]
+    batch = reader.read_all()
+    n = len(batch.frames)
+    rows = max(1, math.ceil(n / columns))
+    sheet = Image.new("RGB", (tw * columns, th * rows), background)
+    draw = ImageDraw.Draw(sheet)
+    for k, (frame, t) in enumerate(zip(batch.frames, batch.timestamps.tolist(), strict=False)):
+        x, y = (k % columns) * tw, (k // columns) * th
+        sheet.paste(Image.fromarray(np.ascontiguousarray(frame)), (x, y))
+        if label:
+            text = f"{t - lo:.1f}s"
+            draw.rectangle((x, y, x + 7 * len(text) + 4, y + 13), fill=(0, 0, 0))
+            draw.text((x + 2, y + 1), text, fill=(255, 255, 255))
+    return sheet

@@ -1,0 +1,416 @@
+"""``export_frames``: dump sampled frames of one source or a whole selection as images.
+
+How it works: every source is planned first (which frames, which file names; no
+decoding), so the progress bar's total is known up front and files a previous run
+finished (see :mod:`workbench.export.manifest`) are left out. Frames are then decoded
+segment by segment in the calling thread (the first segment is a single frame, so the
+first file appears at once) and encoded + written by a thread pool (Pillow releases the
+GIL while encoding). Every file is written under a temp name and renamed.
+
+Examples
+--------
+>>> import workbench as wb
+>>> result = wb.export_frames("camera_01.mp4", "dump/", target_frame_rate=2,
+...                           resize_rate=0.25)                          # doctest: +SKIP
+>>> result.written, result.failed                                        # doctest: +SKIP
+(160, [])
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workbench.errors import (
+    CorruptMediaError,
+    ExportError,
+    InvalidArgumentError,
+    SourceNotFoundError,
+    UnknownContentTypeError,
+    WorkbenchError,
+)
+from workbench.export.atomic import check_writable, write_bytes_atomic
+from workbench.export.manifest import Manifest, job_key
+from workbench.export.naming import NameTemplate
+from workbench.export.result import ExportFailure, ExportResult, SkippedItem
+from workbench.readers.api import read
+from workbench.readers.base import FrameReader, validate_options
+from workbench.readers.source import Source, resolve_source
+
+__all__ = ["IMAGE_FORMATS", "encode_image", "export_frames", "iter_sources"]
+
+#: export format -> (Pillow format name, default extension)
+IMAGE_FORMATS = {"jpeg": ("JPEG", "jpg"), "png": ("PNG", "png"), "webp": ("WEBP", "webp")}
+_EXT_FORMATS = {".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png", ".webp": "webp"}
+#: decoded bytes held per decode request (bounds memory when frames are not resized)
+CHUNK_BYTES = 64 * 2**20
+
+
+def encode_image(frame: np.ndarray, format: str = "jpeg", quality: int = 90) -> bytes:
+    """Encode an ``(H, W, C)`` uint8 RGB (or 1-channel gray) frame to image bytes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> encode_image(np.zeros((8, 8, 3), np.uint8))[:2]
+    b'\\xff\\xd8'
+    """
+    from PIL import Image
+
+    arr = frame[:, :, 0] if frame.ndim == 3 and frame.shape[2] == 1 else frame
+    im = Image.fromarray(arr)
+    buf = io.BytesIO()
+    pil_format = IMAGE_FORMATS[format][0]
+    if format == "jpeg":
+        im.save(buf, pil_format, quality=int(quality))
+    elif format == "webp":
+        im.save(buf, pil_format, quality=int(quality), method=2)
+    else:
+        im.save(buf, pil_format, compress_level=3)
+    return buf.getvalue()
+
+
+def iter_sources(obj: Any) -> tuple[list[Any], bool]:
+    """Return ``(sources, single)``: a Selection, list or DataFrame becomes its items."""
+    if isinstance(obj, (str, os.PathLike, Mapping, Source)) or hasattr(obj, "get_frames_at"):
+        return [obj], True
+    if hasattr(obj, "to_dict") and hasattr(obj, "columns"):  # a pandas DataFrame
+        return obj.to_dict("records"), False
+    if isinstance(obj, Iterable):
+        return list(obj), False
+    raise InvalidArgumentError(
+        f"cannot export from a {type(obj).__name__}: pass a Record, a Selection, a path, a "
+        "list of those, or a Video"
+    )
+
+
+def _format_and_template(format: str | None, name: str | None) -> tuple[str, NameTemplate]:
+    if format is not None and format not in IMAGE_FORMATS:
+        raise InvalidArgumentError(f"format={format!r} is not one of {', '.join(IMAGE_FORMATS)}")
+    if name is None:
+        fmt = format or "jpeg"
+        return fmt, NameTemplate("{record_id}-{timestamp:.3f}." + IMAGE_FORMATS[fmt][1])
+    template = NameTemplate(name)
+    implied = _EXT_FORMATS.get(template.suffix)
+    if format is None:
+        return implied or "jpeg", template
+    if implied is not None and implied != format:
+        raise InvalidArgumentError(
+            f"name={name!r} ends in {template.suffix} but format={format!r}; make them agree"
+        )
+    return format, template
+
+
+@dataclass
+class _Job:
+    reader: FrameReader
+    source: Source
+    key: str
+    indices: np.ndarray
+    timestamps: np.ndarray
+    names: list[str]
+    todo: np.ndarray  # positions (into indices) still to write
+    segments: list[slice]
+
+
+def _describe(src: Any) -> tuple[str, str]:
+    try:
+        s = resolve_source(src)
+        return s.record_id, str(s.path)
+    except WorkbenchError:
+        path = src.get("path") if isinstance(src, Mapping) else src
+        rid = src.get("record_id") if isinstance(src, Mapping) else None
+        return str(rid or Path(str(path)).stem), str(path)
+
+
+def _chunks(job: _Job, frame_bytes: int, first: bool) -> list[np.ndarray]:
+    """Split the positions still to do into decode requests: per segment, bounded in
+    bytes, and the very first request a single frame (first file fast)."""
+    per = max(1, CHUNK_BYTES // max(1, frame_bytes))
+    todo = set(job.todo.tolist())
+    out: list[np.ndarray] = []
+    for sl in job.segments:
+        pos = np.array([p for p in range(sl.start, sl.stop) if p in todo], dtype="int64")
+        if first and len(pos):
+            out.append(pos[:1])
+            pos, first = pos[1:], False
+        out.extend(pos[i : i + per] for i in range(0, len(pos), per))
+    return [c for c in out if len(c)]
+
+
+def export_frames(
+    source_or_selection: Any,
+    out_dir: str | os.PathLike[str],
+    *,
+    target_frame_rate: float | None,
+    resize_rate: float | None = None,
+    size: tuple[int, int] | None = None,
+    start: float | None = None,
+    end: float | None = None,
+    format: str | None = None,
+    quality: int = 90,
+    name: str | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    segment_duration: float = 10.0,
+    mode: str = "exact",
+    fsync: bool = False,
+) -> ExportResult:
+    """Write the frames of a source or selection as image files, resumably.
+
+    Parameters
+    ----------
+    source_or_selection : Record, Selection, path, list, DataFrame or Video
+        What to export. Non-frame sources in a selection (CAN, GPS ...) are skipped and
+        listed in ``result.skipped_sources``.
+    out_dir : str or os.PathLike
+        Output folder (created if needed).
+    target_frame_rate : float or None
+        Frames per second to keep (the frame on screen at each instant); ``None`` keeps
+        every frame.
+    resize_rate, size : optional
+        Scale factor, or output ``(width, height)``.
+    start, end : float, optional
+        Absolute time window in seconds (sources outside it are skipped).
+    format : {"jpeg", "png", "webp"}, optional
+        Image format; by default taken from ``name``'s extension, else JPEG.
+    quality : int
+        JPEG / WebP quality (1-100, default 90).
+    name : str, optional
+        File name template (default ``"{record_id}-{timestamp:.3f}.jpg"``); fields:
+        ``record_id``, ``timestamp``, ``index``, ``n``, ``stem``, ``camera``, ``ext``. Values
+        are made safe (see :mod:`workbench.export.naming`); ``/`` in the template itself
+        makes sub-folders.
+    workers : int, optional
+        Encoder threads (default: ``min(4, cpu_count)``).
+    progress : bool
+        Show a ``tqdm.auto`` bar over all frames of all sources.
+    segment_duration : float
+        Seconds decoded per segment (memory bound).
+    mode : {"exact", "keyframes"}
+        ``"keyframes"`` exports the keyframe at or before each instant (fast preview).
+    fsync : bool
+        Flush every file to disk before renaming it (slower; see
+        :mod:`workbench.export.atomic`).
+
+    Returns
+    -------
+    ExportResult
+        Counts, bytes, seconds, the first file's latency, skipped and failed items. A
+        source that fails mid-way (e.g. a corrupt video) is listed in ``failed``; the
+        files written before the failure are kept and the export goes on.
+
+    Raises
+    ------
+    InvalidArgumentError
+        Bad options, or a template that gives two frames the same file name.
+    ExportError
+        The output folder is not writable or the disk is full; what was completely
+        written stays (a rerun resumes), nothing partial is left. ``exc.result`` holds
+        the :class:`ExportResult` so far.
+    SourceNotFoundError, UnknownContentTypeError, CorruptMediaError
+        For a single source (not a selection) that cannot be read at all.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> sel = wb.open_catalog("data/catalog.db").select(tags=["camera", "front"])  # doctest: +SKIP
+    >>> wb.export_frames(sel, "dump/", target_frame_rate=2, resize_rate=0.25)    # doctest: +SKIP
+    ExportResult(written=480, skipped=0, ...)
+    """
+    t_call = time.perf_counter()
+    validate_options(
+        start=start,
+        end=end,
+        target_frame_rate=target_frame_rate,
+        resize_rate=resize_rate,
+        size=size,
+        segment_duration=segment_duration,
+        format="rgb24",
+        mode=mode,
+    )
+    if not (isinstance(quality, int) and 1 <= quality <= 100):
+        raise InvalidArgumentError(f"quality={quality!r} must be an integer from 1 to 100")
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise InvalidArgumentError(f"workers={workers!r} must be a positive integer")
+    fmt, template = _format_and_template(format, name)
+    ext = IMAGE_FORMATS[fmt][1]
+    sources, single = iter_sources(source_or_selection)
+    out = check_writable(out_dir)
+    manifest = Manifest(out)
+    result = ExportResult(out_dir=out)
+    params = {
+        "target_frame_rate": target_frame_rate,
+        "resize_rate": resize_rate,
+        "size": size,
+        "start": start,
+        "end": end,
+        "format": fmt,
+        "quality": quality,
+        "name": template.template,
+        "mode": mode,
+    }
+
+    # -- plan: which files, under which names (no decoding) ----------------------------
+    jobs: list[_Job] = []
+    owners: dict[str, tuple[str, int]] = {}
+    for src in sources:
+        try:
+            s = resolve_source(src)
+            reader = read(
+                s,
+                start=start,
+                end=end,
+                target_frame_rate=target_frame_rate,
+                resize_rate=resize_rate,
+                size=size,
+                segment_duration=segment_duration,
+                mode=mode,
+            )
+            if not isinstance(reader, FrameReader):
+                result.skipped_sources.append(
+                    SkippedItem(s.record_id, str(s.path), f"{s.content_type} has no frames")
+                )
+                continue
+            try:
+                indices, timestamps, segments = reader.sample_plan()
+            except InvalidArgumentError as exc:
+                if single or (start is None and end is None):
+                    raise
+                result.skipped_sources.append(SkippedItem(s.record_id, str(s.path), str(exc)))
+                continue
+        except (UnknownContentTypeError, InvalidArgumentError) as exc:
+            if single:
+                raise
+            rid, where = _describe(src)
+            if isinstance(exc, UnknownContentTypeError):
+                result.skipped_sources.append(SkippedItem(rid, where, str(exc)))
+            else:
+                result.failed.append(ExportFailure(rid, where, str(exc), type(exc).__name__))
+            continue
+        except (SourceNotFoundError, CorruptMediaError, OSError) as exc:
+            if single:
+                raise
+            rid, where = _describe(src)
+            result.failed.append(ExportFailure(rid, where, str(exc), type(exc).__name__))
+            continue
+        key = job_key(s.identity(), params)
+        names: list[str] = []
+        keep: list[int] = []
+        for n, (i, t) in enumerate(zip(indices.tolist(), timestamps.tolist(), strict=False)):
+            rel = template.render(
+                record_id=s.record_id,
+                timestamp=t,
+                index=i,
+                n=n,
+                stem=s.path.stem,
+                camera=s.path.stem,
+                ext=ext,
+            )
+            names.append(rel)
+            owner = owners.get(rel)
+            if owner is None:
+                owners[rel] = (str(s.path), i)
+            elif owner == (str(s.path), i):
+                continue  # the same frame again (target_frame_rate above the video's)
+            else:
+                raise InvalidArgumentError(
+                    f"name={template.template!r} gives {rel!r} to two different frames "
+                    f"({owner[0]} frame {owner[1]} and {s.path} frame {i}); add {{camera}} "
+                    "or {index} to the name"
+                )
+            if manifest.is_done(key, rel):
+                result.skipped += 1
+            else:
+                keep.append(n)
+        jobs.append(
+            _Job(reader, s, key, indices, timestamps, names, np.array(keep, "int64"), segments)
+        )
+
+    total = sum(len(j.todo) for j in jobs) + result.skipped
+    # -- run: decode here, encode + write in the pool --------------------------------------
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, initial=result.skipped, unit="frame", disable=not progress)
+    lock = threading.Lock()
+    fatal: list[BaseException] = []
+    made_dirs: set[Path] = set()
+
+    def write_one(frame: np.ndarray, rel: str, key: str) -> None:
+        if fatal:
+            return
+        target = out / rel
+        try:
+            if target.parent not in made_dirs:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made_dirs.add(target.parent)
+            nbytes = write_bytes_atomic(target, encode_image(frame, fmt, quality), fsync=fsync)
+            manifest.add(key, rel, nbytes)
+        except OSError as exc:
+            err = exc if isinstance(exc, ExportError) else ExportError(exc.errno, str(exc))
+            with lock:
+                fatal.append(err)
+            return
+        with lock:
+            result.written += 1
+            result.bytes += nbytes
+            result.files.append(target)
+            if result.first_file_seconds is None:
+                result.first_file_seconds = time.perf_counter() - t_call
+        bar.update(1)
+
+    pool = ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1))
+    pending: deque[Future[None]] = deque()
+    first = True
+    try:
+        for job in jobs:
+            if fatal:
+                break
+            if not len(job.todo):
+                continue
+            bar.set_description(job.source.record_id[:30])
+            h, w, c = job.reader.frame_shape()
+            try:
+                for chunk in _chunks(job, h * w * c, first):
+                    first = False
+                    batch = job.reader.fetch(job.indices[chunk], job.timestamps[chunk])
+                    for pos, frame in zip(chunk.tolist(), batch.frames, strict=False):
+                        pending.append(pool.submit(write_one, frame, job.names[pos], job.key))
+                    while len(pending) > 2 * pool._max_workers + len(chunk):
+                        pending.popleft().result()
+                    if fatal:
+                        break
+            except (CorruptMediaError, SourceNotFoundError, OSError) as exc:
+                if isinstance(exc, ExportError):
+                    raise
+                result.failed.append(
+                    ExportFailure(
+                        job.source.record_id, str(job.source.path), str(exc), type(exc).__name__
+                    )
+                )
+        while pending:
+            pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        bar.close()
+        result.seconds = time.perf_counter() - t_call
+    if fatal:
+        cause = fatal[0]
+        err = ExportError(
+            getattr(cause, "errno", None),
+            f"{cause}. {result.written} file(s) were completely written before it (no "
+            "partial file is left); run the same export again to do only the missing ones",
+        )
+        err.result = result  # type: ignore[attr-defined]
+        raise err from cause
+    return result

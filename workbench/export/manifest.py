@@ -1,0 +1,84 @@
+"""Remember which export outputs are complete, so a rerun does only the missing ones.
+
+The manifest is an append-only JSON-lines file in the output folder
+(``.workbench-manifest.jsonl``). Each line records one finished file: the job key (a
+hash of the source's identity - path, size, mtime - and every export parameter), the
+file's relative name and its size. A file counts as done only if its line is present
+*and* the file still exists with that size; a torn last line (a crash while appending)
+is ignored. Changing the source or any parameter changes the key, so stale outputs are
+redone rather than trusted.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> m = Manifest(d)
+>>> key = job_key({"path": "/a.mp4", "size": 10}, {"fps": 2})
+>>> _ = (d / "x.jpg").write_bytes(b"abc")
+>>> m.add(key, "x.jpg", 3)
+>>> Manifest(d).is_done(key, "x.jpg")
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+__all__ = ["MANIFEST_NAME", "Manifest", "job_key"]
+
+MANIFEST_NAME = ".workbench-manifest.jsonl"
+
+
+def job_key(identity: dict[str, Any], params: dict[str, Any]) -> str:
+    """Hash a source identity and export parameters into a short stable key."""
+    blob = json.dumps({"source": identity, "params": params}, sort_keys=True, default=str)
+    return hashlib.sha1(blob.encode()).hexdigest()[:16]
+
+
+class Manifest:
+    """The done-list of one output folder (thread-safe appends)."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / MANIFEST_NAME
+        self._lock = threading.Lock()
+        self._done: dict[tuple[str, str], int] = {}
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        for line in text.splitlines():
+            try:
+                entry = json.loads(line)
+                self._done[(entry["key"], entry["file"])] = int(entry["size"])
+            except (ValueError, KeyError, TypeError):
+                continue  # a torn line from an interrupted append
+
+    def is_done(self, key: str, name: str) -> bool:
+        """True when ``name`` was finished for ``key`` and is still there, same size."""
+        size = self._done.get((key, name))
+        if size is None:
+            return False
+        try:
+            return (self.folder / name).stat().st_size == size
+        except OSError:
+            return False
+
+    def add(self, key: str, name: str, size: int) -> None:
+        """Record that ``name`` is complete (call after its rename)."""
+        line = json.dumps({"key": key, "file": name, "size": int(size)}) + "\n"
+        with self._lock:
+            self._done[(key, name)] = int(size)
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(line)
+
+    def __len__(self) -> int:
+        return len(self._done)

@@ -1,0 +1,157 @@
+"""Safe output file names from a template such as ``"{record_id}-{timestamp:.3f}.jpg"``.
+
+The template's own text may contain ``/`` to make sub-folders; the *values* put into it
+never can. A value is made safe by replacing path separators, ``..``, control and
+reserved characters, by avoiding reserved device names (``CON``, ``NUL`` ...) and by
+shortening over-long values. Whenever a value had to change, ``~`` and a short hash of
+the original value are appended; ``~`` itself is one of the characters replaced, so two
+different values can never end up with the same name (``a/b`` -> ``a_b~1d3f9c2e``, while
+``a_b`` stays ``a_b``).
+
+Examples
+--------
+>>> t = NameTemplate("{record_id}-{timestamp:.3f}.jpg")
+>>> t.render(record_id="016_0001", timestamp=1500000000.5)
+'016_0001-1500000000.500.jpg'
+>>> t.render(record_id="../etc/passwd", timestamp=0.0)
+'.._etc_passwd~cb5e5b8c-0.000.jpg'
+>>> safe_value("a/b") != safe_value("a_b")
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import string
+from pathlib import PurePosixPath
+from typing import Any
+
+from workbench.errors import InvalidArgumentError
+
+__all__ = ["FIELDS", "NameTemplate", "safe_value"]
+
+#: fields a template may use
+FIELDS = {
+    "record_id": "the record id",
+    "timestamp": "absolute time of the frame in seconds (float)",
+    "index": "frame index in the file (int)",
+    "n": "position of the frame within the export of this record (int)",
+    "stem": "file name of the source without its suffix",
+    "camera": "the source file stem (alias of stem, e.g. camera_01)",
+    "ext": "extension of the output format without the dot (jpg, png, webp)",
+}
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|~]')
+_RESERVED = {
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(10)),
+    *(f"lpt{i}" for i in range(10)),
+}
+MAX_VALUE = 100  # characters kept from one value
+MAX_COMPONENT = 200  # bytes of one path component (most file systems allow 255)
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def safe_value(value: Any) -> str:
+    """Return ``str(value)`` made safe to put inside one file name.
+
+    Examples
+    --------
+    >>> safe_value("front/center")
+    'front_center~5c3e6b2a'
+    >>> safe_value("CON")
+    'CON~a7fcb8e2'
+    >>> safe_value("plain-id_01")
+    'plain-id_01'
+    """
+    text = str(value)
+    out = _UNSAFE.sub("_", text)
+    out = out.strip(" ")
+    if out in ("", ".", "..") or out.startswith("."):
+        out = "_" + out.lstrip(".") if out.strip(".") else "_"
+    if out.split(".")[0].lower() in _RESERVED:
+        out = out + "_"
+    if len(out) > MAX_VALUE:
+        out = out[:MAX_VALUE]
+    if out != text:
+        out = f"{out}~{_hash(text)}"
+    return out
+
+
+class NameTemplate:
+    """A validated output-name template; :meth:`render` returns a safe relative path.
+
+    Raises
+    ------
+    InvalidArgumentError
+        The template is absolute, climbs out with ``..``, uses an unknown field or has
+        no field that changes per frame (every frame would get the same name).
+    """
+
+    def __init__(self, template: str) -> None:
+        if not isinstance(template, str) or not template.strip():
+            raise InvalidArgumentError(f"name={template!r} must be a non-empty template")
+        literal = PurePosixPath(template.replace("\\", "/"))
+        if literal.is_absolute() or re.match(r"^[A-Za-z]:", template):
+            raise InvalidArgumentError(f"name={template!r} must be a relative file name")
+        if ".." in literal.parts:
+            raise InvalidArgumentError(f"name={template!r} must not contain '..'")
+        used = []
+        try:
+            for _, field_name, _, _ in string.Formatter().parse(template):
+                if field_name is not None:
+                    used.append(field_name.split(".")[0].split("[")[0])
+        except ValueError as exc:
+            raise InvalidArgumentError(f"name={template!r} is not a valid template: {exc}") from exc
+        unknown = [f for f in used if f not in FIELDS]
+        if unknown:
+            raise InvalidArgumentError(
+                f"name={template!r} uses unknown field(s) {unknown}; known fields: "
+                + ", ".join(f"{{{k}}} ({v})" for k, v in FIELDS.items())
+            )
+        if not {"timestamp", "index", "n"} & set(used):
+            raise InvalidArgumentError(
+                f"name={template!r} must use {{timestamp}}, {{index}} or {{n}} so that "
+                "each frame gets its own file"
+            )
+        self.template = template
+        self.fields = used
+
+    @property
+    def suffix(self) -> str:
+        """The template's file extension, lower case (``.jpg``), or ``""``."""
+        return PurePosixPath(self.template).suffix.lower()
+
+    def render(self, **values: Any) -> str:
+        """Fill the template and return a safe relative POSIX path."""
+        safe = {
+            k: (v if isinstance(v, (int, float)) and not isinstance(v, bool) else safe_value(v))
+            for k, v in values.items()
+        }
+        try:
+            name = self.template.format(**safe)
+        except (KeyError, ValueError, IndexError, TypeError) as exc:
+            raise InvalidArgumentError(
+                f"name={self.template!r} cannot be filled ({exc}); check its format specs"
+            ) from exc
+        parts = []
+        for part in PurePosixPath(name).parts:
+            if part in ("", ".", "..", "/"):
+                continue
+            if len(part.encode("utf-8")) > MAX_COMPONENT:
+                stem, dot, ext = part.rpartition(".")
+                keep = stem if dot else part
+                ext = f".{ext}" if dot and len(ext) <= 10 else ""
+                part = keep.encode("utf-8")[: MAX_COMPONENT - 20].decode("utf-8", "ignore")
+                part = f"{part}~{_hash(name)}{ext}"
+            parts.append(part)
+        if not parts:
+            raise InvalidArgumentError(f"name={self.template!r} renders to an empty name")
+        return "/".join(parts)

@@ -1,0 +1,106 @@
+"""``wb.read``: the one entry point to every reader.
+
+Examples
+--------
+>>> import workbench as wb
+>>> reader = wb.read("camera_01.mp4", target_frame_rate=2, resize_rate=0.25)  # doctest: +SKIP
+>>> reader.plan()                      # frames and bytes, before decoding  # doctest: +SKIP
+>>> for batch in reader:               # one batch per 10 s segment         # doctest: +SKIP
+...     batch.frames.shape, batch.timestamps[0]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workbench.readers.base import BaseReader, validate_options
+from workbench.readers.registry import find_reader
+from workbench.readers.source import resolve_source
+
+__all__ = ["read"]
+
+
+def read(
+    source: Any,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    target_frame_rate: float | None = None,
+    resize_rate: float | None = None,
+    size: tuple[int, int] | None = None,
+    segment_duration: float = 10.0,
+    format: str = "rgb24",
+    mode: str = "exact",
+    **reader_options: Any,
+) -> BaseReader:
+    """Return a lazy, segmented reader over one file.
+
+    Nothing is decoded until the reader is iterated. The reader is chosen by the
+    source's content type (see :func:`workbench.register_reader`).
+
+    Parameters
+    ----------
+    source : Record, dict, str, os.PathLike, list of paths or Video
+        A catalog ``Record``, a catalog row dict (dwtk keys accepted), a file path, a
+        folder or list of images, or an opened ``Video``.
+    start, end : float, optional
+        Absolute time window ``[start, end)`` in seconds, on the same axis as the
+        batch timestamps (record ``start_timestamp`` + presentation time, or the
+        per-frame timestamps sidecar). Default: the whole file.
+    target_frame_rate : float, optional
+        Samples per second: the frame (or row) on screen at each instant
+        ``start + k / target_frame_rate``. Default: every frame / row.
+    resize_rate : float, optional
+        Scale factor for frames (``0.25`` = a quarter of the width and height).
+    size : (int, int), optional
+        Output ``(width, height)`` of frames, instead of ``resize_rate``.
+    segment_duration : float
+        Seconds of the time axis per batch (default 10): memory is bounded by a batch.
+    format : {"rgb24", "bgr24", "gray"}
+        Pixel layout of frames.
+    mode : {"exact", "keyframes"}
+        ``"keyframes"`` returns the keyframe at or before each sample (fast preview).
+    **reader_options
+        Passed to the reader class (e.g. ``chunk_rows`` for time series).
+
+    Returns
+    -------
+    BaseReader
+        Iterate for batches (``FrameBatch`` or ``SeriesBatch``); ``len()`` is the
+        number of batches; ``.read_all()`` and ``.plan()``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        A bad option (``start >= end``, a negative rate, an unknown format ...).
+    SourceNotFoundError
+        The file does not exist.
+    UnknownContentTypeError
+        No reader is registered for the source's content type.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, workbench as wb
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "gps.csv"
+    >>> _ = p.write_text("timestamp,lat\\n0,35.0\\n0.1,35.1\\n")
+    >>> wb.read(p).read_all().to_pandas()["lat"].tolist()
+    [35.0, 35.1]
+    >>> wb.read(p, start=3, end=1)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidArgumentError: start=3 must be before end=1 (absolute seconds)
+    """
+    options = {
+        "start": start,
+        "end": end,
+        "target_frame_rate": target_frame_rate,
+        "resize_rate": resize_rate,
+        "size": size,
+        "segment_duration": segment_duration,
+        "format": format,
+        "mode": mode,
+    }
+    validate_options(**options)
+    src = resolve_source(source)
+    reader_cls = find_reader(src.content_type, src.path)
+    return reader_cls(src, **options, **reader_options)

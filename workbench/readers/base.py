@@ -1,0 +1,415 @@
+"""The lazy reader every content type shares: segments on the time axis, plan, read_all.
+
+A reader does nothing when it is created except check its arguments and look at the
+file's time axis (for video: the persisted index). Iterating it yields one batch per
+time segment of ``segment_duration`` seconds; ``len(reader)`` is the number of batches;
+``reader.plan()`` says how many frames/rows and bytes the read will produce.
+
+Frame readers (video, images) share :class:`FrameReader`: the file's per-frame absolute
+times are known up front, so the frame on screen at every sample instant is computed
+without decoding, and each segment decodes only its own frames.
+
+Examples
+--------
+>>> import numpy as np
+>>> times = np.arange(0, 10, 1 / 30)                      # a 30 fps axis
+>>> idx, ts, inst = sample_frames(times, 1 / 30, start=0.0, end=2.0, rate=2.0)
+>>> idx.tolist()
+[0, 15, 30, 45]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import math
+from collections.abc import Iterator
+from dataclasses import fields as dc_fields
+from typing import Any
+
+import numpy as np
+
+from workbench.errors import InvalidArgumentError
+from workbench.readers.batches import ReadPlan
+from workbench.readers.source import Source
+
+__all__ = [
+    "FORMATS",
+    "MODES",
+    "BaseReader",
+    "FrameReader",
+    "make_frame_batch",
+    "output_size",
+    "sample_frames",
+    "validate_options",
+]
+
+FORMATS: dict[str, tuple[int, list[str]]] = {
+    "rgb24": (3, ["r", "g", "b"]),
+    "bgr24": (3, ["b", "g", "r"]),
+    "gray": (1, ["gray"]),
+}
+MODES = ("exact", "keyframes")
+
+
+def validate_options(
+    *,
+    start: float | None,
+    end: float | None,
+    target_frame_rate: float | None,
+    resize_rate: float | None,
+    size: tuple[int, int] | None,
+    segment_duration: float,
+    format: str,
+    mode: str,
+) -> None:
+    """Raise :class:`InvalidArgumentError` naming the first bad read option.
+
+    Examples
+    --------
+    >>> validate_options(start=5, end=1, target_frame_rate=None, resize_rate=None, size=None,
+    ...                  segment_duration=10, format="rgb24", mode="exact")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidArgumentError: start=5 must be before end=1 (absolute seconds)
+    """
+
+    def finite(name: str, value: Any) -> float:
+        try:
+            v = float(value)
+        except (TypeError, ValueError) as exc:
+            raise InvalidArgumentError(f"{name}={value!r} is not a number") from exc
+        if not math.isfinite(v):
+            raise InvalidArgumentError(f"{name}={value!r} must be a finite number")
+        return v
+
+    if start is not None:
+        finite("start", start)
+    if end is not None:
+        finite("end", end)
+    if start is not None and end is not None and float(start) >= float(end):
+        raise InvalidArgumentError(f"start={start} must be before end={end} (absolute seconds)")
+    for name, value in (
+        ("target_frame_rate", target_frame_rate),
+        ("resize_rate", resize_rate),
+        ("segment_duration", segment_duration),
+    ):
+        if value is not None and finite(name, value) <= 0:
+            raise InvalidArgumentError(f"{name}={value!r} must be a positive number")
+    if segment_duration is None:
+        raise InvalidArgumentError("segment_duration must be a positive number of seconds")
+    if resize_rate is not None and size is not None:
+        raise InvalidArgumentError("give either resize_rate or size, not both")
+    if size is not None:
+        ok = (
+            isinstance(size, (tuple, list))
+            and len(size) == 2
+            and all(isinstance(v, (int, np.integer)) and v > 0 for v in size)
+        )
+        if not ok:
+            raise InvalidArgumentError(
+                f"size={size!r} must be a (width, height) pair of positive integers"
+            )
+    if format not in FORMATS:
+        raise InvalidArgumentError(f"format={format!r} is not one of {', '.join(FORMATS)}")
+    if mode not in MODES:
+        raise InvalidArgumentError(f"mode={mode!r} is not one of {', '.join(MODES)}")
+
+
+def output_size(
+    width: int, height: int, resize_rate: float | None, size: tuple[int, int] | None
+) -> tuple[int, int]:
+    """Return the (width, height) frames are delivered at.
+
+    Examples
+    --------
+    >>> output_size(1920, 1080, 0.25, None)
+    (480, 270)
+    """
+    if size is not None:
+        return int(size[0]), int(size[1])
+    if resize_rate is None:
+        return int(width), int(height)
+    return max(1, round(width * resize_rate)), max(1, round(height * resize_rate))
+
+
+def make_frame_batch(
+    frames: np.ndarray,
+    timestamps: np.ndarray,
+    indices: np.ndarray,
+    *,
+    columns: list[str],
+    record_id: str | None,
+) -> Any:
+    """Build the decoder's ``FrameBatch``, filling the optional fields it supports."""
+    from workbench.video.batch import FrameBatch
+
+    kwargs: dict[str, Any] = {
+        "frames": frames,
+        "timestamps": np.asarray(timestamps, dtype="float64"),
+        "indices": np.asarray(indices, dtype="int64"),
+    }
+    try:
+        names = {f.name for f in dc_fields(FrameBatch)}
+    except TypeError:
+        names = set()
+    extra = {"columns": list(columns), "record_id": record_id}
+    for key, value in extra.items():
+        if key in names:
+            kwargs[key] = value
+    batch = FrameBatch(**kwargs)
+    for key, value in extra.items():
+        if key not in names:
+            with contextlib.suppress(AttributeError, TypeError):
+                setattr(batch, key, value)
+    return batch
+
+
+def sample_frames(
+    times: np.ndarray,
+    frame_duration: float,
+    *,
+    start: float,
+    end: float,
+    rate: float | None,
+    keyframes: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Choose the frames a read returns; no decoding.
+
+    Parameters
+    ----------
+    times : numpy.ndarray
+        Absolute time of every frame, ascending (presentation order).
+    frame_duration : float
+        How long the last frame stays on screen.
+    start, end : float
+        Absolute window ``[start, end)``.
+    rate : float or None
+        Samples per second: the frame on screen at each instant ``start + k / rate``.
+        ``None`` returns every frame whose time lies in the window.
+    keyframes : numpy.ndarray, optional
+        Keyframe indices: return the keyframe at or before each chosen frame instead,
+        without repeats (the fast preview).
+
+    Returns
+    -------
+    indices, timestamps, instants : numpy.ndarray
+        Frame indices, their absolute times, and the sample instant each one stands for
+        (used to cut segments on the time axis).
+    """
+    times = np.asarray(times, dtype="float64")
+    if len(times) == 0:
+        empty = np.zeros(0)
+        return empty.astype("int64"), empty, empty
+    last = times[-1] + frame_duration
+    if rate is None:
+        lo = int(np.searchsorted(times, start, "left"))
+        hi = int(np.searchsorted(times, end, "left"))
+        idx = np.arange(lo, hi, dtype="int64")
+        instants = times[idx]
+    else:
+        n = max(0, math.ceil((min(end, last) - start) * rate - 1e-9))
+        instants = start + np.arange(n, dtype="float64") / rate
+        idx = np.searchsorted(times, instants + 1e-9, "right").astype("int64") - 1
+        keep = idx >= 0
+        idx, instants = idx[keep], instants[keep]
+    if keyframes is not None and len(idx):
+        kf = np.asarray(keyframes, dtype="int64")
+        pos = np.searchsorted(kf, idx, "right") - 1
+        pos = np.clip(pos, 0, len(kf) - 1)
+        idx = kf[pos]
+        first = np.ones(len(idx), dtype=bool)
+        first[1:] = idx[1:] != idx[:-1]
+        idx, instants = idx[first], instants[first]
+    return idx, times[idx], instants
+
+
+class BaseReader:
+    """A lazy, segmented read of one file. Subclasses implement the four hooks below.
+
+    Iterating yields batches (one per non-empty time segment); ``len()`` is the number
+    of batches; :meth:`read_all` concatenates them; :meth:`plan` sizes the read first.
+    """
+
+    #: "frames" or "series": what the batches hold
+    kind = "frames"
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        target_frame_rate: float | None = None,
+        resize_rate: float | None = None,
+        size: tuple[int, int] | None = None,
+        segment_duration: float = 10.0,
+        format: str = "rgb24",
+        mode: str = "exact",
+    ) -> None:
+        validate_options(
+            start=start,
+            end=end,
+            target_frame_rate=target_frame_rate,
+            resize_rate=resize_rate,
+            size=size,
+            segment_duration=segment_duration,
+            format=format,
+            mode=mode,
+        )
+        self.source = source
+        self.start = None if start is None else float(start)
+        self.end = None if end is None else float(end)
+        self.target_frame_rate = None if target_frame_rate is None else float(target_frame_rate)
+        self.resize_rate = resize_rate
+        self.size = None if size is None else (int(size[0]), int(size[1]))
+        self.segment_duration = float(segment_duration)
+        self.format = format
+        self.mode = mode
+
+    # -- hooks -------------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def plan(self) -> ReadPlan:
+        """Return how many batches, items and bytes the read will produce."""
+        raise NotImplementedError
+
+    def read_all(self) -> Any:
+        """Read every segment and return one batch (meant for small windows)."""
+        raise NotImplementedError
+
+    # -- shared ------------------------------------------------------------------------
+    @property
+    def record_id(self) -> str:
+        return self.source.record_id
+
+    def _window(self, lo: float, hi: float) -> tuple[float, float]:
+        """Intersect the requested window with the file's extent ``[lo, hi)``."""
+        start = lo if self.start is None else max(self.start, lo)
+        end = hi if self.end is None else min(self.end, hi)
+        if start >= end and (self.start is not None or self.end is not None):
+            raise InvalidArgumentError(
+                f"the window start={self.start}, end={self.end} does not overlap "
+                f"{self.source.path.name} (record {self.source.record_id!r}), which spans "
+                f"{lo:.3f} to {hi:.3f} absolute seconds; times are absolute, e.g. "
+                f"start={lo:.3f} + offset"
+            )
+        return start, end
+
+    def __repr__(self) -> str:
+        return (
+            f"<{type(self).__name__} {self.source.path.name!s} record={self.record_id!r} "
+            f"start={self.start} end={self.end} rate={self.target_frame_rate} "
+            f"segment_duration={self.segment_duration}>"
+        )
+
+
+class FrameReader(BaseReader):
+    """Shared logic of readers whose frames have known absolute times (video, images).
+
+    Subclasses implement :meth:`_load_axis` (per-frame absolute times, frame duration,
+    keyframe indices, source width and height) and :meth:`fetch` (decode given indices).
+    """
+
+    kind = "frames"
+
+    def __init__(self, source: Source, **options: Any) -> None:
+        super().__init__(source, **options)
+        self._planned: tuple[np.ndarray, np.ndarray, list[slice]] | None = None
+        self._axis: tuple[np.ndarray, float, np.ndarray | None, int, int] | None = None
+
+    # -- hooks -------------------------------------------------------------------------
+    def _load_axis(self) -> tuple[np.ndarray, float, np.ndarray | None, int, int]:
+        """Return (times, frame_duration, keyframe_indices or None, width, height)."""
+        raise NotImplementedError
+
+    def fetch(self, indices: np.ndarray, timestamps: np.ndarray | None = None) -> Any:
+        """Decode frames ``indices`` (ascending) into a ``FrameBatch``."""
+        raise NotImplementedError
+
+    # -- shared ------------------------------------------------------------------------
+    def axis(self) -> tuple[np.ndarray, float, np.ndarray | None, int, int]:
+        if self._axis is None:
+            self._axis = self._load_axis()
+        return self._axis
+
+    @property
+    def channels(self) -> int:
+        return FORMATS[self.format][0]
+
+    @property
+    def columns(self) -> list[str]:
+        return list(FORMATS[self.format][1])
+
+    def frame_shape(self) -> tuple[int, int, int]:
+        """``(H, W, C)`` of the frames this read returns."""
+        _, _, _, width, height = self.axis()
+        w, h = output_size(width, height, self.resize_rate, self.size)
+        return h, w, self.channels
+
+    def extent(self) -> tuple[float, float]:
+        """The file's absolute time extent ``[first frame, end of last frame)``."""
+        times, duration, _, _, _ = self.axis()
+        if len(times) == 0:
+            return 0.0, 0.0
+        return float(times[0]), float(times[-1] + duration)
+
+    def sample_plan(self) -> tuple[np.ndarray, np.ndarray, list[slice]]:
+        """Return (indices, timestamps, segment slices) of everything the read returns."""
+        if self._planned is None:
+            times, duration, keyframes, _, _ = self.axis()
+            lo, hi = self.extent()
+            start, end = self._window(lo, hi)
+            idx, ts, instants = sample_frames(
+                times,
+                duration,
+                start=start,
+                end=end,
+                rate=self.target_frame_rate,
+                keyframes=keyframes if self.mode == "keyframes" else None,
+            )
+            seg = np.floor((instants - start) / self.segment_duration + 1e-9).astype("int64")
+            bounds = np.flatnonzero(np.diff(seg)) + 1
+            edges = [0, *bounds.tolist(), len(idx)]
+            slices = [slice(a, b) for a, b in itertools.pairwise(edges) if b > a]
+            self._planned = (idx, ts, slices)
+            self._window_used = (start, end)
+        return self._planned
+
+    def __len__(self) -> int:
+        return len(self.sample_plan()[2])
+
+    def __iter__(self) -> Iterator[Any]:
+        idx, ts, slices = self.sample_plan()
+        for sl in slices:
+            yield self.fetch(idx[sl], ts[sl])
+
+    def plan(self) -> ReadPlan:
+        idx, _, slices = self.sample_plan()
+        h, w, c = self.frame_shape()
+        start, end = self._window_used
+        return ReadPlan(
+            segments=len(slices),
+            items=len(idx),
+            bytes=len(idx) * h * w * c,
+            start=start,
+            end=end,
+            shape=(h, w, c),
+        )
+
+    def read_all(self) -> Any:
+        idx, ts, _ = self.sample_plan()
+        if len(idx) == 0:
+            h, w, c = self.frame_shape()
+            return make_frame_batch(
+                np.zeros((0, h, w, c), np.uint8),
+                ts,
+                idx,
+                columns=self.columns,
+                record_id=self.record_id,
+            )
+        return self.fetch(idx, ts)

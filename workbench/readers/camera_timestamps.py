@@ -1,0 +1,88 @@
+"""The dwtk camera-timestamps CSV: one absolute time per video frame.
+
+dwtk recorded, next to each camera video, a ``<video>_timestamps.csv`` with the
+wall-clock time every frame was captured. Where it exists it wins over the container's
+presentation times (:mod:`workbench.readers.video` uses :func:`load_camera_timestamps`).
+Read on its own it is a one-column time series (``frame`` = frame number).
+
+The file may have a header (a column named ``timestamp``, ``timestamps``, ``time`` or
+``stamp`` is used; otherwise the last column) or be a bare column of numbers.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "camera_01_timestamps.csv"
+>>> _ = p.write_text("frame,timestamp\\n0,100.0\\n1,100.033\\n")
+>>> load_camera_timestamps(p).tolist()
+[100.0, 100.033]
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workbench.errors import CorruptMediaError, SourceNotFoundError
+from workbench.readers.timeseries import TimeSeriesReader
+
+__all__ = ["CameraTimestampsReader", "load_camera_timestamps"]
+
+_TIME_NAMES = ("timestamp", "timestamps", "time", "stamp", "t", "unix_time", "epoch")
+
+
+def load_camera_timestamps(path: Path) -> np.ndarray:
+    """Return the per-frame absolute times in the CSV at ``path`` as float64 seconds.
+
+    Raises
+    ------
+    CorruptMediaError
+        The file has no numeric time column or the times go backwards.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    try:
+        head = path.open("r", encoding="utf-8", errors="replace").readline()
+    except FileNotFoundError as exc:
+        raise SourceNotFoundError(f"{path} does not exist") from exc
+    try:
+        first = head.strip().split(",")
+        has_header = not all(_is_number(v) for v in first if v != "")
+        df = pd.read_csv(path, header=0 if has_header else None)
+    except (ValueError, OSError) as exc:
+        raise CorruptMediaError(f"{path} is not a readable timestamps CSV ({exc})") from exc
+    if df.empty:
+        raise CorruptMediaError(f"{path} has no rows; regenerate the timestamps file")
+    col = None
+    if has_header:
+        lower = {str(c).strip().lower(): c for c in df.columns}
+        col = next((lower[n] for n in _TIME_NAMES if n in lower), None)
+    series = df[col] if col is not None else df.iloc[:, -1]
+    times = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64")
+    if np.isnan(times).any():
+        raise CorruptMediaError(f"{path} has non-numeric times; fix or remove the file")
+    if len(times) > 1 and (np.diff(times) < 0).any():
+        raise CorruptMediaError(f"{path} has times that go backwards; fix or remove the file")
+    return times
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+class CameraTimestampsReader(TimeSeriesReader):
+    """Read a camera-timestamps CSV as a series with one column, ``frame``."""
+
+    def _load_frame(self) -> Any:
+        import pandas as pd
+
+        if getattr(self, "_df", None) is None:
+            times = load_camera_timestamps(self.source.path)
+            self._df = pd.DataFrame({"timestamp": times, "frame": np.arange(len(times))})
+        return self._df
