@@ -1,0 +1,170 @@
+"""Tiny dwtk-style datasets for the catalog tests, made with PyAV in a temp folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+
+T0 = 1_489_728_491.0  # an absolute start time, as in dwtk data
+
+WIDTH, HEIGHT, FPS, FRAMES = 64, 48, 10, 20
+
+
+def make_tiny_mp4(path: Path, *, frames: int = FRAMES, fps: int = FPS) -> Path:
+    """Encode a small H.264 mp4 whose frame i is filled with gray level 10 * i."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        stream.options = {"preset": "ultrafast", "g": "5", "bf": "0"}
+        for i in range(frames):
+            img = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+            img[:, :, 0] = min(255, 10 * i)  # red channel carries the frame number
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path
+
+
+def sidecar(path: Path, meta: dict[str, Any]) -> Path:
+    out = path.with_name(path.name + ".json")
+    out.write_text(json.dumps(meta, indent=2))
+    return out
+
+
+def dwtk_meta(
+    record_id: str,
+    path: Path,
+    content_type: str,
+    contents: dict[str, Any],
+    start: float = T0,
+    end: float = T0 + FRAMES / FPS,
+    **more: Any,
+) -> dict[str, Any]:
+    return {
+        "description": "Driving Database",
+        "database_id": "Driving Behavior Database",
+        "record_id": record_id,
+        "type": "raw_data",
+        "path": f"/opt/elsewhere/{record_id}/data/{path.name}",  # stale absolute path
+        "start_timestamp": start,
+        "end_timestamp": end,
+        "content-type": content_type,
+        "contents": contents,
+        **more,
+    }
+
+
+def make_dataset(root: Path, template_mp4: Path) -> Path:
+    """A dataset with three records, cameras, CAN, a raw camera and a bare video.
+
+    ``016_0001``: front-center camera (with timestamps csv), rear camera, CAN.
+    ``016_0002``: front-center camera starting 100 s later, GPS.
+    ``017_0001``: a ``camera_raw``-tagged video (must not match tag ``camera``).
+    ``loose/clip.mp4``: no sidecar.
+    """
+    rec = root / "records"
+    # 016_0001
+    d = rec / "016_0001" / "data"
+    d.mkdir(parents=True)
+    cam = d / "camera_01.mp4"
+    shutil.copy(template_mp4, cam)
+    sidecar(
+        cam,
+        dwtk_meta(
+            "016_0001",
+            cam,
+            "video/mp4",
+            {"camera/front-center": {"tags": ["camera", "front", "center"]}},
+            weather="rain",
+        ),
+    )
+    ts = T0 + np.arange(FRAMES) / FPS + 0.002  # sidecar times differ from container's
+    (d / "camera_01_timestamps.csv").write_text("".join(f"{t * 1000:.0f}\n" for t in ts))
+    cam2 = d / "camera_02.mp4"
+    shutil.copy(template_mp4, cam2)
+    sidecar(
+        cam2,
+        dwtk_meta("016_0001", cam2, "video/mp4", {"camera/rear": {"tags": ["camera", "rear"]}}),
+    )
+    can = d / "can.csv"
+    can.write_text(
+        "timestamp,speed,steering\n"
+        + "".join(f"{T0 + i / 100:.3f},{i * 0.1:.1f},{i % 7}\n" for i in range(200))
+    )
+    sidecar(
+        can,
+        dwtk_meta(
+            "016_0001",
+            can,
+            "text/csv",
+            {
+                "can": {
+                    "tags": ["can", "vehicle"],
+                    "msg_type": "can_frame",
+                    "count": 200,
+                    "frequency": 100,
+                }
+            },
+        ),
+    )
+    # 016_0002
+    d = rec / "016_0002" / "data"
+    d.mkdir(parents=True)
+    cam = d / "camera_01.mp4"
+    shutil.copy(template_mp4, cam)
+    sidecar(
+        cam,
+        dwtk_meta(
+            "016_0002",
+            cam,
+            "video/mp4",
+            {"camera/front-center": {"tags": ["camera", "front", "center"]}},
+            start=T0 + 100,
+            end=T0 + 102,
+        ),
+    )
+    gps = d / "gps.csv"
+    gps.write_text(
+        "timestamp,lat,lon\n"
+        + "".join(f"{T0 + 100 + i / 10:.3f},35.{i},139.{i}\n" for i in range(20))
+    )
+    sidecar(
+        gps,
+        dwtk_meta(
+            "016_0002",
+            gps,
+            "text/csv",
+            {"gps": {"tags": ["gps", "position"], "frequency": 10}},
+            start=T0 + 100,
+            end=T0 + 102,
+        ),
+    )
+    # 017_0001: a tag that only *contains* "camera"
+    d = rec / "017_0001" / "data"
+    d.mkdir(parents=True)
+    raw = d / "camera_99.mp4"
+    shutil.copy(template_mp4, raw)
+    sidecar(
+        raw,
+        dwtk_meta(
+            "017_0001",
+            raw,
+            "video/mp4",
+            {"camera/raw": {"tags": ["camera_raw", "front"]}},
+            start=T0 + 500,
+            end=T0 + 502,
+        ),
+    )
+    # a video without sidecar
+    (root / "loose").mkdir()
+    shutil.copy(template_mp4, root / "loose" / "clip.mp4")
+    return root
