@@ -35,9 +35,7 @@ def thumbnail_size(width: int, height: int, max_width: int) -> tuple[int, int]:
     return max_width, max(1, round(height * max_width / width))
 
 
-def encode_jpeg(
-    rgb: np.ndarray, *, quality: int = 85, max_width: int | None = None
-) -> bytes:
+def encode_jpeg(rgb: np.ndarray, *, quality: int = 85, max_width: int | None = None) -> bytes:
     """Encode an ``(H, W, 3)`` uint8 RGB frame as baseline JPEG.
 
     Parameters

@@ -15,7 +15,7 @@ Examples
 ...     keyframe_indices = np.array([0, 2])
 ...     def __len__(self): return 4
 ...     def __getitem__(self, i): return np.full((4, 4, 3), 60 * i, np.uint8)
-...     def get_keyframe_preview(self, i): return self[2 * (i // 2)]
+...     def get_keyframe_preview(self, i, size=None): return self[2 * (i // 2)]
 >>> server = FrameServer(Tiny())
 >>> frame = server.get(3)
 >>> frame.index, frame.exact, frame.data[:2] == b"\\xff\\xd8"
@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from workbench.errors import InvalidArgumentError
-from workbench.widgets.encode import encode_jpeg
+from workbench.widgets.encode import encode_jpeg, thumbnail_size
 
 __all__ = ["EncodedFrame", "FrameServer"]
 
@@ -165,6 +165,11 @@ class FrameServer:
         self.quality = int(quality)
         self.preview_quality = int(preview_quality)
         self.preview_max_width = preview_max_width
+        self._preview_size: tuple[int, int] | None = None
+        meta = getattr(video, "metadata", None)
+        width, height = int(getattr(meta, "width", 0) or 0), int(getattr(meta, "height", 0) or 0)
+        if preview_max_width is not None and width > preview_max_width and height > 0:
+            self._preview_size = thumbnail_size(width, height, preview_max_width)
         self._keyframes = np.asarray(video.keyframe_indices, dtype=np.int64)
         if self._keyframes.size == 0:
             self._keyframes = np.zeros(1, dtype=np.int64)
@@ -220,11 +225,21 @@ class FrameServer:
 
     def decode(self, index: int, *, timeout: float = 60.0) -> np.ndarray:
         """Return the decoded RGB frame ``index`` (decoded on the worker thread)."""
-        future: Future[np.ndarray] = Future()
+        return self.call(lambda video: np.asarray(video[index])).result(timeout=timeout)
+
+    def call(self, fn: Callable[[Any], Any]) -> Future[Any]:
+        """Run ``fn(video)`` on the worker thread (ahead of prefetching); return a Future.
+
+        This is how other widgets (e.g. the filmstrip) share the decoder safely.
+        """
+        future: Future[Any] = Future()
+        if self._closed:
+            future.set_exception(RuntimeError("the frame server is closed"))
+            return future
         with self._cond:
-            self._urgent.append((index, False, _DecodeOnly(future)))
+            self._urgent.append((-1, False, _Call(fn, future)))
             self._cond.notify()
-        return future.result(timeout=timeout)
+        return future
 
     @property
     def cache_nbytes(self) -> int:
@@ -301,15 +316,15 @@ class FrameServer:
 
     def _serve(self, index: int, preview: bool, reply: Reply) -> None:
         try:
-            if isinstance(reply, _DecodeOnly):
-                reply.future.set_result(np.asarray(self.video[index]))
+            if isinstance(reply, _Call):
+                reply.future.set_result(reply.fn(self.video))
                 return
             frame = self._cached(index, preview)
             if frame is None:
                 frame = self._make("key" if preview else "exact", index)
         except Exception as exc:  # reported to the caller, never kills the worker
             log.debug("frame %s failed", index, exc_info=True)
-            if isinstance(reply, _DecodeOnly):
+            if isinstance(reply, _Call):
                 reply.future.set_exception(exc)
             else:
                 reply(None, exc)
@@ -330,22 +345,21 @@ class FrameServer:
     def _make(self, kind: str, index: int) -> EncodedFrame:
         key = self.keyframe_of(index)
         if kind == "key":
-            rgb = self.video.get_keyframe_preview(index)
-            data = encode_jpeg(
-                rgb, quality=self.preview_quality, max_width=self.preview_max_width
-            )
+            rgb = self.video.get_keyframe_preview(index, size=self._preview_size)
+            data = encode_jpeg(rgb, quality=self.preview_quality)
             self._cache.put(("key", key), data)
-            return EncodedFrame(index, data, key == index and self.preview_max_width is None, key)
+            return EncodedFrame(index, data, False, key)
         rgb = self.video[index]
         data = encode_jpeg(rgb, quality=self.quality)
         self._cache.put(("exact", index), data)
         return EncodedFrame(index, data, True, key)
 
 
-class _DecodeOnly:
-    """Marks an urgent job that wants the decoded array, not JPEG bytes."""
+class _Call:
+    """An urgent job that runs a function on the video instead of serving a frame."""
 
-    def __init__(self, future: Future[np.ndarray]) -> None:
+    def __init__(self, fn: Callable[[Any], Any], future: Future[Any]) -> None:
+        self.fn = fn
         self.future = future
 
     def __call__(self, frame: EncodedFrame | None, error: BaseException | None) -> None:

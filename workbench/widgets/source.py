@@ -85,7 +85,11 @@ class FrameClock:
 
 @dataclass
 class VideoSource:
-    """An opened video plus what the widgets need to know about it."""
+    """An opened video plus what the widgets need to know about it.
+
+    ``origin`` is what exports should read: the Record / path the user gave, or the
+    file of a ``Video`` they passed (so an export never shares the scrubber's decoder).
+    """
 
     video: Any
     clock: FrameClock
@@ -94,6 +98,7 @@ class VideoSource:
     start_timestamp: float
     path: Any = None
     owns_video: bool = False
+    origin: Any = None
 
     def close(self) -> None:
         """Close the video if this source opened it."""
@@ -156,4 +161,5 @@ def open_scrub_source(source: Any) -> VideoSource:
         start_timestamp=start,
         path=src.path if src is not None else None,
         owns_video=owns,
+        origin=source if owns else (src.path if src is not None else source),
     )

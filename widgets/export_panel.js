@@ -1,0 +1,95 @@
+// Front end of workbench.widgets.ExportPanel. Settings are synced traitlets; the
+// buttons send {type: "export"} / {type: "cancel"}; progress/status/result come back
+// as traitlets while the kernel exports on a background thread.
+
+/** @param {number} n */
+function human(n) {
+  const units = ["B", "KiB", "MiB", "GiB"];
+  let u = 0;
+  while (n >= 1024 && u < units.length - 1) {
+    n /= 1024;
+    u += 1;
+  }
+  return `${u === 0 ? n.toFixed(0) : n.toFixed(1)} ${units[u]}`;
+}
+
+/** @param {{model: any, el: HTMLElement}} ctx */
+function render({ model, el }) {
+  const root = document.createElement("div");
+  root.className = "wb-export";
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
+  root.innerHTML = `
+    <div class="wb-export-title">Export</div>
+    <div class="wb-export-range"></div>
+    <label>frame rate <input data-k="target_frame_rate" type="number" min="0" step="0.5"
+      title="frames per second to keep (0 = every frame)"></label>
+    <label>resize <input data-k="resize_rate" type="number" min="0.05" max="1" step="0.05"></label>
+    <label>format <select data-k="format">
+      <option value="jpeg">JPEG</option><option value="png">PNG</option>
+      <option value="webp">WebP</option><option value="mp4">MP4 clip</option></select></label>
+    <label>quality <input data-k="quality" type="number" min="1" max="100" step="1"></label>
+    <label class="wb-wide">folder <input data-k="out_dir" type="text"></label>
+    <div class="wb-export-estimate"></div>
+    <div class="wb-export-buttons">
+      <button class="wb-export-go">Export</button>
+      <button class="wb-export-cancel">Cancel</button>
+    </div>
+    <progress class="wb-export-progress" max="1" value="0"></progress>
+    <div class="wb-export-status"></div>`;
+  el.append(root);
+  const q = (/** @type {string} */ s) => /** @type {HTMLElement} */ (root.querySelector(s));
+  const inputs = /** @type {HTMLInputElement[]} */ ([...root.querySelectorAll("[data-k]")]);
+  const numeric = new Set(["target_frame_rate", "resize_rate", "quality"]);
+
+  function sync() {
+    for (const input of inputs) {
+      const k = String(input.dataset.k);
+      if (document.activeElement !== input) input.value = String(model.get(k));
+    }
+    const start = Number(model.get("start"));
+    const end = Number(model.get("end"));
+    q(".wb-export-range").textContent =
+      `frames ${model.get("in_point")}–${model.get("out_point")} · ` +
+      `${(end - start).toFixed(3)} s (${start.toFixed(3)} → ${end.toFixed(3)})`;
+    q(".wb-export-estimate").textContent =
+      `≈ ${model.get("estimate_frames")} ${model.get("format") === "mp4" ? "frames in 1 clip" : "files"}, ` +
+      `≈ ${human(Number(model.get("estimate_bytes")))}`;
+    const status = String(model.get("status"));
+    root.dataset.status = status;
+    /** @type {HTMLProgressElement} */ (q(".wb-export-progress")).value = Number(model.get("progress"));
+    q(".wb-export-status").textContent = `${status}${model.get("message") ? ": " + model.get("message") : ""}`;
+    const running = status === "running" || status === "cancelling";
+    /** @type {HTMLButtonElement} */ (q(".wb-export-go")).disabled = running;
+    /** @type {HTMLButtonElement} */ (q(".wb-export-cancel")).disabled = !running;
+  }
+
+  const onChange = (/** @type {Event} */ e) => {
+    const input = /** @type {HTMLInputElement} */ (e.target);
+    const k = input.dataset && input.dataset.k;
+    if (!k) return;
+    const v = numeric.has(k) ? Number(input.value) : input.value;
+    if (numeric.has(k) && !Number.isFinite(v)) return;
+    model.set(k, k === "quality" ? Math.round(Number(v)) : v);
+    model.save_changes();
+  };
+  const onClick = (/** @type {MouseEvent} */ e) => {
+    const t = /** @type {HTMLElement} */ (e.target);
+    if (t.closest(".wb-export-go")) model.send({ type: "export" });
+    if (t.closest(".wb-export-cancel")) model.send({ type: "cancel" });
+  };
+  const stop = (/** @type {Event} */ e) => e.stopPropagation();
+  root.addEventListener("change", onChange);
+  root.addEventListener("click", onClick);
+  root.addEventListener("keydown", stop);
+  const keys = ["in_point", "out_point", "start", "end", "target_frame_rate", "resize_rate",
+    "format", "quality", "out_dir", "estimate_frames", "estimate_bytes", "status", "progress",
+    "message"];
+  for (const k of keys) model.on(`change:${k}`, sync);
+  sync();
+  return () => {
+    for (const k of keys) model.off(`change:${k}`, sync);
+    root.remove();
+  };
+}
+
+export default { render };

@@ -1,0 +1,93 @@
+// Front end of workbench.widgets.Filmstrip: keyframe thumbnails, click to jump.
+//   view -> kernel  {type: "thumbs"}
+//   kernel -> view  {type: "thumbs", indices: [...]} + one JPEG buffer per thumbnail
+
+/** @param {number} s */
+function clock(s) {
+  const m = Math.floor(s / 60);
+  return `${String(m).padStart(2, "0")}:${(s % 60).toFixed(1).padStart(4, "0")}`;
+}
+
+/** @param {{model: any, el: HTMLElement}} ctx */
+function render({ model, el }) {
+  const root = document.createElement("div");
+  root.className = "wb-filmstrip";
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
+  el.append(root);
+  /** @type {string[]} */
+  let urls = [];
+  /** @type {HTMLElement[]} */
+  let thumbs = [];
+
+  function build() {
+    root.textContent = "";
+    thumbs = [];
+    const indices = /** @type {number[]} */ (model.get("thumb_indices"));
+    const times = /** @type {number[]} */ (model.get("thumb_times"));
+    const w = model.get("thumb_width");
+    indices.forEach((index, k) => {
+      const fig = document.createElement("button");
+      fig.className = "wb-thumb";
+      fig.dataset.index = String(index);
+      fig.title = `frame ${index} · ${clock(times[k] || 0)}`;
+      fig.style.width = `${w}px`;
+      const img = document.createElement("img");
+      img.alt = `frame ${index}`;
+      img.width = w;
+      const cap = document.createElement("span");
+      cap.textContent = clock(times[k] || 0);
+      fig.append(img, cap);
+      root.append(fig);
+      thumbs.push(fig);
+    });
+    highlight();
+  }
+
+  function highlight() {
+    const v = Number(model.get("value"));
+    let best = -1;
+    thumbs.forEach((t, k) => {
+      if (Number(t.dataset.index) <= v) best = k;
+    });
+    thumbs.forEach((t, k) => t.classList.toggle("wb-current", k === best));
+  }
+
+  /** @param {any} msg @param {DataView[]} buffers */
+  function onMessage(msg, buffers) {
+    if (!msg || msg.type !== "thumbs") return;
+    urls.forEach((u) => URL.revokeObjectURL(u));
+    urls = buffers.map((b) => URL.createObjectURL(new Blob([b], { type: "image/jpeg" })));
+    thumbs.forEach((t, k) => {
+      const img = t.querySelector("img");
+      if (img && urls[k]) img.src = urls[k];
+    });
+    root.dataset.loaded = "true";
+  }
+
+  /** @param {MouseEvent} e */
+  function onClick(e) {
+    const t = /** @type {HTMLElement} */ (e.target).closest(".wb-thumb");
+    if (!t) return;
+    model.set("value", Number(/** @type {HTMLElement} */ (t).dataset.index));
+    model.save_changes();
+  }
+  const stop = (/** @type {Event} */ e) => e.stopPropagation();
+
+  root.addEventListener("click", onClick);
+  root.addEventListener("keydown", stop);
+  model.on("msg:custom", onMessage);
+  model.on("change:value", highlight);
+  model.on("change:thumb_indices", build);
+  build();
+  model.send({ type: "thumbs" });
+
+  return () => {
+    model.off("msg:custom", onMessage);
+    model.off("change:value", highlight);
+    model.off("change:thumb_indices", build);
+    urls.forEach((u) => URL.revokeObjectURL(u));
+    root.remove();
+  };
+}
+
+export default { render };

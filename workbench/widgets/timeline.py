@@ -1,0 +1,244 @@
+"""Timeline: a record's time series (CAN speed, brake, GPS ...) drawn under the video.
+
+Each numeric column is a lane. Data is reduced to a min/max envelope per pixel bucket
+before it is sent (spikes such as a short brake press survive); times are absolute
+seconds, the same axis as the scrubber's ``timestamp``, so the cursor lines up with the
+frame on screen. Click or drag on the lanes to seek.
+
+Examples
+--------
+>>> import numpy as np
+>>> t = np.arange(10.0)
+>>> tc, lo, hi = downsample_minmax(t, np.array([0, 1, 9, 1, 0, 0, 0, 5, 0, 0.0]), 2)
+>>> lo.tolist(), hi.tolist()
+([0.0, 0.0], [9.0, 5.0])
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import anywidget
+import numpy as np
+import pandas as pd
+import traitlets
+
+from workbench._assets import frontend_file
+from workbench.errors import InvalidArgumentError
+
+__all__ = ["Timeline", "downsample_minmax", "load_recording_series"]
+
+log = logging.getLogger(__name__)
+
+#: Columns that are never drawn (bookkeeping, not signals).
+_SKIP_COLUMNS = {"frame", "index", "timestamp", "timestamps", "time"}
+
+
+def downsample_minmax(
+    t: np.ndarray, v: np.ndarray, buckets: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reduce ``(t, v)`` to at most ``buckets`` points of (centre time, min, max).
+
+    NaNs are ignored; empty buckets are dropped. Series shorter than ``buckets`` are
+    returned as they are (``lo == hi == v``).
+    """
+    t = np.asarray(t, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    ok = np.isfinite(t) & np.isfinite(v)
+    t, v = t[ok], v[ok]
+    if t.size <= buckets or t.size == 0:
+        return t, v, v
+    edges = np.linspace(t[0], t[-1], buckets + 1)
+    which = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, buckets - 1)
+    starts = np.flatnonzero(np.r_[True, np.diff(which) != 0])
+    lo = np.minimum.reduceat(v, starts)
+    hi = np.maximum.reduceat(v, starts)
+    centres = (edges[which[starts]] + edges[which[starts] + 1]) / 2
+    return centres, lo, hi
+
+
+def load_recording_series(recording: Iterable[Any]) -> dict[str, pd.DataFrame]:
+    """Read every time-series stream (CSV/Parquet, not camera timestamps) of a recording.
+
+    Parameters
+    ----------
+    recording
+        A catalog ``Recording`` (or any iterable of ``Record``) of one record.
+
+    Returns
+    -------
+    dict
+        Stream name (``can``, ``gps`` ...) -> DataFrame indexed by absolute timestamp.
+    """
+    from workbench.readers import read
+
+    out: dict[str, pd.DataFrame] = {}
+    for rec in recording:
+        ctype = str(getattr(rec, "content_type", "") or "")
+        tags = set(getattr(rec, "tags", []) or [])
+        if ctype.startswith(("video/", "image/")) or "timestamps" in tags:
+            continue
+        if not (ctype.startswith("text/") or "parquet" in ctype or "csv" in ctype):
+            continue
+        name = str(getattr(rec, "stream", "") or "") or _stem(getattr(rec, "path", "series"))
+        try:
+            out[name] = read(rec).read_all().to_pandas()
+        except Exception as exc:  # one unreadable stream must not hide the others
+            log.warning("timeline: cannot read %s: %s", getattr(rec, "path", rec), exc)
+    return out
+
+
+def _stem(path: Any) -> str:
+    from pathlib import Path
+
+    return Path(str(path)).stem
+
+
+class Timeline(anywidget.AnyWidget):
+    """Time-series lanes with a cursor on the shared clock; click or drag to seek.
+
+    Parameters
+    ----------
+    data
+        A DataFrame indexed by absolute timestamp (as ``SeriesBatch.to_pandas()`` gives),
+        a mapping ``{stream name: DataFrame}``, or a catalog ``Recording`` (its CAN, GPS
+        ... streams are read).
+    columns
+        Columns to draw (``"speed_kmh"`` or ``"can.speed_kmh"``); default every numeric one.
+    scrubber
+        A :class:`VideoScrubber` whose ``timestamp`` the cursor follows and drives.
+    buckets
+        Points per lane after min/max downsampling.
+    start_timestamp, end_timestamp
+        The time span shown (default: the span of the data, widened to the scrubber's).
+
+    Attributes
+    ----------
+    timestamp : float
+        The cursor, absolute seconds (synced both ways).
+    lanes : list of dict
+        What is drawn: ``name``, ``t`` (seconds after ``t0``), ``lo``, ``hi``, ``min``, ``max``.
+    """
+
+    _esm = frontend_file("timeline.js")
+    _css = frontend_file("timeline.css")
+
+    timestamp = traitlets.Float(0.0).tag(sync=True)
+    t0 = traitlets.Float(0.0).tag(sync=True)
+    t1 = traitlets.Float(1.0).tag(sync=True)
+    lanes = traitlets.List(traitlets.Dict()).tag(sync=True)
+    lane_height = traitlets.Int(44).tag(sync=True)
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        columns: Iterable[str] | None = None,
+        scrubber: Any = None,
+        buckets: int = 800,
+        start_timestamp: float | None = None,
+        end_timestamp: float | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if int(buckets) < 2:
+            raise InvalidArgumentError(f"buckets must be at least 2, got {buckets!r}")
+        frames = self._frames(data)
+        lanes, lo_t, hi_t = self._lanes(frames, columns, int(buckets))
+        if scrubber is not None:
+            ts = scrubber.frame_timestamps
+            lo_t, hi_t = min(lo_t, float(ts[0])), max(hi_t, float(ts[-1]))
+        t0 = float(start_timestamp) if start_timestamp is not None else lo_t
+        t1 = float(end_timestamp) if end_timestamp is not None else hi_t
+        if not np.isfinite(t0) or not np.isfinite(t1) or t1 <= t0:
+            t1 = t0 + 1.0 if np.isfinite(t0) else 1.0
+            t0 = t0 if np.isfinite(t0) else 0.0
+        for lane in lanes:
+            lane["t"] = [round(x - t0, 4) for x in lane.pop("abs_t")]
+        super().__init__(t0=t0, t1=t1, lanes=lanes, timestamp=t0, **kwargs)
+        self._link: Any = None
+        if scrubber is not None:
+            self.follow(scrubber)
+
+    def follow(self, scrubber: Any) -> None:
+        """Link the cursor with ``scrubber.timestamp`` (both ways)."""
+        if self._link is not None:
+            self._link.unlink()
+        self.timestamp = scrubber.timestamp
+        self._link = traitlets.link((scrubber, "timestamp"), (self, "timestamp"))
+
+    def close(self) -> None:
+        """Unlink from the scrubber and close the widget."""
+        if getattr(self, "_link", None) is not None:
+            self._link.unlink()
+            self._link = None
+        super().close()
+
+    @traitlets.validate("timestamp")
+    def _valid_timestamp(self, proposal: dict[str, Any]) -> float:
+        t = float(proposal["value"])
+        if not np.isfinite(t):
+            raise InvalidArgumentError(f"timestamp must be a finite number, got {t!r}")
+        return t
+
+    # ---- data preparation ---------------------------------------------------------------
+    @staticmethod
+    def _frames(data: Any) -> dict[str, pd.DataFrame]:
+        if isinstance(data, pd.DataFrame):
+            return {"": data}
+        if isinstance(data, Mapping):
+            bad = [k for k, v in data.items() if not isinstance(v, pd.DataFrame)]
+            if bad:
+                raise InvalidArgumentError(f"Timeline data {bad} are not DataFrames")
+            return dict(data)
+        if isinstance(data, Iterable) and not isinstance(data, (str, bytes)):
+            return load_recording_series(data)
+        raise InvalidArgumentError(
+            f"Timeline needs a DataFrame, a dict of DataFrames or a Recording, "
+            f"got {type(data).__name__}"
+        )
+
+    @staticmethod
+    def _lanes(
+        frames: dict[str, pd.DataFrame], columns: Iterable[str] | None, buckets: int
+    ) -> tuple[list[dict[str, Any]], float, float]:
+        wanted = list(columns) if columns is not None else None
+        lanes: list[dict[str, Any]] = []
+        lo_t, hi_t = np.inf, -np.inf
+        for stream, df in frames.items():
+            t = pd.to_numeric(pd.Series(df.index), errors="coerce").to_numpy(np.float64)
+            for col in df.columns:
+                name = f"{stream}.{col}" if stream else str(col)
+                if wanted is not None and col not in wanted and name not in wanted:
+                    continue
+                if wanted is None and str(col).lower() in _SKIP_COLUMNS:
+                    continue
+                v = pd.to_numeric(df[col], errors="coerce").to_numpy(np.float64)
+                if not np.isfinite(v).any():
+                    continue
+                tc, lo, hi = downsample_minmax(t, v, buckets)
+                if tc.size == 0:
+                    continue
+                lo_t, hi_t = min(lo_t, float(tc[0])), max(hi_t, float(tc[-1]))
+                lanes.append(
+                    {
+                        "name": name,
+                        "abs_t": tc.tolist(),
+                        "lo": np.round(lo, 6).tolist(),
+                        "hi": np.round(hi, 6).tolist(),
+                        "min": float(np.min(lo)),
+                        "max": float(np.max(hi)),
+                    }
+                )
+        if wanted is not None:
+            found = {lane["name"] for lane in lanes} | {
+                lane["name"].split(".", 1)[-1] for lane in lanes
+            }
+            missing = [w for w in wanted if w not in found]
+            if missing:
+                raise InvalidArgumentError(
+                    f"Timeline columns {missing} not found; available: "
+                    f"{sorted(f'{s}.{c}' if s else str(c) for s, d in frames.items() for c in d)}"
+                )
+        return lanes, lo_t, hi_t
