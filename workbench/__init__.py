@@ -47,6 +47,13 @@ _LAZY: dict[str, str] = {
     "Filmstrip": "workbench.widgets",
     "Timeline": "workbench.widgets",
     "CatalogBrowser": "workbench.widgets",
+    "Datastore": "workbench.streams",
+    "NamedVideoStream": "workbench.streams",
+    "FilesStream": "workbench.streams",
+    "FilesStorage": "workbench.streams",
+    "PackedStream": "workbench.streams",
+    "TableStream": "workbench.streams",
+    "run": "workbench.streams",
 }
 
 __all__ = ["__version__", *_error_names, *_LAZY]
