@@ -1,0 +1,187 @@
+"""Input/Output operations: map a function over input streams into output streams.
+
+:func:`run` is a pure function of (inputs, fn, outputs, rows): it reads the given
+rows of the inputs lazily, calls ``fn`` on each row (or each batch of rows) and writes
+what ``fn`` returns to the outputs, which are committed atomically only when the whole
+run succeeds. That makes a row range the unit of work a scheduler (Dask) can distribute.
+
+Examples
+--------
+>>> import tempfile, os
+>>> from workbench.streams import PackedStream, run
+>>> d = tempfile.mkdtemp()
+>>> src = PackedStream(os.path.join(d, "in.bin")).write([b"a", b"bc"])
+>>> dst = PackedStream(os.path.join(d, "out.bin"))
+>>> _ = run(inputs=[src], fn=lambda b: b.upper() * 2, outputs=[dst])
+>>> list(dst.load())
+[b'AA', b'BCBC']
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from workbench.errors import InvalidArgumentError
+
+__all__ = ["run"]
+
+#: rows read per step from each input when ``fn`` is called row by row
+_READ_CHUNK = 32
+
+
+def _as_list(streams: Any, what: str) -> list[Any]:
+    out = list(streams) if isinstance(streams, (list, tuple)) else [streams]
+    if not out:
+        raise InvalidArgumentError(f"run() needs at least one {what} stream")
+    return out
+
+
+def _chunks(
+    stream: Any, rows: np.ndarray, size: int, load_options: dict[str, Any]
+) -> Iterator[Any]:
+    """Yield the rows of ``stream`` in chunks of up to ``size`` (arrays for videos)."""
+    if hasattr(stream, "load_batches"):
+        for batch in stream.load_batches(rows, batch_size=size, **load_options):
+            yield batch.frames
+        return
+    items = stream.load(rows=rows.tolist())
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _outputs_of(result: Any, n_outputs: int, where: str) -> tuple[Any, ...]:
+    if n_outputs == 1:
+        return (result,)
+    if not isinstance(result, tuple) or len(result) != n_outputs:
+        raise InvalidArgumentError(
+            f"fn must return a tuple of {n_outputs} values (one per output stream) {where}, "
+            f"got {type(result).__name__}"
+        )
+    return result
+
+
+def _open_writer(stream: Any, fps: float | None) -> Any:
+    if not hasattr(stream, "writer"):
+        raise InvalidArgumentError(f"{stream!r} cannot be written: it is not an output stream")
+    if hasattr(stream, "load_batches"):  # a video: needs a frame rate
+        return stream.writer(fps if fps is not None else 30)
+    return stream.writer()
+
+
+def run(
+    inputs: Sequence[Any] | Any,
+    fn: Callable[..., Any],
+    outputs: Sequence[Any] | Any,
+    *,
+    batch_size: int | None = None,
+    rows: Sequence[int] | range | None = None,
+    fps: float | None = None,
+    resize_rate: float | None = None,
+    progress: bool = False,
+) -> list[Any]:
+    """Map ``fn`` over the rows of ``inputs`` and write the results to ``outputs``.
+
+    Parameters
+    ----------
+    inputs : stream or list of streams
+        Streams with the same number of rows (``NamedVideoStream``, ``FilesStream``,
+        ``PackedStream``, ``TableStream``).
+    fn : callable
+        Called with one argument per input. Without ``batch_size``: one row each
+        (a frame, an item), returning one value per output (a tuple when there are
+        several outputs). With ``batch_size``: a batch each (an ``(N, H, W, C)`` array
+        for videos, a list otherwise), returning per output a sequence of values
+        (any length: a batch may be filtered or expanded).
+    outputs : stream or list of streams
+        Writable streams (``NamedVideoStream``, ``FilesStream``, ``PackedStream``);
+        each is committed atomically when the run succeeds, and left untouched otherwise.
+    batch_size : int, optional
+        Rows per call of ``fn``; default one row per call.
+    rows : sequence of int, optional
+        The rows to process (default all): the unit of work to distribute.
+    fps : float, optional
+        Frame rate of output videos (default: that of the first input video, else 30).
+    resize_rate : float, optional
+        Scale applied to input video frames as they are decoded.
+    progress : bool
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    list
+        The output streams, written.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np
+    >>> from workbench.streams import Datastore, NamedVideoStream, run
+    >>> store = Datastore(tempfile.mkdtemp())
+    >>> src = NamedVideoStream.from_frames(store, "src", [np.zeros((32, 32, 3), np.uint8)] * 6, 6)
+    >>> out = NamedVideoStream(store, "inverted")
+    >>> _ = run([src], lambda batch: 255 - batch, [out], batch_size=4)
+    >>> len(out), int(next(out.load()).mean()) > 240
+    (6, True)
+    """
+    ins = _as_list(inputs, "input")
+    outs = _as_list(outputs, "output")
+    if not callable(fn):
+        raise InvalidArgumentError(f"fn must be callable, not {fn!r}")
+    if batch_size is not None and (not isinstance(batch_size, int) or batch_size < 1):
+        raise InvalidArgumentError(f"batch_size must be a positive int or None, not {batch_size!r}")
+    lengths = [len(s) for s in ins]
+    if len(set(lengths)) != 1:
+        raise InvalidArgumentError(
+            f"input streams have different numbers of rows {lengths}; give streams of one "
+            f"length or pass rows="
+        )
+    wanted = np.arange(lengths[0]) if rows is None else np.asarray(list(rows), dtype=np.int64)
+    if fps is None:
+        fps = next((s.fps for s in ins if hasattr(s, "load_batches")), None)
+    load_options = {"resize_rate": resize_rate} if resize_rate is not None else {}
+    size = batch_size or _READ_CHUNK
+    readers = [_chunks(s, wanted, size, load_options) for s in ins]
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(wanted), unit="row", desc="run")
+    with contextlib.ExitStack() as stack:
+        writers = [stack.enter_context(_open_writer(s, fps)) for s in outs]
+        done = 0
+        for chunks in zip(*readers, strict=True):
+            n = len(chunks[0])
+            if batch_size is None:
+                for k in range(n):
+                    result = fn(*(chunk[k] for chunk in chunks))
+                    for writer, value in zip(
+                        writers,
+                        _outputs_of(result, len(outs), f"for row {wanted[done + k]}"),
+                        strict=True,
+                    ):
+                        writer.append(value)
+            else:
+                result = fn(*chunks)
+                for writer, values in zip(
+                    writers,
+                    _outputs_of(result, len(outs), f"for rows from {wanted[done]}"),
+                    strict=True,
+                ):
+                    for value in values:
+                        writer.append(value)
+            done += n
+            if bar is not None:
+                bar.update(n)
+    if bar is not None:
+        bar.close()
+    return outs
