@@ -9,6 +9,7 @@ Examples
 
     $ workbench samples data/ --records 2 --duration 30
     $ workbench demo --no-browser
+    $ workbench catalog build data/ && workbench catalog query data/catalog.db --tags camera
 """
 
 from __future__ import annotations
@@ -67,10 +68,98 @@ def _run_demo(args: argparse.Namespace) -> int:
     return run_demo(data_dir=args.dir, port=args.port, open_browser=not args.no_browser)
 
 
+def _add_catalog(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("catalog", help="build or query a catalog of recordings")
+    csub = p.add_subparsers(dest="catalog_command", required=True, metavar="ACTION")
+    b = csub.add_parser("build", help="ingest a dataset folder (incremental on re-runs)")
+    b.add_argument("dir", type=Path, help="dataset folder (dwtk layout or plain videos)")
+    b.add_argument("--db", type=Path, default=None, help="catalog file (default DIR/catalog.db)")
+    b.add_argument("--progress", action="store_true", help="show a progress bar")
+    b.set_defaults(run=_run_catalog_build)
+    q = csub.add_parser("query", help="select streams by tags, record id and time")
+    q.add_argument("db", type=Path, help="catalog file")
+    q.add_argument("--tags", default=None, help="comma-separated tags, all required")
+    q.add_argument("--any-tags", default=None, help="comma-separated tags, any one suffices")
+    q.add_argument("--exclude-tags", default=None, help="comma-separated tags to exclude")
+    q.add_argument("--record-id", default=None, help="record id glob, e.g. '016_*'")
+    q.add_argument("--content-type", default=None, help="content type glob, e.g. 'video/*'")
+    q.add_argument(
+        "--between",
+        nargs=2,
+        type=float,
+        default=None,
+        metavar=("T0", "T1"),
+        help="absolute seconds: streams overlapping [T0, T1]",
+    )
+    q.add_argument("--limit", type=int, default=None, help="at most N streams")
+    q.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="output format (default table)",
+    )
+    q.set_defaults(run=_run_catalog_query)
+
+
+def _split(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def _run_catalog_build(args: argparse.Namespace) -> int:
+    from workbench.catalog import build_catalog
+
+    with build_catalog(args.dir, db=args.db, progress=args.progress) as cat:
+        print(cat.last_report.summary() if cat.last_report else "")
+        print(f"catalog written to {cat.path} ({len(cat)} streams)")
+    return 0
+
+
+def _run_catalog_query(args: argparse.Namespace) -> int:
+    from workbench.catalog import open_catalog
+
+    with open_catalog(args.db, readonly=True) as cat:
+        sel = cat.select(
+            tags=_split(args.tags),
+            any_tags=_split(args.any_tags),
+            exclude_tags=_split(args.exclude_tags),
+            record_id=args.record_id,
+            content_type=args.content_type,
+            between=tuple(args.between) if args.between else None,
+            limit=args.limit,
+        )
+    if args.format == "json":
+        import json
+
+        df = sel.df.astype(object)
+        df = df.where(df.notna(), None)
+        print(json.dumps(df.to_dict("records"), indent=1, default=str))
+        return 0
+    df = sel.df.copy()
+    df["tags"] = df["tags"].map(",".join)
+    if args.format == "csv":
+        print(df.to_csv(index=False), end="")
+    else:
+        cols = [
+            "record_id",
+            "contents",
+            "content_type",
+            "start_timestamp",
+            "end_timestamp",
+            "tags",
+            "path",
+        ]
+        print(df[cols].to_string(index=False) if len(df) else "(no streams)")
+        print(f"{len(df)} streams")
+    return 0
+
+
 #: every subcommand's argument declaration, in the order ``--help`` lists them
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_samples,
     _add_demo,
+    _add_catalog,
 ]
 
 

@@ -433,14 +433,19 @@ def probe_media(path: str | os.PathLike[str]) -> dict[str, Any]:
 def timestamps_csv_for(video: str | os.PathLike[str]) -> Path | None:
     """Return the ``<video>_timestamps.csv`` next to ``video`` if it exists.
 
+    Both ``camera_01_timestamps.csv`` and ``camera_01.mp4_timestamps.csv`` are accepted.
+
     Examples
     --------
     >>> timestamps_csv_for("/nonexistent/camera_01.mp4") is None
     True
     """
     p = Path(video)
-    candidate = p.with_name(p.stem + "_timestamps.csv")
-    return candidate if candidate.is_file() else None
+    for candidate in (p.with_name(p.stem + "_timestamps.csv"),
+                      p.with_name(p.name + "_timestamps.csv")):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def read_timestamps_csv(path: str | os.PathLike[str]) -> np.ndarray:
