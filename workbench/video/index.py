@@ -181,7 +181,7 @@ class VideoIndex:
             with np.load(path, allow_pickle=False) as z:
                 header_dict = json.loads(bytes(z["header"]).decode())
                 arrays = {name: np.array(z[name]) for name in (*_PACKET_ARRAYS, *_FRAME_ARRAYS)}
-        except (OSError, KeyError, EOFError, ValueError, UnicodeDecodeError) as exc:
+        except Exception as exc:  # zipfile.BadZipFile, OSError, KeyError, ValueError ...
             raise ValueError(f"damaged index file {str(path)!r}: {exc}") from exc
         if header_dict.get("schema") != SCHEMA_VERSION:
             raise ValueError(f"index file {str(path)!r} has schema {header_dict.get('schema')}")
