@@ -25,7 +25,7 @@ def test_unknown_content_type_lists_known(tmp_path):
 
 
 def test_missing_file_is_typed(tmp_path):
-    with pytest.raises(SourceNotFoundError, match="nope.mp4"):
+    with pytest.raises(SourceNotFoundError, match=r"nope\.mp4"):
         wb.read(tmp_path / "nope.mp4")
     with pytest.raises(FileNotFoundError):
         wb.read({"path": str(tmp_path / "gone.csv"), "record_id": "r"})

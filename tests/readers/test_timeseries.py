@@ -36,7 +36,7 @@ def test_csv_segments_cover_every_row_once(can_csv):
 
 
 def test_csv_window_and_rate_give_sample_in_effect(can_csv):
-    path, df = can_csv
+    path, _ = can_csv
     t0 = 1_600_000_000.0
     batch = wb.read(path, start=t0 + 3.005, end=t0 + 5, target_frame_rate=2).read_all()
     # instants 3.005, 3.505, 4.005, 4.505 -> last row at or before each (10 ms grid)

@@ -5,7 +5,7 @@ never can. A value is made safe by replacing path separators, ``..``, control an
 reserved characters, by avoiding reserved device names (``CON``, ``NUL`` ...) and by
 shortening over-long values. Whenever a value had to change, ``~`` and a short hash of
 the original value are appended; ``~`` itself is one of the characters replaced, so two
-different values can never end up with the same name (``a/b`` -> ``a_b~1d3f9c2e``, while
+different values can never end up with the same name (``a/b`` -> ``a_b~<hash>``, while
 ``a_b`` stays ``a_b``).
 
 Examples
@@ -14,7 +14,7 @@ Examples
 >>> t.render(record_id="016_0001", timestamp=1500000000.5)
 '016_0001-1500000000.500.jpg'
 >>> t.render(record_id="../etc/passwd", timestamp=0.0)
-'.._etc_passwd~cb5e5b8c-0.000.jpg'
+'__etc_passwd~e96c47ea-0.000.jpg'
 >>> safe_value("a/b") != safe_value("a_b")
 True
 """
@@ -65,9 +65,9 @@ def safe_value(value: Any) -> str:
     Examples
     --------
     >>> safe_value("front/center")
-    'front_center~5c3e6b2a'
+    'front_center~8b62c7a9'
     >>> safe_value("CON")
-    'CON~a7fcb8e2'
+    'CON_~7679a072'
     >>> safe_value("plain-id_01")
     'plain-id_01'
     """
@@ -76,8 +76,9 @@ def safe_value(value: Any) -> str:
     out = out.strip(" ")
     if out in ("", ".", "..") or out.startswith("."):
         out = "_" + out.lstrip(".") if out.strip(".") else "_"
-    if out.split(".")[0].lower() in _RESERVED:
-        out = out + "_"
+    head, dot, rest = out.partition(".")
+    if head.strip().lower() in _RESERVED:
+        out = f"{head}_{dot}{rest}"
     if len(out) > MAX_VALUE:
         out = out[:MAX_VALUE]
     if out != text:

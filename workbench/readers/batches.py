@@ -9,7 +9,7 @@ Examples
 >>> b = SeriesBatch(np.array([10.0, 10.01]), np.array([[1.0], [2.0]]), ["speed"])
 >>> len(b), b.columns
 (2, ['speed'])
->>> b.to_pandas().iloc[1]["speed"]
+>>> float(b.to_pandas().iloc[1]["speed"])
 2.0
 """
 

@@ -8,7 +8,10 @@ and for a per-frame timestamps sidecar (``<video>_timestamps.csv``).
 
 Examples
 --------
->>> src = resolve_source({"path": "/data/r1/camera_01.mp4", "record_id": "r1",
+>>> import tempfile, pathlib
+>>> video = pathlib.Path(tempfile.mkdtemp()) / "camera_01.mp4"
+>>> _ = video.write_bytes(b"")
+>>> src = resolve_source({"path": str(video), "record_id": "r1",
 ...                       "content-type": "video/mp4", "start_timestamp": 1500000000.0})
 >>> src.record_id, src.content_type, src.start_timestamp
 ('r1', 'video/mp4', 1500000000.0)
