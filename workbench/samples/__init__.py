@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+from workbench.samples.database import make_sample_database
 from workbench.samples.drive import Drive, simulate_drive
 from workbench.samples.framecode import read_frame_code
 from workbench.samples.video import frame_times, make_edit_list_cut, make_video
@@ -33,11 +34,3 @@ __all__ = [
     "read_frame_code",
     "simulate_drive",
 ]
-
-
-def __getattr__(name: str):  # type: ignore[no-untyped-def]
-    if name == "make_sample_database":
-        from workbench.samples.database import make_sample_database
-
-        return make_sample_database
-    raise AttributeError(f"module 'workbench.samples' has no attribute {name!r}")

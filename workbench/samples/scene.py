@@ -131,7 +131,8 @@ class SceneRenderer:
         self.pix_fmt = pix_fmt
         self.view = view
         self.label = label
-        rng = np.random.default_rng(seed)
+        self._side = 1 if view == "front" else -1
+        rng = np.random.default_rng([seed, 0 if view == "front" else 1])
         self._draw_fmt = "yuv420p" if pix_fmt == "yuv420p" else "yuv444p"
         self._sub = 2 if self._draw_fmt == "yuv420p" else 1
         self._car_rgb = _CAR_COLOURS[int(rng.integers(len(_CAR_COLOURS)))]
@@ -192,17 +193,20 @@ class SceneRenderer:
         # road surface and solid edge lines, row by row in perspective
         road, white = rgb_to_yuv((105, 105, 108)), rgb_to_yuv((255, 255, 255))
         cx, cam = w / 2, _CAM_HEIGHT_M
+        # looking backwards mirrors the road: the centre line is then on the left
+        side = self._side
+        left, right = _LEFT_EDGE_M * side, _RIGHT_EDGE_M * side
         for r in range(hz, h):
             k = (r - hz + 0.5) / cam  # pixels per metre at this row
             self._fill(
                 planes,
-                cx + (_LEFT_EDGE_M - 0.7) * k,
+                cx + min(left - 0.7 * side, right + 0.7 * side) * k,
                 r,
-                cx + (_RIGHT_EDGE_M + 0.7) * k,
+                cx + max(left - 0.7 * side, right + 0.7 * side) * k,
                 r + 1,
                 road,
             )
-            for m in (_LEFT_EDGE_M, _RIGHT_EDGE_M):
+            for m in (left, right):
                 lw = max(1.0, _LINE_W_M * k)
                 self._fill(planes, cx + m * k - lw / 2, r, cx + m * k + lw / 2, r + 1, white)
         return planes
@@ -215,8 +219,8 @@ class SceneRenderer:
         focal_px = _FOCAL * w
         self._dash_depth = focal_px / k  # metres ahead for each row
         lw = np.maximum(1.0, _LINE_W_M * k)
-        x0 = np.clip(np.round(w / 2 + _CENTER_M * k - lw / 2), 0, w).astype(int)
-        x1 = np.clip(np.round(w / 2 + _CENTER_M * k + lw / 2), 0, w).astype(int)
+        x0 = np.clip(np.round(w / 2 + _CENTER_M * self._side * k - lw / 2), 0, w).astype(int)
+        x1 = np.clip(np.round(w / 2 + _CENTER_M * self._side * k + lw / 2), 0, w).astype(int)
         x1 = np.maximum(x1, np.minimum(x0 + 1, w))
         self._band = (int(x0.min()), int(x1.max()))
         cols = np.arange(*self._band)
