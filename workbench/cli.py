@@ -155,11 +155,96 @@ def _run_catalog_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="export frames or clips (atomic, resumable)")
+    esub = p.add_subparsers(dest="export_command", required=True, metavar="ACTION")
+    f = esub.add_parser("frames", help="dump sampled frames of selected records as images")
+    f.add_argument(
+        "db", type=Path, help="catalog file (or dataset folder with catalog.db, or a video)"
+    )
+    f.add_argument("--out", type=Path, required=True, help="output folder")
+    f.add_argument("--tags", default=None, help="comma-separated tags, all required")
+    f.add_argument("--record-id", default=None, help="record id glob, e.g. '016_*'")
+    f.add_argument("--content-type", default=None, help="content type glob, e.g. 'video/*'")
+    f.add_argument("--fps", type=float, default=None, help="frames per second to keep")
+    f.add_argument("--scale", type=float, default=None, help="resize factor, e.g. 0.25")
+    f.add_argument("--start", type=float, default=None, help="absolute start time (s)")
+    f.add_argument("--end", type=float, default=None, help="absolute end time (s)")
+    f.add_argument("--format", choices=("jpeg", "png", "webp"), default=None)
+    f.add_argument("--quality", type=int, default=90, help="JPEG/WebP quality (default 90)")
+    f.add_argument("--name", default=None, help="file name template")
+    f.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    f.set_defaults(run=_run_export_frames)
+    c = esub.add_parser("clip", help="cut [START, END) of a video into its own file")
+    c.add_argument("src", type=Path, help="video file")
+    c.add_argument("out", type=Path, help="clip to write (.mp4, .mov, .mkv)")
+    c.add_argument("--start", type=float, required=True, help="absolute start time (s)")
+    c.add_argument("--end", type=float, required=True, help="absolute end time (s)")
+    c.add_argument("--fps", type=float, default=None, help="re-sample to this frame rate")
+    c.add_argument("--scale", type=float, default=None, help="resize factor")
+    c.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    c.set_defaults(run=_run_export_clip)
+
+
+def _export_source(args: argparse.Namespace) -> object:
+    from workbench.readers.source import guess_content_type
+
+    db: Path = args.db
+    if db.is_file() and guess_content_type(db).split("/")[0] in ("video", "image"):
+        return db
+    if db.is_dir():
+        db = db / "catalog.db"
+    from workbench.catalog import open_catalog
+
+    with open_catalog(db, readonly=True) as cat:
+        return cat.select(
+            tags=_split(args.tags), record_id=args.record_id, content_type=args.content_type
+        )
+
+
+def _run_export_frames(args: argparse.Namespace) -> int:
+    from workbench.export import export_frames
+
+    result = export_frames(
+        _export_source(args),
+        args.out,
+        target_frame_rate=args.fps,
+        resize_rate=args.scale,
+        start=args.start,
+        end=args.end,
+        format=args.format,
+        quality=args.quality,
+        name=args.name,
+        progress=not args.no_progress,
+    )
+    print(result)
+    for failure in result.failed:
+        print(f"failed: {failure}", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
+def _run_export_clip(args: argparse.Namespace) -> int:
+    from workbench.export import export_clip
+
+    result = export_clip(
+        args.src,
+        args.out,
+        start=args.start,
+        end=args.end,
+        target_frame_rate=args.fps,
+        resize_rate=args.scale,
+        progress=not args.no_progress,
+    )
+    print(f"{result.path}: {result.frames} frames ({result.method}), {result.bytes} bytes")
+    return 0
+
+
 #: every subcommand's argument declaration, in the order ``--help`` lists them
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
     _add_samples,
     _add_demo,
     _add_catalog,
+    _add_export,
 ]
 
 

@@ -35,6 +35,8 @@ from workbench.readers.video import VideoReader
 __all__ = ["ClipResult", "export_clip"]
 
 _CONTAINERS = (".mp4", ".mov", ".mkv", ".m4v")
+#: decoded bytes per segment while re-encoding (bounds memory at full resolution)
+CHUNK_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -224,12 +226,15 @@ def export_clip(
     w, h = output_size(width, height, resize_rate, size)
     even = (max(2, w - w % 2), max(2, h - h % 2))
     transform = target_frame_rate is not None or (w, h) != (width, height) or even != (w, h)
+    fps = float(getattr(probe.video.metadata, "fps", 0) or 0) or 30.0
+    per_second = even[0] * even[1] * 3 * (target_frame_rate or fps)
     reader = read(
         probe.source,
         start=start,
         end=end,
         target_frame_rate=target_frame_rate,
         size=even if (w, h) != (width, height) or even != (w, h) else None,
+        segment_duration=max(0.05, min(10.0, CHUNK_BYTES / per_second)),
     )
     assert isinstance(reader, VideoReader)
     reader._video = probe.video
@@ -255,7 +260,6 @@ def export_clip(
                 )
             method = "copy"
         else:
-            fps = float(getattr(reader.video.metadata, "fps", 0) or 0) or 1.0 / duration
             rate = target_frame_rate or fps
             frames = _encode(reader, tmp, rate, crf, preset, progress, len(indices))
             method = "encode"
