@@ -88,7 +88,9 @@ def make_dataset(root: Path, template_mp4: Path) -> Path:
         ),
     )
     ts = T0 + np.arange(FRAMES) / FPS + 0.002  # sidecar times differ from container's
-    (d / "camera_01_timestamps.csv").write_text("".join(f"{t * 1000:.0f}\n" for t in ts))
+    (d / "camera_01_timestamps.csv").write_text(
+        "frame,timestamp\n" + "".join(f"{i},{t:.6f}\n" for i, t in enumerate(ts))
+    )
     cam2 = d / "camera_02.mp4"
     shutil.copy(template_mp4, cam2)
     sidecar(
