@@ -22,7 +22,13 @@ from typing import Any
 
 import av
 
-from workbench.errors import CorruptMediaError, InvalidArgumentError, SourceNotFoundError
+from workbench.errors import (
+    CorruptMediaError,
+    InvalidArgumentError,
+    ObjectChangedError,
+    SourceNotFoundError,
+    StorageError,
+)
 
 __all__ = ["HASH_BYTES", "Source", "open_container"]
 
@@ -89,9 +95,12 @@ class Source:
 
         fs, fs_path = fsspec.core.url_to_fs(url, **storage_options)
         try:
+            fs.invalidate_cache(fs_path)  # never trust a listing cached before an overwrite
             info = fs.info(fs_path)
         except FileNotFoundError:
-            raise SourceNotFoundError(f"video {url!r} does not exist; check the URL") from None
+            raise SourceNotFoundError(_missing_message(url, fs, fs_path)) from None
+        except Exception as exc:
+            raise _remote_error(exc, url) from exc
         if info.get("type", "file") == "directory":
             raise SourceNotFoundError(f"video {url!r} is a directory, not a file")
         stamp_parts = []
@@ -114,7 +123,27 @@ class Source:
             with open(self.local_path, "rb") as f:
                 f.seek(start)
                 return f.read(end - start)
-        return self.fs.cat_file(self.fs_path, start=start, end=end)
+        with self.open_remote(block_size=max(end - start, 1), cache_type="none") as f:
+            f.seek(start)
+            return f.read(end - start)
+
+    def open_remote(self, **kwargs: Any) -> Any:
+        """Open the remote bytes as a file that raises workbench errors.
+
+        On S3 every ranged read carries ``If-Match: <ETag seen by resolve>``, so an
+        object overwritten since (or while) it is read raises
+        :class:`~workbench.errors.ObjectChangedError` instead of mixing two versions.
+        """
+        try:
+            handle = self.fs.open(self.fs_path, "rb", **kwargs)
+        except Exception as exc:
+            raise _remote_error(exc, self.name) from exc
+        etag = _etag(self.stamp)
+        details = getattr(handle, "details", None) or {}
+        if etag is not None and details.get("ETag") not in (None, etag):
+            handle.close()
+            raise ObjectChangedError(_changed_message(self.name))
+        return _RemoteFile(handle, self.name)
 
     def content_hash(self) -> str:
         """SHA-1 of the first and last :data:`HASH_BYTES` of the file (whole file if small)."""
@@ -158,11 +187,13 @@ def open_container(source: Source, *, timeout: float | None = 30.0) -> av.contai
     try:
         if source.local_path is not None:
             return av.open(str(source.local_path), timeout=timeout)
-        fileobj = source.fs.open(
-            source.fs_path, "rb", block_size=REMOTE_BLOCK_SIZE, cache_type="blockcache"
-        )
+        fileobj = source.open_remote(block_size=REMOTE_BLOCK_SIZE, cache_type="blockcache")
         # PyAV keeps a reference to ``fileobj`` (``container.file``) while it is open
         return av.open(fileobj, timeout=timeout, buffer_size=256 * 1024)
+    except StorageError:
+        if fileobj is not None:
+            fileobj.close()
+        raise
     except FileNotFoundError:
         raise SourceNotFoundError(f"video {source.name!r} disappeared while opening it") from None
     except (av.FFmpegError, EOFError, OSError, ValueError) as exc:
@@ -172,3 +203,92 @@ def open_container(source: Source, *, timeout: float | None = 30.0) -> av.contai
             f"video {source.name!r} cannot be opened as media ({exc}); the file is not a video "
             "FFmpeg can read, or it is damaged (e.g. an MP4 whose 'moov' index is missing)"
         ) from exc
+
+
+# -- remote errors (S3 and other fsspec backends) --------------------------------------------
+
+
+def _etag(stamp: str) -> str | None:
+    for part in stamp.split(";"):
+        if part.startswith("ETag="):
+            return part[len("ETag=") :]
+    return None
+
+
+def _changed_message(url: str) -> str:
+    return (
+        f"video {url!r} was overwritten while it was being read; nothing read from the new "
+        "version was used or cached. Open it again to read the new version"
+    )
+
+
+def _missing_message(url: str, fs: Any, fs_path: str) -> str:
+    bucket = fs_path.split("/", 1)[0]
+    if "/" in fs_path and getattr(fs, "protocol", None) and "s3" in fs.protocol:
+        try:
+            fs.invalidate_cache(bucket)
+            if not fs.exists(bucket):
+                return (
+                    f"bucket {bucket!r} does not exist (opening video {url!r}); create it or "
+                    "check the URL and endpoint_url"
+                )
+        except Exception:
+            pass
+        return f"key {fs_path.split('/', 1)[1]!r} does not exist in bucket {bucket!r} ({url!r})"
+    return f"video {url!r} does not exist; check the URL"
+
+
+def _remote_error(exc: BaseException, url: str) -> BaseException:
+    """Map an fsspec/s3fs/botocore exception to a workbench error naming ``url``."""
+    if isinstance(exc, (StorageError, SourceNotFoundError, ObjectChangedError)):
+        return exc
+    text = str(exc)
+    if type(exc).__name__ == "FileExpired" or "PreconditionFailed" in text:
+        return ObjectChangedError(_changed_message(url))
+    if isinstance(exc, FileNotFoundError):
+        return SourceNotFoundError(f"video {url!r} does not exist (or disappeared); check the URL")
+    if isinstance(exc, PermissionError):
+        return StorageError(f"access to video {url!r} was denied; check the credentials")
+    return StorageError(
+        f"could not read video {url!r}: {type(exc).__name__}: {text}. The storage did not "
+        "answer after its retries; check that the endpoint is reachable and try again"
+    )
+
+
+class _RemoteFile:
+    """A read-only file over an fsspec file whose errors become workbench errors."""
+
+    def __init__(self, handle: Any, url: str) -> None:
+        self._handle = handle
+        self._url = url
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._handle.read(size)
+        except Exception as exc:
+            raise _remote_error(exc, self._url) from exc
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    @property
+    def size(self) -> int:
+        return int(self._handle.size)
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> _RemoteFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

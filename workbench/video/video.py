@@ -148,6 +148,7 @@ def open_video(
     apply_rotation: bool = True,
     frame_cache_bytes: int = DEFAULT_FRAME_CACHE_BYTES,
     timeout_seconds: float = 60.0,
+    storage: Any = None,
 ) -> Video:
     """Open a video for frame-accurate random access.
 
@@ -175,6 +176,10 @@ def open_video(
     timeout_seconds : float
         Longest time without progress when opening or decoding before
         :class:`~workbench.errors.DecodeTimeoutError`.
+    storage : FilesStorage, optional
+        A storage backend (``wb.FilesStorage("s3", bucket=..., endpoint_url=...)``);
+        ``path`` may then be a key in it, and its options (bounded retries and
+        timeouts) are used instead of ``storage_options``.
 
     Returns
     -------
@@ -195,6 +200,11 @@ def open_video(
     >>> with wb.open_video("camera_01.mp4") as v:            # doctest: +SKIP
     ...     frame = v[100]
     """
+    if storage is not None:  # duck-typed: video does not import streams
+        if not isinstance(path, (str, os.PathLike)) or "://" not in os.fspath(path):
+            path = storage.url(os.fspath(path))
+        _ = storage.fs  # create the (fsspec-cached) filesystem with its retry settings
+        storage_options = {**storage.storage_options, **(storage_options or {})} or None
     source = Source.resolve(path, storage_options)
     if stream is not None and (isinstance(stream, bool) or not isinstance(stream, int)):
         raise InvalidArgumentError(f"stream={stream!r} must be an int or None")
