@@ -227,3 +227,21 @@ def test_build_catalog_on_a_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(wb.SourceNotFoundError, match="nope"):
         wb.build_catalog(tmp_path / "nope")
     assert not (tmp_path / "nope").exists()
+
+
+def test_ingest_of_the_sample_database(tmp_path: Path) -> None:
+    root = wb.make_sample_database(
+        tmp_path / "db", records=1, duration_seconds=2, size=(160, 96), workers=1
+    )
+    cat = wb.build_catalog(root)
+    assert cat.last_report.skipped == [] and len(cat.last_report.added) == 6
+    videos = cat.select(tags=["camera", "front"], content_type="video/*")
+    assert len(videos) == 1
+    rec = videos[0]
+    assert (rec.width, rec.height, rec.codec, rec.num_frames) == (160, 96, "h264", 60)
+    assert rec.fps == pytest.approx(30)
+    (recording,) = cat.select().recordings()
+    assert recording["camera/front-center"].content_type == "video/mp4"
+    assert {"can", "gps"} <= set(recording.streams)
+    assert len(cat.select(tags="timestamps")) == 2
+    assert cat.ingest().unchanged == 6

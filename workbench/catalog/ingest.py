@@ -441,8 +441,10 @@ def timestamps_csv_for(video: str | os.PathLike[str]) -> Path | None:
     True
     """
     p = Path(video)
-    for candidate in (p.with_name(p.stem + "_timestamps.csv"),
-                      p.with_name(p.name + "_timestamps.csv")):
+    for candidate in (
+        p.with_name(p.stem + "_timestamps.csv"),
+        p.with_name(p.name + "_timestamps.csv"),
+    ):
         if candidate.is_file():
             return candidate
     return None

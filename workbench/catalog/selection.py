@@ -183,8 +183,9 @@ class Selection:
 class Recording(Selection):
     """The streams of one record: its cameras, CAN, GPS...
 
-    ``recording["camera/front-center"]`` is the stream with that content name;
-    integer indices work as for any selection.
+    ``recording["camera/front-center"]`` is the stream with that content name (the
+    video, when its timestamps CSV shares the name); integer indices work as for any
+    selection.
     """
 
     def __init__(self, record_id: str, df: pd.DataFrame, *, description: str = ""):
@@ -199,7 +200,13 @@ class Recording(Selection):
                     f"record {self.record_id!r} has no stream {index!r}; it has: "
                     f"{', '.join(map(str, names))}"
                 )
-            return Record(self._df.iloc[names.index(index)].to_dict())
+            # the video and its timestamps CSV share a content name: prefer the video
+            rows = [i for i, name in enumerate(names) if name == index]
+            types = (
+                self._df["content_type"].fillna("").tolist() if "content_type" in self._df else []
+            )
+            best = next((i for i in rows if types and types[i].startswith("video/")), rows[0])
+            return Record(self._df.iloc[best].to_dict())
         if isinstance(index, slice):
             return Recording(self.record_id, self._df.iloc[index], description=self.description)
         return super().__getitem__(index)
