@@ -52,6 +52,8 @@ class ExportPanel(anywidget.AnyWidget):
         The :class:`VideoScrubber` whose in/out points set the range.
     out_dir
         Output folder (created on export).
+    chunk_seconds
+        Seconds of video per ``export_frames`` call: progress and cancel granularity.
     **kwargs
         Initial values of ``target_frame_rate``, ``resize_rate``, ``format``,
         ``quality``, ``name``.
@@ -98,13 +100,21 @@ class ExportPanel(anywidget.AnyWidget):
     result = traitlets.Dict().tag(sync=True)
 
     def __init__(
-        self, scrubber: VideoScrubber, *, out_dir: str | Path = "export", **kwargs: Any
+        self,
+        scrubber: VideoScrubber,
+        *,
+        out_dir: str | Path = "export",
+        chunk_seconds: float = CHUNK_SECONDS,
+        **kwargs: Any,
     ) -> None:
         if not isinstance(scrubber, VideoScrubber):
             raise InvalidArgumentError(
                 f"ExportPanel needs a VideoScrubber, got {type(scrubber).__name__}"
             )
+        if not chunk_seconds > 0:
+            raise InvalidArgumentError(f"chunk_seconds must be > 0, got {chunk_seconds!r}")
         self._scrubber = scrubber
+        self.chunk_seconds = float(chunk_seconds)
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
         self._sample_bytes: dict[tuple[Any, ...], int] = {}
@@ -265,11 +275,11 @@ class ExportPanel(anywidget.AnyWidget):
         from workbench.export import export_frames
 
         rate = self.target_frame_rate or None
-        chunk = CHUNK_SECONDS
+        chunk = self.chunk_seconds
         if rate:  # keep the sampling grid start + k / rate across chunks
-            chunk = max(1, round(CHUNK_SECONDS * rate)) / rate
+            chunk = max(1, round(chunk * rate)) / rate
         start, end = self.start, self.end
-        bounds = list(np.arange(start, end, chunk)) + [end]
+        bounds = [*np.arange(start, end, chunk).tolist(), end]
         if len(bounds) > 2 and end - bounds[-2] < 1e-9:
             bounds.pop(-2)
         total = len(bounds) - 1
@@ -345,7 +355,9 @@ class ExportPanel(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Cancel a running export, unlink from the scrubber and close the widget."""
-        self._cancel.set()
+        cancel = getattr(self, "_cancel", None)
+        if cancel is not None:
+            cancel.set()
         for link in getattr(self, "_links", []):
             link.unlink()
         self._links = []

@@ -82,7 +82,7 @@ def load_recording_series(recording: Iterable[Any]) -> dict[str, pd.DataFrame]:
             continue
         if not (ctype.startswith("text/") or "parquet" in ctype or "csv" in ctype):
             continue
-        name = str(getattr(rec, "stream", "") or "") or _stem(getattr(rec, "path", "series"))
+        name = str(getattr(rec, "contents", "") or "") or _stem(getattr(rec, "path", "series"))
         try:
             out[name] = read(rec).read_all().to_pandas()
         except Exception as exc:  # one unreadable stream must not hide the others

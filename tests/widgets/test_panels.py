@@ -1,0 +1,223 @@
+"""ExportPanel, Filmstrip, Timeline and CatalogBrowser at the Python level."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+import workbench as wb
+from workbench.errors import InvalidArgumentError
+from workbench.samples import read_frame_code
+from workbench.widgets.filmstrip import pick_thumbnails
+from workbench.widgets.sync import ClockGroup
+from workbench.widgets.timeline import downsample_minmax
+
+
+# ---- ExportPanel ---------------------------------------------------------------------------
+def test_panel_follows_in_out_points_and_estimates(scrubber, tmp_path) -> None:
+    panel = wb.ExportPanel(scrubber, out_dir=tmp_path / "out", target_frame_rate=2)
+    try:
+        scrubber.set_range(10, 40)
+        ts = scrubber.frame_timestamps
+        assert (panel.in_point, panel.out_point) == (10, 40)
+        assert panel.start == pytest.approx(ts[10]) and panel.end == pytest.approx(ts[41])
+        assert panel.estimate_frames == 3  # 31 frames at 30 fps, sampled at 2 fps
+        assert panel.estimate_bytes > 0
+        panel.target_frame_rate = 0
+        assert panel.estimate_frames == 31
+        small = panel.estimate_bytes
+        panel.resize_rate = 1.0
+        assert panel.estimate_bytes > small
+        panel.in_point = 0  # the panel drives the scrubber too
+        assert scrubber.in_point == 0
+    finally:
+        panel.close()
+
+
+def test_panel_validation(scrubber, tmp_path) -> None:
+    panel = wb.ExportPanel(scrubber, out_dir=tmp_path)
+    try:
+        with pytest.raises(InvalidArgumentError, match="resize_rate"):
+            panel.resize_rate = 0
+        with pytest.raises(InvalidArgumentError, match="format"):
+            panel.format = "gif"
+        with pytest.raises(InvalidArgumentError, match="target_frame_rate"):
+            panel.target_frame_rate = -1
+        with pytest.raises(InvalidArgumentError, match="quality"):
+            panel.quality = 0
+        panel.format = "jpg"
+        assert panel.format == "jpeg"
+    finally:
+        panel.close()
+    with pytest.raises(InvalidArgumentError, match="VideoScrubber"):
+        wb.ExportPanel("clip.mp4")  # type: ignore[arg-type]
+
+
+def test_panel_exports_the_range(scrubber, tmp_path, frontend) -> None:
+    out = tmp_path / "frames"
+    panel = wb.ExportPanel(scrubber, out_dir=out, target_frame_rate=5, resize_rate=1.0)
+    fe = frontend(panel)
+    scrubber.set_range(30, 59)
+    fe.request({"type": "export"})  # what the Export button sends
+    summary = panel.wait(60)
+    assert panel.status == "done" and panel.progress == 1.0, panel.message
+    files = sorted(out.glob("*.jpg"))
+    assert summary["written"] == len(files) == panel.estimate_frames == 5
+    codes = sorted(read_frame_code(np.asarray(Image.open(f).convert("RGB"))) for f in files)
+    assert codes == [30, 36, 42, 48, 54]
+    again = panel.export().result(60)  # resumable: nothing new to write
+    assert again["written"] == 0 and again["skipped"] == 5
+    panel.close()
+
+
+def test_panel_runs_in_background_and_cancels(scrubber, tmp_path) -> None:
+    panel = wb.ExportPanel(scrubber, out_dir=tmp_path / "c", target_frame_rate=0, chunk_seconds=0.1)
+    future = panel.export()
+    assert panel.status in ("running", "done")  # export() returned at once
+    with pytest.raises(InvalidArgumentError, match="already running"):
+        if not future.done():
+            panel.export()
+        else:
+            raise InvalidArgumentError("already running (finished too fast to check)")
+    panel.cancel()
+    summary = future.result(60)
+    assert panel.status == "cancelled"
+    assert summary["chunks"] < 30 and summary["written"] < 90
+    panel.close()
+
+
+def test_panel_exports_a_clip(scrubber, tmp_path) -> None:
+    panel = wb.ExportPanel(
+        scrubber, out_dir=tmp_path / "clips", format="mp4", target_frame_rate=0, resize_rate=1
+    )
+    scrubber.set_range(15, 44)
+    summary = panel.export().result(120)
+    assert panel.status == "done", panel.message
+    (clip,) = summary["files"]
+    with wb.open_video(clip) as video:
+        assert len(video) == 30
+        assert read_frame_code(video[0]) == 15 and read_frame_code(video[-1]) == 44
+    panel.close()
+
+
+# ---- Filmstrip -----------------------------------------------------------------------------
+def test_pick_thumbnails() -> None:
+    assert pick_thumbnails(range(0, 300, 30), 4) == [0, 90, 180, 270]
+    with pytest.raises(InvalidArgumentError):
+        pick_thumbnails([0], 0)
+
+
+def test_filmstrip_thumbs_and_click(scrubber, frontend, jpeg_code) -> None:
+    strip = wb.Filmstrip(scrubber, count=4, thumb_width=128)
+    fe = frontend(strip)
+    assert strip.thumb_indices == [0, 30, 45, 75]
+    fe.request({"type": "thumbs"})
+    deadline = time.monotonic() + 30
+    while not fe.sent and time.monotonic() < deadline:
+        time.sleep(0.01)
+    msg, buffers = fe.sent[0]
+    assert msg["indices"] == strip.thumb_indices and len(buffers) == 4
+    assert [jpeg_code(b) for b in buffers] == strip.thumb_indices
+    assert Image.open(__import__("io").BytesIO(buffers[0])).width == 128
+    strip.set_state({"value": strip.thumb_indices[2]})  # a click on the third thumb
+    assert scrubber.value == strip.thumb_indices[2]
+    scrubber.value = 7
+    assert strip.value == 7
+    strip.close()
+    scrubber.value = 8
+    assert strip.value == 7  # unlinked
+
+
+# ---- Timeline ------------------------------------------------------------------------------
+def test_downsample_keeps_spikes() -> None:
+    t = np.arange(10_000) / 100.0
+    v = np.zeros_like(t)
+    v[5_000] = 1.0  # one 10 ms brake press
+    tc, lo, hi = downsample_minmax(t, v, 200)
+    assert tc.size <= 200 and hi.max() == 1.0 and lo.min() == 0.0
+    assert np.all(np.diff(tc) > 0)
+
+
+def _series(t0: float) -> pd.DataFrame:
+    t = t0 + np.arange(0, 3, 0.01)
+    return pd.DataFrame(
+        {"speed_kmh": 50 + 10 * np.sin(t), "brake": (t > t0 + 1).astype(float), "frame": 1.0},
+        index=pd.Index(t, name="timestamp"),
+    )
+
+
+def test_timeline_lanes_and_cursor(scrubber) -> None:
+    tl = wb.Timeline({"can": _series(0.0)}, scrubber=scrubber, buckets=100)
+    assert [lane["name"] for lane in tl.lanes] == ["can.speed_kmh", "can.brake"]
+    assert all(len(lane["t"]) <= 100 for lane in tl.lanes)
+    scrubber.value = 45
+    assert tl.timestamp == pytest.approx(scrubber.timestamp)
+    tl.set_state({"timestamp": 2.0 + 0.001})  # a click on the lanes
+    assert scrubber.value == 60
+    tl.close()
+    with pytest.raises(InvalidArgumentError, match="not found"):
+        wb.Timeline(_series(0.0), columns=["rpm"])
+    with pytest.raises(InvalidArgumentError):
+        wb.Timeline(42)
+
+
+def test_clock_group_does_not_bounce() -> None:
+    import traitlets
+
+    class Snap(traitlets.HasTraits):
+        timestamp = traitlets.Float(0.0)
+
+        @traitlets.observe("timestamp")
+        def _snap(self, change):
+            self.timestamp = round(change["new"])  # like a scrubber snapping to its frames
+
+    a, b = Snap(), Snap()
+    group = ClockGroup([a, b])
+    a.timestamp = 2.4
+    assert (a.timestamp, b.timestamp) == (2, 2)
+    group.unlink()
+    a.timestamp = 5.0
+    assert b.timestamp == 2
+
+
+# ---- CatalogBrowser ------------------------------------------------------------------------
+def _build(root):
+    db = wb.make_sample_database(
+        root, records=2, duration_seconds=2, size=(160, 96), cameras=("front-center", "rear"),
+        workers=1,
+    )  # fmt: skip
+    return wb.build_catalog(db)
+
+
+@pytest.mark.slow
+def test_catalog_browser(tmp_path) -> None:
+    cat = _build(tmp_path / "db")
+    browser = wb.CatalogBrowser(cat)
+    try:
+        tags = {t["tag"]: t["count"] for t in browser.list.tags}
+        assert tags["camera"] == 8 and tags["can"] == 2
+        assert len(browser.list.records) == 2
+        browser.list.selected_tags = ["rear"]  # a click on the "rear" chip
+        assert {t["tag"] for t in browser.list.tags} >= {"rear", "camera"}
+        assert all(t["tag"] != "can" for t in browser.list.tags)
+        rid = browser.list.records[0]["record_id"]
+        browser.list.opened = rid  # a click on the record row
+        assert len(browser.scrubbers) == 2 and browser.timeline is not None
+        names = [lane["name"] for lane in browser.timeline.lanes]
+        assert "can.speed_kmh" in names and "gps.lat" in names
+        front, rear = browser.scrubbers
+        front.value = 40
+        assert rear.timestamp == pytest.approx(front.timestamp, abs=1 / 30)
+        assert browser.timeline.timestamp == pytest.approx(front.timestamp)
+        browser.timeline.timestamp = float(front.frame_timestamps[10])
+        assert front.value == 10 and abs(rear.value - 10) <= 1
+        old = browser.scrubbers
+        browser.open_record(browser.list.records[-1]["record_id"])
+        assert all(s.comm is None for s in old)  # the previous player was closed
+    finally:
+        browser.close()
+    assert all(s.comm is None for s in browser.scrubbers)

@@ -1,0 +1,227 @@
+"""VideoScrubber: traitlets, the frame request/reply protocol, callbacks, cleanup."""
+
+from __future__ import annotations
+
+import threading
+
+import ipywidgets
+import numpy as np
+import pytest
+
+import workbench as wb
+from workbench.errors import FrameIndexError, InvalidArgumentError
+from workbench.samples import read_frame_code
+from workbench.widgets.protocol import parse_frame_request
+
+
+def test_parse_frame_request_clamps_and_rejects() -> None:
+    req = parse_frame_request(
+        {"type": "frame", "index": 500, "seq": 3, "preview": True}, num_frames=90
+    )
+    assert (req.index, req.seq, req.preview) == (89, 3, True)
+    assert parse_frame_request({"type": "frame", "index": -4, "seq": 1}, num_frames=90).index == 0
+    with pytest.raises(InvalidArgumentError, match="index"):
+        parse_frame_request({"type": "frame", "index": "7", "seq": 1}, num_frames=90)
+    with pytest.raises(InvalidArgumentError, match="not a frame request"):
+        parse_frame_request({"type": "thumbs"}, num_frames=90)
+
+
+def test_public_names() -> None:
+    assert wb.VideoScrubber.__name__ == "VideoScrubber"
+    for name in ("ExportPanel", "Filmstrip", "Timeline", "CatalogBrowser"):
+        assert getattr(wb, name).__name__ == name
+
+
+def test_metadata_traitlets(scrubber) -> None:
+    assert scrubber.num_frames == 90
+    assert scrubber.width == 160 and scrubber.height == 96
+    assert scrubber.fps == pytest.approx(30)
+    assert scrubber.duration_seconds == pytest.approx(3.0, abs=0.05)
+    assert (scrubber.in_point, scrubber.out_point) == (0, 89)
+    state = scrubber.get_state()
+    assert not any(isinstance(v, (bytes, memoryview)) for v in state.values()), "no frame in state"
+
+
+@pytest.mark.parametrize("index", [0, 1, 14, 15, 16, 47, 89, 3])
+def test_request_returns_jpeg_of_that_frame(scrubber, frontend, jpeg_code, index: int) -> None:
+    fe = frontend(scrubber)
+    fe.request({"type": "frame", "index": index, "seq": 7})
+    reply, buffers = fe.wait_for(7)
+    assert reply["type"] == "frame" and reply["index"] == index and reply["exact"] is True
+    assert reply["time"] == pytest.approx(scrubber.source.clock.pts_seconds[index])
+    assert len(buffers) == 1
+    assert jpeg_code(buffers[0]) == index
+
+
+def test_requests_in_random_order_all_exact(scrubber, frontend, jpeg_code) -> None:
+    fe = frontend(scrubber)
+    order = np.random.default_rng(1).permutation(90)[:25]
+    for seq, i in enumerate(order, 1):
+        fe.request({"type": "frame", "index": int(i), "seq": seq})
+        _, buffers = fe.wait_for(seq)
+        assert jpeg_code(buffers[0]) == i
+
+
+def test_preview_request_sends_keyframe_then_exact(scrubber, frontend, jpeg_code) -> None:
+    fe = frontend(scrubber)
+    fe.request({"type": "frame", "index": 52, "seq": 1, "preview": True, "hint": "drag"})
+    reply, buffers = fe.wait_for(1)
+    # either the exact frame was already prefetched, or the keyframe preview came back
+    if reply["exact"]:
+        assert jpeg_code(buffers[0]) == 52
+    else:
+        assert reply["keyframe_index"] == 45
+        assert read_frame_code(np.asarray(_img(buffers[0]))) == 45
+    fe.request({"type": "frame", "index": 52, "seq": 2, "preview": False, "hint": "release"})
+    reply, buffers = fe.wait_for(2)
+    assert reply["exact"] and jpeg_code(buffers[0]) == 52
+
+
+def _img(data: bytes):
+    import io
+
+    from PIL import Image
+
+    return Image.open(io.BytesIO(data)).convert("RGB")
+
+
+def test_bad_request_gets_error_reply(scrubber, frontend) -> None:
+    fe = frontend(scrubber)
+    fe.request({"type": "frame", "index": None, "seq": 4})
+    reply, buffers = fe.wait_for(4)
+    assert reply["type"] == "error" and "index" in reply["message"] and not buffers
+
+
+def test_value_time_timestamp_stay_consistent(scrubber) -> None:
+    pts = scrubber.source.clock.pts_seconds
+    scrubber.value = 30
+    assert scrubber.time == pytest.approx(pts[30])
+    assert scrubber.timestamp == pytest.approx(scrubber.frame_timestamps[30])
+    scrubber.time = 2.01  # the frame on screen at 2.01 s
+    assert scrubber.value == 60 and scrubber.time == pytest.approx(pts[60])
+    scrubber.value = -1
+    assert scrubber.value == 89
+    scrubber.timestamp = float(scrubber.frame_timestamps[10]) + 0.001
+    assert scrubber.value == 10
+
+
+def test_traitlet_validation(scrubber) -> None:
+    with pytest.raises(FrameIndexError, match="out of range"):
+        scrubber.value = 90
+    with pytest.raises(FrameIndexError, match="outside the video"):
+        scrubber.time = 99.0
+    with pytest.raises(InvalidArgumentError, match="playback_rate"):
+        scrubber.playback_rate = 3.0
+    scrubber.playback_rate = 2.0
+    with pytest.raises(FrameIndexError, match="in_point"):
+        scrubber.in_point = 89
+        scrubber.out_point = 10
+    scrubber.set_range(20, 40)
+    assert (scrubber.in_point, scrubber.out_point) == (20, 40)
+    with pytest.raises(FrameIndexError):
+        scrubber.set_range(50, 40)
+    assert scrubber.value == 0  # failed assignments left the state alone
+
+
+def test_link_and_observe_work_both_ways(video_path) -> None:
+    a = wb.VideoScrubber(video_path)
+    b = wb.VideoScrubber(video_path)
+    try:
+        link = ipywidgets.link((a, "value"), (b, "value"))
+        seen: list[int] = []
+        b.observe(lambda ch: seen.append(ch["new"]), names="value")
+        a.value = 12
+        assert b.value == 12 and b.time == pytest.approx(a.time)
+        b.value = 33
+        assert a.value == 33
+        assert seen == [12, 33]
+        link.unlink()
+    finally:
+        a.close()
+        b.close()
+
+
+def test_front_end_state_update_reaches_python(scrubber) -> None:
+    events = []
+    scrubber.on_frame(events.append)
+    pts = scrubber.source.clock.pts_seconds
+    # what the view sends after painting an exact frame
+    scrubber.set_state({"value": 41, "time": float(pts[41]), "timestamp": float(pts[41])})
+    assert scrubber.value == 41
+    assert [e.index for e in events] == [41]
+    assert read_frame_code(events[0].frame) == 41
+
+
+def test_on_frame_callbacks(scrubber) -> None:
+    got = []
+
+    def cb(event):
+        got.append((event.index, round(event.time, 3)))
+
+    scrubber.on_frame(cb)
+    scrubber.value = 5
+    scrubber.time = 1.0
+    scrubber.on_frame(cb, remove=True)
+    scrubber.value = 6
+    assert got == [(5, round(5 / 30, 3)), (30, 1.0)]
+    with pytest.raises(InvalidArgumentError):
+        scrubber.on_frame("not callable")  # type: ignore[arg-type]
+
+
+def test_failing_callback_is_logged_not_raised(scrubber, caplog) -> None:
+    scrubber.on_frame(lambda e: 1 / 0)
+    scrubber.value = 3
+    assert scrubber.value == 3
+    assert "on_frame callback" in caplog.text
+
+
+def test_get_frame(scrubber) -> None:
+    assert read_frame_code(scrubber.get_frame(77)) == 77
+    scrubber.value = 8
+    assert read_frame_code(scrubber.get_frame()) == 8
+
+
+def test_accepts_video_and_record(video_path) -> None:
+    video = wb.open_video(video_path)
+    s = wb.VideoScrubber(video)
+    try:
+        assert s.video is video and s.num_frames == len(video)
+        assert read_frame_code(s.get_frame(20)) == 20
+    finally:
+        s.close()
+    assert len(video) == 90  # the scrubber did not close a video it did not open
+    video.close()
+    rec = wb.Record(
+        {"record_id": "r1", "path": str(video_path), "content_type": "video/mp4",
+         "start_timestamp": 1000.0, "tags": ["camera"]}
+    )  # fmt: skip
+    s = wb.VideoScrubber(rec)
+    try:
+        assert s.start_timestamp == pytest.approx(1000.0)
+        s.value = 30
+        assert s.timestamp == pytest.approx(1000.0 + s.time)
+    finally:
+        s.close()
+
+
+def test_missing_file_raises(tmp_path) -> None:
+    with pytest.raises(FileNotFoundError):
+        wb.VideoScrubber(tmp_path / "nope.mp4")
+
+
+def test_close_stops_worker_and_comm(video_path, frontend) -> None:
+    before = {t.ident for t in threading.enumerate()}
+    s = wb.VideoScrubber(video_path)
+    fe = frontend(s)
+    fe.request({"type": "frame", "index": 3, "seq": 1})
+    fe.wait_for(1)
+    server = s._server
+    s.close()
+    assert server.closed and not server._thread.is_alive()
+    assert server.cache_nbytes == 0
+    assert s.comm is None
+    leftover = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()]
+    assert not [t for t in leftover if t.name == "workbench-frames"]
+    n = len(fe.sent)
+    fe.request({"type": "frame", "index": 4, "seq": 2})  # after close: no reply, no crash
+    assert len(fe.sent) == n

@@ -1,0 +1,184 @@
+"""CatalogBrowser: filter a catalog by tags, pick a record, scrub its cameras on one clock.
+
+Examples
+--------
+.. code-block:: python
+
+    cat = wb.open_catalog("data/catalog.db")
+    browser = wb.CatalogBrowser(cat)
+    browser                                   # tag chips with counts, record list
+    browser.open_record("016_00000000030000000240")
+    browser.scrubbers, browser.timeline       # one scrubber per camera, CAN/GPS lanes
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from typing import Any
+
+import anywidget
+import ipywidgets
+import traitlets
+
+from workbench._assets import frontend_file
+from workbench.errors import InvalidArgumentError
+from workbench.widgets.scrubber import VideoScrubber
+from workbench.widgets.sync import ClockGroup
+from workbench.widgets.timeline import Timeline, load_recording_series
+
+__all__ = ["CatalogBrowser", "CatalogList"]
+
+log = logging.getLogger(__name__)
+
+
+class CatalogList(anywidget.AnyWidget):
+    """The browser's list part: tag chips with counts and the matching records."""
+
+    _esm = frontend_file("catalog_browser.js")
+    _css = frontend_file("catalog_browser.css")
+
+    tags = traitlets.List(traitlets.Dict()).tag(sync=True)
+    selected_tags = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    records = traitlets.List(traitlets.Dict()).tag(sync=True)
+    opened = traitlets.Unicode("").tag(sync=True)
+    status = traitlets.Unicode("").tag(sync=True)
+
+
+class CatalogBrowser(ipywidgets.VBox):
+    """Browse a catalog: tag filters, record list, and the opened record's player.
+
+    Parameters
+    ----------
+    catalog
+        A :class:`workbench.catalog.Catalog` (or a path to one).
+    max_cameras
+        Most cameras shown side by side for one record.
+
+    Attributes
+    ----------
+    scrubbers : list of VideoScrubber
+        One per camera of the opened record, all on one clock with the timeline.
+    timeline : Timeline or None
+        The record's time series (CAN, GPS ...).
+    """
+
+    def __init__(self, catalog: Any, *, max_cameras: int = 4, **kwargs: Any) -> None:
+        if isinstance(catalog, (str,)) or hasattr(catalog, "__fspath__"):
+            from workbench.catalog import open_catalog
+
+            catalog = open_catalog(catalog)
+        if not hasattr(catalog, "select") or not hasattr(catalog, "tags"):
+            raise InvalidArgumentError(
+                f"CatalogBrowser needs a Catalog (wb.open_catalog(path)), got "
+                f"{type(catalog).__name__}"
+            )
+        self.catalog = catalog
+        self.max_cameras = int(max_cameras)
+        self.list = CatalogList()
+        self.player = ipywidgets.VBox()
+        self.scrubbers: list[VideoScrubber] = []
+        self.timeline: Timeline | None = None
+        self._clock: ClockGroup | None = None
+        super().__init__(children=[self.list, self.player], **kwargs)
+        self.list.observe(self._on_filter, names="selected_tags")
+        self.list.observe(self._on_open, names="opened")
+        self.refresh()
+
+    # ---- listing ------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Re-run the query for the selected tags and update counts and records."""
+        selected = list(self.list.selected_tags)
+        sel = self.catalog.select(tags=selected) if selected else self.catalog.select()
+        df = sel.df
+        counts: Counter[str] = Counter()
+        for tags in df.get("tags", []):
+            counts.update(set(tags or []))
+        if not selected:
+            tag_rows = [
+                {"tag": str(t), "count": int(c)}
+                for t, c in self.catalog.tags().itertuples(index=False)
+            ]
+        else:
+            tag_rows = [{"tag": t, "count": c} for t, c in counts.most_common()]
+            tag_rows += [{"tag": t, "count": 0} for t in selected if t not in counts]
+        records = []
+        for rec in sel.recordings():
+            start, end = rec.start_timestamp, rec.end_timestamp
+            records.append(
+                {
+                    "record_id": str(rec.record_id),
+                    "start": start,
+                    "duration": (end - start) if start is not None and end is not None else None,
+                    "streams": list(dict.fromkeys(str(s) for s in rec.streams)),
+                }
+            )
+        with self.list.hold_sync():
+            self.list.tags = tag_rows
+            self.list.records = records
+            self.list.status = f"{len(records)} records, {len(df)} streams"
+
+    def select_tags(self, tags: list[str]) -> None:
+        """Filter the record list by these tags (all must match)."""
+        self.list.selected_tags = list(tags)
+
+    def _on_filter(self, change: dict[str, Any]) -> None:
+        try:
+            self.refresh()
+        except Exception as exc:
+            self.list.status = f"query failed: {exc}"
+
+    def _on_open(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            try:
+                self.open_record(change["new"])
+            except Exception as exc:
+                log.warning("cannot open record %s: %s", change["new"], exc)
+                self.list.status = f"cannot open {change['new']}: {exc}"
+
+    # ---- player -------------------------------------------------------------------------
+    def open_record(self, record_id: str) -> None:
+        """Show the cameras of ``record_id`` in scrubbers and its series in a timeline."""
+        recordings = self.catalog.select(record_id=record_id).recordings()
+        if not recordings:
+            raise InvalidArgumentError(f"record {record_id!r} is not in the catalog")
+        recording = recordings[0]
+        self._close_player()
+        cameras = list(recording.cameras)[: self.max_cameras]
+        scrubbers = [VideoScrubber(cam) for cam in cameras]
+        for s, cam in zip(scrubbers, cameras, strict=True):
+            s.label = str(getattr(cam, "contents", "") or s.label)
+        series = load_recording_series(recording)
+        timeline = None
+        if series:
+            timeline = Timeline(series, scrubber=None)
+            if scrubbers:
+                timeline.t0 = min(timeline.t0, *(float(s.frame_timestamps[0]) for s in scrubbers))
+                timeline.t1 = max(timeline.t1, *(float(s.frame_timestamps[-1]) for s in scrubbers))
+        self.scrubbers, self.timeline = scrubbers, timeline
+        members: list[Any] = [*scrubbers, *([timeline] if timeline else [])]
+        self._clock = ClockGroup(members)
+        if timeline is not None and scrubbers:
+            timeline.timestamp = scrubbers[0].timestamp
+        row = ipywidgets.HBox(scrubbers, layout=ipywidgets.Layout(width="100%"))
+        for s in scrubbers:
+            s.layout = ipywidgets.Layout(flex="1 1 0", min_width="0")
+        self.player.children = [row, *([timeline] if timeline else [])]
+        if self.list.opened != record_id:
+            self.list.opened = record_id
+
+    def _close_player(self) -> None:
+        if self._clock is not None:
+            self._clock.unlink()
+            self._clock = None
+        for w in [*self.scrubbers, *([self.timeline] if self.timeline else [])]:
+            w.close()
+        self.scrubbers, self.timeline = [], None
+        self.player.children = []
+
+    def close(self) -> None:
+        """Close the player widgets and the browser."""
+        self._close_player()
+        self.list.close()
+        self.player.close()
+        super().close()
