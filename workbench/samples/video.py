@@ -263,9 +263,12 @@ def make_video(
     bframes : int
         Consecutive B-frames (h264/hevc only; fixed pattern, pyramid when >= 2).
     open_gop : bool
-        Open GOPs (h264/hevc; needs ``bframes >= 1``): keyframes after the first are
-        non-IDR (x264 recovery-point I-frames, x265 CRA) and the B-frames that precede
-        them in presentation order reference the previous GOP.
+        Open GOPs (h264/hevc; needs ``bframes >= 1`` and ``gop`` a multiple of
+        ``bframes + 1``): keyframes after the first are non-IDR (x264 recovery-point
+        I-frames, x265 CRA), and the ``bframes`` frames just before each of them in
+        presentation order are B-frames decoded *after* it that also reference the
+        previous GOP (HEVC RASL pictures): they cannot be decoded when decoding starts
+        at that keyframe.
     vfr : bool
         Variable frame rate: frame durations of 0.5 to 3 frame periods (see
         :func:`frame_times`); time base 1/90000.
@@ -339,6 +342,12 @@ def make_video(
         raise _invalid("open_gop=True is not possible with codec='vp9'; use h264 or hevc")
     if open_gop and bframes < 1:
         raise _invalid("open_gop=True needs bframes >= 1 (the leading B-frames make a GOP open)")
+    if open_gop and gop % (bframes + 1):
+        raise _invalid(
+            f"open_gop=True needs gop to be a multiple of bframes + 1 (got gop={gop}, "
+            f"bframes={bframes}) so that B-frames lead every keyframe; e.g. gop="
+            f"{max(bframes + 1, gop // (bframes + 1) * (bframes + 1))}"
+        )
     if rotation not in _ROTATIONS:
         raise _invalid(f"rotation={rotation!r} is not allowed; allowed: {_ROTATIONS}")
     if rotation and muxer not in ("mp4", "mov"):
@@ -365,7 +374,7 @@ def make_video(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_path(path)
     try:
-        with av.open(str(tmp), "w", format=muxer) as out:
+        with av.open(str(tmp), "w", format=muxer, options={"fflags": "+bitexact"}) as out:
             astream = None
             if audio:
                 acodec = "libopus" if muxer == "webm" else "aac"
