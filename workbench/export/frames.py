@@ -45,6 +45,7 @@ from workbench.export.naming import NameTemplate
 from workbench.export.result import ExportFailure, ExportResult, SkippedItem
 from workbench.readers.api import read
 from workbench.readers.base import FrameReader, validate_options
+from workbench.readers.registry import find_reader
 from workbench.readers.source import Source, resolve_source
 
 __all__ = ["IMAGE_FORMATS", "encode_image", "export_frames", "iter_sources"]
@@ -267,6 +268,11 @@ def export_frames(
     for src in sources:
         try:
             s = resolve_source(src)
+            if not issubclass(find_reader(s.content_type, s.path), FrameReader):
+                result.skipped_sources.append(
+                    SkippedItem(s.record_id, str(s.path), f"{s.content_type} has no frames")
+                )
+                continue
             reader = read(
                 s,
                 start=start,

@@ -50,6 +50,8 @@ FORMATS: dict[str, tuple[int, list[str]]] = {
     "gray": (1, ["gray"]),
 }
 MODES = ("exact", "keyframes")
+#: seconds: times closer than this are equal (absolute epoch times carry ~2e-7 s of float noise)
+TIME_EPS = 1e-6
 
 
 def validate_options(
@@ -203,14 +205,14 @@ def sample_frames(
         return empty.astype("int64"), empty, empty
     last = times[-1] + frame_duration
     if rate is None:
-        lo = int(np.searchsorted(times, start, "left"))
-        hi = int(np.searchsorted(times, end, "left"))
+        lo = int(np.searchsorted(times, start - TIME_EPS, "left"))
+        hi = int(np.searchsorted(times, end - TIME_EPS, "left"))
         idx = np.arange(lo, hi, dtype="int64")
         instants = times[idx]
     else:
-        n = max(0, math.ceil((min(end, last) - start) * rate - 1e-9))
+        n = max(0, math.ceil((min(end, last) - start - TIME_EPS) * rate))
         instants = start + np.arange(n, dtype="float64") / rate
-        idx = np.searchsorted(times, instants + 1e-9, "right").astype("int64") - 1
+        idx = np.searchsorted(times, instants + TIME_EPS, "right").astype("int64") - 1
         keep = idx >= 0
         idx, instants = idx[keep], instants[keep]
     if keyframes is not None and len(idx):
@@ -372,7 +374,7 @@ class FrameReader(BaseReader):
                 rate=self.target_frame_rate,
                 keyframes=keyframes if self.mode == "keyframes" else None,
             )
-            seg = np.floor((instants - start) / self.segment_duration + 1e-9).astype("int64")
+            seg = np.floor((instants - start + TIME_EPS) / self.segment_duration).astype("int64")
             bounds = np.flatnonzero(np.diff(seg)) + 1
             edges = [0, *bounds.tolist(), len(idx)]
             slices = [slice(a, b) for a, b in itertools.pairwise(edges) if b > a]

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from workbench.errors import CorruptMediaError, InvalidArgumentError, SourceNotFoundError
-from workbench.readers.base import BaseReader
+from workbench.readers.base import TIME_EPS, BaseReader
 from workbench.readers.batches import ReadPlan, SeriesBatch
 from workbench.readers.source import Source
 
@@ -162,16 +162,16 @@ class TimeSeriesReader(BaseReader):
             step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
             start, end = self._window(float(times[0]), float(times[-1]) + max(step, 1e-6))
             if self.target_frame_rate is None:
-                lo, hi = np.searchsorted(times, [start, end], "left")
+                lo, hi = np.searchsorted(times, [start - TIME_EPS, end - TIME_EPS], "left")
                 rows = np.arange(lo, hi, dtype="int64")
                 anchor = times[rows]
             else:
-                n = max(0, math.ceil((end - start) * self.target_frame_rate - 1e-9))
+                n = max(0, math.ceil((end - start - TIME_EPS) * self.target_frame_rate))
                 anchor = start + np.arange(n) / self.target_frame_rate
-                rows = np.searchsorted(times, anchor + 1e-9, "right").astype("int64") - 1
+                rows = np.searchsorted(times, anchor + TIME_EPS, "right").astype("int64") - 1
                 keep = rows >= 0
                 rows, anchor = rows[keep], anchor[keep]
-            seg = np.floor((anchor - start) / self.segment_duration + 1e-9).astype("int64")
+            seg = np.floor((anchor - start + TIME_EPS) / self.segment_duration).astype("int64")
             cuts = np.flatnonzero(np.diff(seg)) + 1
             self._plan = ([r for r in np.split(rows, cuts) if len(r)], start, end)
         return self._plan
