@@ -28,8 +28,15 @@ def test_mid_gop_cut_and_transforms_are_re_encoded(tmp_path, clips):
     res = wb.export_clip(clips["a"], tmp_path / "c.mp4", start=1.1, end=2.0, progress=False)
     assert res.method == "encode" and res.frames == 27
     assert decoded_codes(res.path) == list(range(33, 60))
-    small = wb.export_clip(clips["a"], tmp_path / "s.mkv", start=0, end=3, target_frame_rate=5,
-                           resize_rate=0.25, progress=False)
+    small = wb.export_clip(
+        clips["a"],
+        tmp_path / "s.mkv",
+        start=0,
+        end=3,
+        target_frame_rate=5,
+        resize_rate=0.25,
+        progress=False,
+    )
     assert small.method == "encode" and small.frames == 15
     with av.open(str(small.path)) as c:
         st = c.streams.video[0]

@@ -1,0 +1,101 @@
+"""End to end on a tiny sample database: the CLI, and video frames lining up with CAN."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import workbench as wb
+from workbench.cli import main
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    root = wb.make_sample_database(
+        tmp_path_factory.mktemp("cli-db") / "db",
+        records=1,
+        duration_seconds=3,
+        cameras=("front-center", "rear"),
+        size=(160, 96),
+        workers=1,
+    )
+    wb.build_catalog(root).close()
+    return root
+
+
+def test_cli_export_frames_from_catalog(db, tmp_path, capsys):
+    out = tmp_path / "dump"
+    code = main(
+        [
+            "export",
+            "frames",
+            str(db / "catalog.db"),
+            "--tags",
+            "camera,front",
+            "--fps",
+            "2",
+            "--scale",
+            "0.5",
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+    )
+    assert code == 0
+    files = sorted(out.glob("*.jpg"))
+    assert len(files) == 6
+    assert "written=6" in capsys.readouterr().out
+    again = main(
+        [
+            "export",
+            "frames",
+            str(db),
+            "--tags",
+            "camera,front",
+            "--fps",
+            "2",
+            "--scale",
+            "0.5",
+            "--out",
+            str(out),
+            "--no-progress",
+        ]
+    )
+    assert again == 0 and "written=0, skipped=6" in capsys.readouterr().out
+
+
+def test_cli_export_clip_and_errors(db, tmp_path, capsys):
+    video = next(db.glob("records/*/data/camera_01.mp4"))
+    start = wb.read(video).extent()[0]
+    out = tmp_path / "clip.mp4"
+    code = main(
+        [
+            "export",
+            "clip",
+            str(video),
+            str(out),
+            "--start",
+            str(start + 1),
+            "--end",
+            str(start + 2),
+            "--no-progress",
+        ]
+    )
+    assert code == 0 and out.exists() and "30 frames" in capsys.readouterr().out
+    code = main(
+        ["export", "clip", str(video), str(tmp_path / "x.mp4"), "--start", "5", "--end", "1"]
+    )
+    assert code == 2 and "before end" in capsys.readouterr().err
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_video_frames_and_can_samples_share_the_time_axis(db):
+    cat = wb.open_catalog(db / "catalog.db")
+    cam = next(iter(cat.select(tags=["camera", "front"], content_type="video/*")))
+    can = next(iter(cat.select(tags=["can"])))
+    t0 = cam.start_timestamp
+    frames = wb.read(cam, start=t0, end=t0 + 2, target_frame_rate=2).read_all()
+    series = wb.read(can, start=t0, end=t0 + 2, target_frame_rate=2).read_all()
+    assert len(frames) == len(series) == 4
+    np.testing.assert_allclose(frames.timestamps, series.timestamps, atol=1 / 30)
+    assert frames.timestamps[0] == pytest.approx(t0)
