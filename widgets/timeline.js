@@ -108,6 +108,7 @@ function render({ model, el }) {
 
   /** @param {number} v */
   function fmt(v) {
+    if (v === 0) return "0";
     return Math.abs(v) >= 1000 || Math.abs(v) < 0.01 ? v.toPrecision(6) : v.toFixed(2);
   }
   /** @param {number} raw */

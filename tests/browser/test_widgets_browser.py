@@ -1,0 +1,171 @@
+"""The widgets in a real JupyterLab, driven by headless Chromium.
+
+One notebook makes a small sample video and shows a scrubber with its filmstrip,
+timeline and export panel; the tests drag, press keys and click, then read the frame
+code out of the pixels on screen to prove the right frame is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from jlab import JupyterLab, Notebook
+
+from workbench.samples import read_frame_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+CANVAS = ".wb-scrubber canvas.wb-frame"
+N = 120  # frames of the notebook's video (4 s at 30 fps, keyframe every 15)
+
+CELLS = [
+    "import ipywidgets as W, numpy as np, pandas as pd, workbench as wb\n"
+    "from pathlib import Path\n"
+    "video = wb.make_video(Path('media') / 'clip.mp4', size=(320, 180), fps=30,"
+    f" frames={N}, gop=15)",
+    "s = wb.VideoScrubber(video, debug=True)\n"
+    "strip = wb.Filmstrip(s, count=8, thumb_width=96)\n"
+    "t = np.arange(0, 4, 0.01)\n"
+    "can = pd.DataFrame({'speed_kmh': 50 + 20 * np.sin(t), 'brake': (t > 2).astype(float)},"
+    " index=pd.Index(t, name='timestamp'))\n"
+    "tl = wb.Timeline(can, scrubber=s)\n"
+    "panel = wb.ExportPanel(s, out_dir='exported', target_frame_rate=5, resize_rate=1.0)\n"
+    "W.VBox([W.HBox([s, panel]), strip, tl])",
+]
+
+
+@pytest.fixture(scope="module")
+def nb(lab: JupyterLab, browser: Any) -> Iterator[Notebook]:
+    lab.write_notebook("widgets.ipynb", CELLS)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    notebook = Notebook(page, lab, "widgets.ipynb").open()
+    notebook.run_all()
+    page.wait_for_selector(f"{CANVAS}[data-exact='true']", timeout=60_000)
+    yield notebook
+    page.close()
+
+
+def shown(nb: Notebook, index: int, timeout: float = 20_000) -> int:
+    """Wait until frame ``index`` is painted exactly; return the code read from the pixels."""
+    nb.page.wait_for_function(
+        "([sel, i]) => { const c = document.querySelector(sel);"
+        " return c && c.dataset.exact === 'true' && c.dataset.index === String(i); }",
+        arg=[CANVAS, index],
+        timeout=timeout,
+    )
+    return read_frame_code(nb.canvas_rgb(CANVAS))
+
+
+def kernel(nb: Notebook, expr: str) -> str:
+    return nb.run_code(f"print({expr})").strip()
+
+
+def test_scrubber_renders_first_frame(nb: Notebook) -> None:
+    assert not nb.errors()
+    assert shown(nb, 0) == 0
+    readout = nb.page.inner_text(".wb-scrubber .wb-readout")
+    assert "frame 0 / 119" in readout and "00:00.000" in readout
+
+
+def test_drag_slider_paints_the_exact_frame(nb: Notebook) -> None:
+    page = nb.page
+    box = page.locator(".wb-scrubber .wb-slider").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 8, y)
+    page.mouse.down()
+    for k in range(1, 21):  # a continuous drag to ~60 % of the track
+        page.mouse.move(box["x"] + 8 + k * (box["width"] * 0.6) / 20, y)
+        page.wait_for_timeout(15)
+    page.mouse.up()
+    value = int(page.eval_on_selector(".wb-scrubber .wb-slider", "s => s.value"))
+    assert 40 <= value <= 100
+    assert shown(nb, value) == value
+    wait_code = (
+        f"import time\nfor _ in range(100):\n    if s.value == {value}: break\n"
+        "    time.sleep(0.05)\nprint(s.value)"
+    )
+    assert nb.run_code(wait_code).strip() == str(value)
+
+
+def test_keyboard(nb: Notebook) -> None:
+    page = nb.page
+    cells_before = page.locator(".jp-Notebook .jp-Cell").count()
+    page.focus(".wb-scrubber")
+    page.keyboard.press("Home")
+    assert shown(nb, 0) == 0
+    page.keyboard.press("ArrowRight")
+    assert shown(nb, 1) == 1
+    page.keyboard.press("Shift+ArrowRight")
+    assert shown(nb, 31) == 31
+    page.keyboard.press("ArrowLeft")
+    assert shown(nb, 30) == 30
+    page.keyboard.press("i")  # in point; in JupyterLab "i i" would interrupt the kernel
+    page.keyboard.press("Shift+ArrowRight")
+    assert shown(nb, 60) == 60
+    page.keyboard.press("o")  # out point; "o" would toggle the output
+    page.keyboard.press("End")
+    assert shown(nb, N - 1) == N - 1
+    for key in ("a", "b", "d", "d", "m"):  # notebook command-mode shortcuts
+        page.keyboard.press(key)
+    assert page.locator(".jp-Notebook .jp-Cell").count() == cells_before
+    assert page.locator(CANVAS).is_visible()
+    points = kernel(nb, "s.in_point, s.out_point, panel.in_point, panel.out_point")
+    assert points == "30 60 30 60"
+    page.keyboard.press("Home")
+    shown(nb, 0)
+    page.keyboard.press(" ")  # play
+    page.wait_for_function(
+        "(sel) => Number(document.querySelector(sel).dataset.index) >= 20",
+        arg=CANVAS,
+        timeout=10_000,
+    )
+    page.keyboard.press(" ")  # pause
+    page.wait_for_timeout(300)
+    index = int(page.eval_on_selector(CANVAS, "c => c.dataset.index"))
+    assert shown(nb, index) == index
+
+
+def test_filmstrip_click_jumps(nb: Notebook) -> None:
+    page = nb.page
+    page.wait_for_selector(".wb-filmstrip[data-loaded='true']", timeout=30_000)
+    thumb = page.locator(".wb-filmstrip .wb-thumb").nth(4)
+    index = int(thumb.get_attribute("data-index"))
+    assert index % 15 == 0 and index > 0  # a keyframe
+    thumb.click()
+    assert shown(nb, index) == index
+    assert "wb-current" in (thumb.get_attribute("class") or "")
+
+
+def test_timeline_click_seeks(nb: Notebook) -> None:
+    page = nb.page
+    box = page.locator(".wb-timeline canvas").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] / 2)
+    # t0 .. t1 spans the video's 4 s: a quarter is about frame 30
+    page.wait_for_function(
+        "(sel) => { const c = document.querySelector(sel); const i = Number(c.dataset.index);"
+        " return c.dataset.exact === 'true' && i >= 25 && i <= 35; }",
+        arg=CANVAS,
+        timeout=20_000,
+    )
+    index = int(page.eval_on_selector(CANVAS, "c => c.dataset.index"))
+    assert read_frame_code(nb.canvas_rgb(CANVAS)) == index
+    cursor = float(page.get_attribute(".wb-timeline", "data-cursor"))
+    assert abs(cursor - index / 30) < 0.05
+
+
+def test_export_through_the_panel(nb: Notebook, lab: JupyterLab) -> None:
+    page = nb.page
+    page.click(".wb-export .wb-export-go")
+    page.wait_for_selector(".wb-export[data-status='done']", timeout=60_000)
+    files = sorted((lab.root / "exported").glob("*.jpg"))
+    assert len(files) == 6  # frames 30..60 (1.03 s) sampled at 5 fps
+    estimate = page.inner_text(".wb-export .wb-export-estimate")
+    assert "6 files" in estimate
+    import numpy as np
+    from PIL import Image
+
+    codes = sorted(read_frame_code(np.asarray(Image.open(f).convert("RGB"))) for f in files)
+    assert codes == [30, 36, 42, 48, 54, 60]
+    page.screenshot(path=str(lab.home / "widgets.png"), full_page=True)
