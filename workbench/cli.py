@@ -35,7 +35,22 @@ def _add_samples(sub: argparse._SubParsersAction) -> None:
         help="comma-separated camera names (default front-center,rear)",
     )
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--size", type=_size, default=(1280, 720), help="video size WxH (default 1280x720)"
+    )
+    p.add_argument("--fps", type=float, default=30.0, help="video frame rate (default 30)")
+    p.add_argument(
+        "--workers", type=int, default=None, help="encoding processes (default: all cores)"
+    )
     p.set_defaults(run=_run_samples)
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1280x720") from None
+    return w, h
 
 
 def _run_samples(args: argparse.Namespace) -> int:
@@ -47,6 +62,9 @@ def _run_samples(args: argparse.Namespace) -> int:
         duration_seconds=args.duration,
         cameras=tuple(c.strip() for c in args.cameras.split(",") if c.strip()),
         seed=args.seed,
+        size=args.size,
+        fps=args.fps,
+        workers=args.workers,
     )
     print(f"sample database written to {root}")
     return 0

@@ -199,12 +199,12 @@ def test_video_shows_the_braking_in_the_can_log(db: Path) -> None:
 
 
 def test_same_seed_same_database(tmp_path: Path) -> None:
-    kw = dict(records=1, duration_seconds=1, cameras=("front-center",), size=(160, 96))
+    kw = dict(records=1, duration_seconds=1, cameras=("front-center", "rear"), size=(160, 96))
     a = make_sample_database(tmp_path / "a", seed=4, workers=1, **kw)
-    b = make_sample_database(tmp_path / "b", seed=4, workers=2, **kw)
+    b = make_sample_database(tmp_path / "b", seed=4, workers=2, **kw)  # two processes
     files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
-    assert files_a == files_b and len(files_a) == 8
+    assert files_a == files_b and len(files_a) == 12
     for rel in files_a:
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
     c = make_sample_database(tmp_path / "c", seed=5, workers=1, **kw)
@@ -269,9 +269,11 @@ def test_cli_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
             "--duration",
             "0.2",
             "--cameras",
-            "front-center, rear",
+            "left, rear",
             "--seed",
             "2",
+            "--workers",
+            "1",
         ]
     )
     assert code == 0
@@ -288,6 +290,18 @@ def test_cli_samples(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     }
 
 
+def test_cli_size_and_fps(tmp_path: Path) -> None:
+    args = ["samples", str(tmp_path), "--records", "1", "--duration", "0.5", "--cameras", "rear"]
+    assert main([*args, "--size", "160x96", "--fps", "20", "--workers", "1"]) == 0
+    video = next((tmp_path / "records").iterdir()) / "data" / "camera_01.mp4"
+    with av.open(str(video)) as c:
+        s = c.streams.video[0]
+        assert (s.width, s.height, s.frames, s.average_rate) == (160, 96, 10, 20)
+
+
 def test_cli_reports_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["samples", str(tmp_path / "x"), "--records", "0"]) == 2
     assert "records=0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["samples", str(tmp_path / "x"), "--size", "big"])
+    assert "is not a size like 1280x720" in capsys.readouterr().err

@@ -146,38 +146,43 @@ def render_code_luma(luma: np.ndarray, index: int) -> None:
     luma[y0:y1, x0:x1] = row[x0:x1]
 
 
-def _to_luma(frame: np.ndarray) -> np.ndarray:
+def _check_image(frame: np.ndarray) -> np.ndarray:
     arr = np.asarray(frame)
     if arr.dtype != np.uint8:
         raise InvalidArgumentError(
             f"read_frame_code needs a uint8 image, got dtype {arr.dtype}; "
             "pass an (H, W, 3) RGB/BGR or (H, W) grey uint8 array"
         )
-    if arr.ndim == 2:
-        return arr.astype(np.float32)
-    if arr.ndim == 3 and arr.shape[2] in (3, 4):
-        return arr[:, :, :3].astype(np.float32).mean(axis=2)
+    if arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] in (3, 4)):
+        return arr
     raise InvalidArgumentError(
         f"read_frame_code got an array of shape {arr.shape}; "
         "pass an (H, W, 3) RGB/BGR, (H, W, 4) RGBA or (H, W) grey uint8 array"
     )
 
 
-def _decode_luma(luma: np.ndarray) -> int:
-    """Decode the code in an upright luma image; raise ValueError with the reason."""
-    height, width = luma.shape
+def _decode_image(image: np.ndarray) -> int:
+    """Decode the code in an upright image; raise ValueError with the reason.
+
+    Only the code's band is converted to luma (the mean of the colour channels: the
+    code is grey, so channel order does not matter).
+    """
+    height, width = image.shape[:2]
     y0, y1, xs = code_cells(width, height)
     if y1 - y0 < 2 or (xs[1] - xs[0]) < 2:
         raise ValueError(f"the frame ({width}x{height}) is too small to carry a frame code")
     # sample the central half of every cell, in both directions
     ya = y0 + (y1 - y0) // 4
     yb = max(ya + 1, y1 - (y1 - y0) // 4)
-    band = luma[ya:yb]
+    band = image[ya:yb, xs[0] : xs[-1]].astype(np.float32)
+    if band.ndim == 3:
+        band = band[:, :, :3].mean(axis=2)
+    columns = band.mean(axis=0)
     values = np.empty(NUM_CELLS, dtype=np.float64)
     for k in range(NUM_CELLS):
-        a, b = xs[k], xs[k + 1]
+        a, b = xs[k] - xs[0], xs[k + 1] - xs[0]
         q = (b - a) // 4
-        values[k] = band[:, a + q : max(a + q + 1, b - q)].mean()
+        values[k] = columns[a + q : max(a + q + 1, b - q)].mean()
     white = (values[0] + values[-1]) / 2
     black = (values[1] + values[-2]) / 2
     contrast = white - black
@@ -230,11 +235,11 @@ def read_frame_code(frame: np.ndarray) -> int:
     >>> read_frame_code(np.dstack([luma] * 3))
     42
     """
-    luma = _to_luma(frame)
+    image = _check_image(frame)
     reasons = []
     for quarter_turns in range(4):
         try:
-            return _decode_luma(np.rot90(luma, quarter_turns))
+            return _decode_image(np.rot90(image, quarter_turns))
         except ValueError as exc:
             reasons.append(str(exc))
     raise CorruptMediaError(
