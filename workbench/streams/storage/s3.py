@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import fsspec
@@ -52,14 +53,14 @@ def s3_storage_options(
     Examples
     --------
     >>> opts = s3_storage_options(endpoint_url="http://127.0.0.1:9000", retries=2)
-    >>> opts["config_kwargs"]["retries"]["max_attempts"]
+    >>> opts["config_kwargs"]["retries"]["total_max_attempts"]
     2
     """
     if retries < 1:
         raise InvalidArgumentError(f"retries must be at least 1, not {retries!r}")
     options: dict[str, Any] = dict(storage_options)
     config = dict(options.pop("config_kwargs", {}) or {})
-    config.setdefault("retries", {"max_attempts": retries, "mode": "standard"})
+    config.setdefault("retries", {"total_max_attempts": retries, "mode": "standard"})
     config.setdefault("connect_timeout", connect_timeout)
     config.setdefault("read_timeout", read_timeout)
     options["config_kwargs"] = config
@@ -154,7 +155,9 @@ class S3Storage(FilesStorage):
     def fs(self) -> fsspec.AbstractFileSystem:
         if self._fs is None:
             try:
-                fs = fsspec.filesystem("s3", **self._options)
+                # a deep copy: botocore rewrites the retry dict in place, which would
+                # change fsspec's instance token and break instance sharing
+                fs = fsspec.filesystem("s3", **copy.deepcopy(self._options))
             except ImportError as exc:  # pragma: no cover - depends on the install
                 raise StorageError(
                     "storage_type='s3' needs s3fs: pip install 'workbench[s3]'"
@@ -167,7 +170,7 @@ class S3Storage(FilesStorage):
 
     @property
     def storage_options(self) -> dict[str, Any]:
-        return dict(self._options)
+        return copy.deepcopy(self._options)
 
     def full_path(self, key: str) -> str:
         return f"{self.bucket}/{key.strip('/')}"
