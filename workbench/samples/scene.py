@@ -48,6 +48,7 @@ _CAR_COLOURS = [(180, 30, 30), (30, 60, 160), (200, 200, 205), (40, 40, 45), (23
 _CHARSET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ .,:=/_-+()%?"
 
 
+@lru_cache(maxsize=4096)
 def rgb_to_yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
     """BT.601 limited-range (Y, Cb, Cr) of an RGB colour.
 
@@ -82,6 +83,7 @@ def _glyphs(size: int) -> tuple[dict[str, tuple[np.ndarray, int]], int]:
     return glyphs, line_h
 
 
+@lru_cache(maxsize=256)
 def _text_bitmap(text: str, size: int) -> np.ndarray:
     """Coverage bitmap (uint8) of one line of ``text``; unknown characters become '?'."""
     glyphs, line_h = _glyphs(size)
@@ -222,9 +224,13 @@ class SceneRenderer:
         x0 = np.clip(np.round(w / 2 + _CENTER_M * self._side * k - lw / 2), 0, w).astype(int)
         x1 = np.clip(np.round(w / 2 + _CENTER_M * self._side * k + lw / 2), 0, w).astype(int)
         x1 = np.maximum(x1, np.minimum(x0 + 1, w))
-        self._band = (int(x0.min()), int(x1.max()))
-        cols = np.arange(*self._band)
-        self._dash_mask = (cols[None, :] >= x0[:, None]) & (cols[None, :] < x1[:, None])
+        self._band = (int(x0.min()), int(x1.max())) if len(rows) else (0, 0)
+        # every pixel of the (solid) centre line; each frame keeps the rows of the dashes
+        widths = x1 - x0
+        row_of = np.repeat(np.arange(len(rows)), widths)
+        starts = np.repeat(x0 - np.cumsum(np.concatenate([[0], widths[:-1]])), widths)
+        cols = starts + np.arange(int(widths.sum()))
+        self._dash_pixels = (rows[row_of], cols, row_of)
         self._dash_rows = (int(rows[0]), int(rows[-1]) + 1) if len(rows) else (h, h)
 
     # -- dynamic parts ---------------------------------------------------------
@@ -236,8 +242,9 @@ class SceneRenderer:
             self._dash_depth + distance_m if self.view == "front" else distance_m - self._dash_depth
         )
         on = np.mod(world, _DASH_PERIOD_M) < _DASH_LEN_M
-        sub = luma[r0:r1, self._band[0] : self._band[1]]
-        sub[self._dash_mask & on[:, None]] = 235
+        rows, cols, row_of = self._dash_pixels
+        keep = on[row_of]
+        luma[rows[keep], cols[keep]] = 235
 
     def _draw_car(self, planes, gap_m: float, lights_on: bool) -> None:  # type: ignore[no-untyped-def]
         w, hz = self.width, self._hz
