@@ -218,3 +218,32 @@ def test_sql_is_read_only(built: wb.Catalog) -> None:
     with pytest.raises(wb.CatalogError):
         built.sql("WITH x AS (SELECT 1) DELETE FROM contents")
     assert len(built) == 7
+
+
+def test_sql_tag_clauses_agree_with_the_postings(built: wb.Catalog) -> None:
+    from workbench.catalog.query import build_select
+
+    for kwargs in (
+        {"tags": ["camera", "front"]},
+        {"any_tags": ["gps", "rear"]},
+        {"tags": "camera", "exclude_tags": "rear"},
+        {"any_tags": ["front", "can"], "exclude_tags": ["camera_raw"]},
+    ):
+        sql, params = build_select(**kwargs, columns=("id",))
+        via_sql = sorted(r[0] for r in built._store.con.execute(sql, params))
+        assert via_sql == sorted(built.select(**kwargs).df.id.tolist()), kwargs
+
+
+def test_other_connections_see_new_tags(dataset: Path) -> None:
+    writer = wb.build_catalog(dataset)
+    reader = wb.open_catalog(dataset / "catalog.db", readonly=True)
+    assert len(reader.select(tags="obd")) == 0  # caches the (empty) posting
+    new = dataset / "records/016_0002/data/obd.csv"
+    new.write_text("t,x\n1,2\n")
+    (dataset / "records/016_0002/data/obd.csv.json").write_text(
+        '{"record_id": "016_0002", "contents": {"obd": {"tags": ["obd", "camera"]}}}'
+    )
+    writer.ingest()
+    assert len(writer.select(tags="obd")) == 1
+    assert len(reader.select(tags="obd")) == 1  # another connection's commit is noticed
+    assert len(reader.select(tags="camera")) == 4

@@ -30,6 +30,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.catalog.ingest import IngestReport, ingest
+from workbench.catalog.postings import TagPostings
 from workbench.catalog.query import SELECT_COLUMNS, build_select
 from workbench.catalog.schema import TAG_SEPARATOR
 from workbench.catalog.selection import Selection
@@ -71,6 +72,7 @@ class Catalog:
         self.path = self._store.path
         self.readonly = readonly
         self.last_report: IngestReport | None = None
+        self._postings = TagPostings(self._store.con)
 
     # lifecycle --------------------------------------------------------------------------
     def close(self) -> None:
@@ -162,7 +164,10 @@ class Catalog:
                 f"'{top}' is outside the catalog's dataset root '{current}'; ingest the root "
                 "or a folder inside it, or build a separate catalog for that folder"
             )
-        self.last_report = ingest(self._store, current, top, progress=progress)
+        try:
+            self.last_report = ingest(self._store, current, top, progress=progress)
+        finally:
+            self._postings.clear()
         return self.last_report
 
     # reading ----------------------------------------------------------------------------
@@ -213,7 +218,8 @@ class Catalog:
             ``(t0, t1)`` absolute seconds: streams whose
             ``[start_timestamp, end_timestamp]`` overlaps it (answered from an index).
         where, params
-            Raw SQL condition over the catalog columns (and ``tags``, joined by 0x1f),
+            Raw SQL condition over the ``contents`` columns (``tags`` there is the list
+            joined by the 0x1f character; match tags with the ``tags`` parameters),
             with its own bound ``params`` (a sequence for ``?``, a dict for ``:name``).
             An SQL error raises :class:`~workbench.errors.CatalogQueryError` carrying
             SQLite's message.
@@ -239,10 +245,17 @@ class Catalog:
         workbench.errors.CatalogQueryError: catalog query failed: no such column: ...
         """
         max_span = self._max_span() if between is not None else None
+        ids = None
+        tags_all = _tag_list(tags, "tags")
+        tags_any = _tag_list(any_tags, "any_tags")
+        tags_none = _tag_list(exclude_tags, "exclude_tags")
+        if tags_all or tags_any:
+            # exact tags through the cached sorted postings: numpy set operations
+            ids = self._postings.match(all_of=tags_all, any_of=tags_any, none_of=tags_none)
+            tags_none = []
         sql, bound = build_select(
-            tags=tags,
-            any_tags=any_tags,
-            exclude_tags=exclude_tags,
+            ids=ids,
+            exclude_tags=tags_none,
             record_id=record_id,
             content_type=content_type,
             between=between,
@@ -305,7 +318,7 @@ class Catalog:
     def sql(self, query: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
         """Run a read-only SQL query against the catalog and return a DataFrame.
 
-        Tables: ``contents``, ``tags``, ``files``; views ``contents_tagged`` and
+        Tables: ``contents`` (``tags`` joined by 0x1f), ``tags``, ``files``; view
         ``meta_df`` (dwtk shape, tags joined by ``;``). Writing statements are refused.
         """
         if not query.lstrip().lower().startswith(("select", "with", "explain", "pragma")):
@@ -338,6 +351,16 @@ class Catalog:
             f"<code>{html.escape(str(self.root))}</code>"
             f"{' (read-only)' if self.readonly else ''}<br>tags: {tag_text}</div>"
         )
+
+
+def _tag_list(value: str | Sequence[str] | None, name: str) -> list[str]:
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    for item in items:
+        if not isinstance(item, str):
+            raise InvalidArgumentError(f"{name} must be strings, got {item!r}")
+    return items
 
 
 def open_catalog(path: str | os.PathLike[str], readonly: bool = False) -> Catalog:

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from workbench.catalog.schema import TAG_SEPARATOR
 from workbench.catalog.store import Store
 
 __all__ = [
@@ -561,7 +562,7 @@ _CONTENT_SQL = (
     "INSERT INTO contents (file_id, record_id, sub_record_id, contents, data_type, "
     "content_type, path, start_timestamp, end_timestamp, description, database_id, "
     "msg_type, msg_md5sum, count, frequency, width, height, fps, num_frames, duration, "
-    "codec, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    "codec, extra, tags) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -590,6 +591,7 @@ def _content_values(file_id: int, row: dict[str, Any]) -> tuple[Any, ...]:
         row.get("duration"),
         row.get("codec"),
         json.dumps(extra, default=str) if extra else None,
+        TAG_SEPARATOR.join(row["tags"]),
     )
 
 

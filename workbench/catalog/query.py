@@ -112,6 +112,10 @@ def parse_order_by(order_by: str | Sequence[str] | None) -> str:
     return ", ".join(parts) if parts else _DEFAULT_ORDER
 
 
+def _json_ids(ids: Sequence[int]) -> str:
+    return "[" + ",".join(str(int(i)) for i in ids) + "]"
+
+
 def build_select(
     *,
     tags: str | Sequence[str] | None = None,
@@ -125,13 +129,16 @@ def build_select(
     params: Sequence[Any] | dict[str, Any] | None = None,
     order_by: str | Sequence[str] | None = None,
     limit: int | None = None,
+    ids: Sequence[int] | None = None,
     columns: Sequence[str] = SELECT_COLUMNS,
-    view: str = "contents_tagged",
+    view: str = "contents",
 ) -> tuple[str, list[Any] | dict[str, Any]]:
     """Return ``(sql, params)`` for a catalog select; see :meth:`Catalog.select`.
 
     ``max_span`` is the longest ``end_timestamp - start_timestamp`` in the catalog; with
-    it ``between`` becomes an index range on ``start_timestamp``.
+    it ``between`` becomes an index range on ``start_timestamp``. ``ids`` restricts the
+    rows to content ids already matched elsewhere (the catalog's tag postings), bound as
+    one JSON array.
     Named ``params`` (a dict) are allowed with ``where``: the other filters then use
     generated names ``:_wb0``, ``:_wb1``...
 
@@ -160,15 +167,13 @@ def build_select(
         return "?"
 
     clauses: list[str] = []
+    if ids is not None:
+        # ids already matched by the in-memory tag postings (workbench.catalog.postings)
+        clauses.append(f"c.id IN (SELECT value FROM json_each({bind(_json_ids(ids))}))")
     if tags_all:
-        unique = list(dict.fromkeys(tags_all))
-        marks = ", ".join(bind(t) for t in unique)
-        if len(unique) == 1:
-            clauses.append(f"c.id IN (SELECT content_id FROM tags WHERE tag = {marks})")
-        else:
+        for tag in dict.fromkeys(tags_all):
             clauses.append(
-                f"c.id IN (SELECT content_id FROM tags WHERE tag IN ({marks}) "
-                f"GROUP BY content_id HAVING count(*) = {len(unique)})"
+                f"EXISTS (SELECT 1 FROM tags t WHERE t.tag = {bind(tag)} AND t.content_id = c.id)"
             )
     if tags_any:
         marks = ", ".join(bind(t) for t in dict.fromkeys(tags_any))

@@ -3,8 +3,9 @@
 One row of ``contents`` per data file and content (a video file with one camera
 stream is one row; a CAN log with two message groups is two). Tags live in their own
 ``tags`` table, one row per (content, tag), indexed both ways so that exact-tag
-selects never scan. The ``meta_df`` view serves the old dwtk shape, tags joined by
-``;``, so that dwtk ``where`` strings such as ``tags like "%camera%"`` keep working.
+selects never scan (``contents.tags`` keeps a display copy of the list). The
+``meta_df`` view serves the old dwtk shape, tags joined by ``;``, so that dwtk
+``where`` strings such as ``tags like "%camera%"`` keep working.
 
 Examples
 --------
@@ -117,7 +118,9 @@ CREATE TABLE IF NOT EXISTS contents (
     num_frames      INTEGER,
     duration        REAL,
     codec           TEXT,
-    extra           TEXT  -- JSON object: every other sidecar key
+    extra           TEXT,  -- JSON object: every other sidecar key
+    tags            TEXT   -- the tags in sidecar order, joined by 0x1f, for display only:
+                           -- matching always goes through the indexed `tags` table
 );
 
 CREATE TABLE IF NOT EXISTS tags (
@@ -136,22 +139,12 @@ CREATE INDEX IF NOT EXISTS contents_by_start ON contents(start_timestamp);
 -- start_timestamp range scanned by an overlap (`between`) query
 CREATE INDEX IF NOT EXISTS contents_by_span ON contents(end_timestamp - start_timestamp);
 
--- tags as one string per row, for the new API (separator 0x1f never occurs in a tag)
-CREATE VIEW IF NOT EXISTS contents_tagged AS
-SELECT c.*,
-       (SELECT group_concat(tag, char({ord(TAG_SEPARATOR)})) FROM
-           (SELECT tag FROM tags t WHERE t.content_id = c.id ORDER BY t.position))
-       AS tags
-FROM contents c;
-
 -- the dwtk shape: tags joined by ';' as dwtk stored them, so old `where` strings work
 CREATE VIEW IF NOT EXISTS meta_df AS
 SELECT c.id, c.description, c.database_id, c.record_id, c.sub_record_id, c.data_type,
        c.path, c.start_timestamp, c.end_timestamp, c.content_type, c.contents,
        c.msg_type, c.msg_md5sum, c.count, c.frequency,
-       (SELECT group_concat(tag, ';') FROM
-           (SELECT tag FROM tags t WHERE t.content_id = c.id ORDER BY t.position))
-       AS tags
+       replace(c.tags, char({ord(TAG_SEPARATOR)}), ';') AS tags
 FROM contents c;
 """
 
@@ -193,9 +186,12 @@ def create_schema(con: sqlite3.Connection) -> None:
             f"catalog schema version {found} is newer than this workbench understands "
             f"({SCHEMA_VERSION}); upgrade workbench to open it"
         )
-    for statement in _DDL.split(";\n"):
-        if statement.strip():
+    statement = ""
+    for line in _DDL.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
             con.execute(statement)
+            statement = ""
     # future migrations go here: `if found < 2: ...`
     con.execute(
         "INSERT OR REPLACE INTO catalog_info(key, value) VALUES ('schema_version', ?)",
