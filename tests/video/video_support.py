@@ -17,10 +17,10 @@ SMALL = (160, 96)
 CASES: dict[str, dict] = {
     "h264_ippp": dict(codec="h264", frames=60, gop=15),
     "h264_bframes_pyramid": dict(codec="h264", frames=70, gop=20, bframes=3),
-    "h264_open_gop": dict(codec="h264", frames=64, gop=16, bframes=2, open_gop=True),
+    "h264_open_gop": dict(codec="h264", frames=60, gop=15, bframes=2, open_gop=True),
     "hevc_gop2": dict(codec="hevc", frames=30, gop=2, bframes=1),
     "hevc_long_gop": dict(codec="hevc", frames=80, gop=60, bframes=3),
-    "hevc_open_gop": dict(codec="hevc", frames=60, gop=20, bframes=2, open_gop=True),
+    "hevc_open_gop": dict(codec="hevc", frames=54, gop=18, bframes=2, open_gop=True),
     "vp9_mkv": dict(codec="vp9", frames=50, gop=20, suffix=".mkv"),
     "h264_mkv_bframes": dict(codec="h264", frames=50, gop=25, bframes=2, suffix=".mkv"),
     "vfr": dict(codec="h264", frames=60, gop=20, bframes=2, vfr=True),

@@ -119,6 +119,8 @@ class IndexedDecoder:
         self.stats = {"seeks": 0, "packets": 0, "reopens": 0}
         self._packet_of_frame = index.frame_packet
         self._start_of_frame = index.frame_start_packet
+        self._pts_of_frame = index.pts
+        self._pts_of_packet = index.packet_pts
 
     # -- sessions ---------------------------------------------------------------------
 
@@ -237,7 +239,7 @@ class IndexedDecoder:
 
     # -- decoding ---------------------------------------------------------------------
 
-    def _feed_one(self, s: _Session, needed: set[int]) -> None:
+    def _feed_one(self, s: _Session, needed: set[int], target_pts: int) -> None:
         """Feed one packet (or the final drain) to ``s`` and queue the frames it returns."""
         cc = s.cc
         if s.pushback is not None:
@@ -256,7 +258,8 @@ class IndexedDecoder:
                     s.next_packet = pn + 1
                 if pkt.is_corrupt:
                     return  # the truncated tail: not in the index either
-                if pn in needed:
+                # non-reference pictures shown before the current target are not needed
+                if pn in needed or pn < 0 or self._pts_of_packet[pn] >= target_pts:
                     cc.skip_frame = "DEFAULT"
                 else:
                     cc.skip_frame = "NONREF"
@@ -323,7 +326,7 @@ class IndexedDecoder:
                     continue
                 if s.drained:
                     raise self._missing(t)
-                self._feed_one(s, needed)
+                self._feed_one(s, needed, int(self._pts_of_frame[t]))
                 if time.monotonic() > deadline:
                     raise self._timeout()
 

@@ -150,6 +150,11 @@ class Source:
         h = hashlib.sha1(usedforsecurity=False)
         if self.size <= 2 * HASH_BYTES:
             h.update(self._read_range(0, self.size))
+        elif self.local_path is None:  # one remote handle (one HEAD), two ranged reads
+            with self.open_remote(block_size=HASH_BYTES, cache_type="none") as f:
+                h.update(f.read(HASH_BYTES))
+                f.seek(self.size - HASH_BYTES)
+                h.update(f.read(HASH_BYTES))
         else:
             h.update(self._read_range(0, HASH_BYTES))
             h.update(self._read_range(self.size - HASH_BYTES, self.size))

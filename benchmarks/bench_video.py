@@ -1,0 +1,451 @@
+"""Benchmark: workbench's indexed decoder side by side with the alternatives, in one run.
+
+Generates its own media with :func:`workbench.samples.make_video` into ``bench-data/``
+(reused on later runs) and prints one table: our figure, each peer's, the ratio and the
+goal from issue 3.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_video.py            # 120 s clips (first run encodes them)
+    .venv/bin/python benchmarks/bench_video.py --quick    # 20 s clips, a couple of minutes
+    .venv/bin/python benchmarks/bench_video.py --memory   # + peak RSS over a 10-minute 1080p file
+
+Peers (the ``[bench]`` extra): plain PyAV seeking with a perfect index (seek to the
+keyframe's pts, decode forward), decord ``VideoReader`` (``vr[i]``, ``get_batch``),
+OpenCV seeking per kept frame (``CAP_PROP_POS_FRAMES``, as the dwtk reader did) and
+sequential, and ``ffmpeg -threads 2 -i f -f null -`` (the decode limit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import av
+import numpy as np
+
+import workbench as wb
+from workbench.samples import make_video
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# -- media --------------------------------------------------------------------------------
+
+
+def clip(data: Path, name: str, seconds: int, **kwargs) -> Path:
+    path = data / f"{name}-{seconds}s.mp4"
+    if not path.exists():
+        t = time.perf_counter()
+        print(f"encoding {path.name} ...", file=sys.stderr, flush=True)
+        make_video(path, frames=seconds * 30, fps=30, **kwargs)
+        print(f"  {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+    return path
+
+
+def long_clip(data: Path, minutes: int) -> Path:
+    """A long 1080p file: one minute encoded fast at a low bitrate, concatenated."""
+    path = data / f"hd-long-{minutes}min.mp4"
+    if path.exists():
+        return path
+    one = clip(data, "hd-long-part", 60, size=(1920, 1080), gop=50, bframes=3, crf=30)
+    listing = data / "concat.txt"
+    listing.write_text("".join(f"file '{one.name}'\n" for _ in range(minutes)))
+    tmp = path.with_suffix(".tmp.mp4")
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "concat",
+            "-safe",
+            "0",
+            "-i",
+            str(listing),
+            "-c",
+            "copy",
+            str(tmp),
+        ],
+        check=True,
+    )
+    os.replace(tmp, path)
+    return path
+
+
+# -- timing helpers -------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], object]) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def per_call(fn: Callable[[int], object], items: list[int]) -> list[float]:
+    out = []
+    for i in items:
+        t = time.perf_counter()
+        fn(i)
+        out.append(time.perf_counter() - t)
+    return out
+
+
+# -- peers ----------------------------------------------------------------------------------
+
+
+class PyAVPerfectIndex:
+    """Plain PyAV with a perfect index: seek to the target's keyframe pts, decode forward."""
+
+    def __init__(self, path: Path, index) -> None:
+        self.c = av.open(str(path))
+        self.vs = self.c.streams.video[0]
+        self.pts = index.pts
+        self.key_pts = index.packet_pts[index.frame_start_packet]
+
+    def get(self, i: int) -> np.ndarray:
+        self.c.seek(int(self.key_pts[i]), stream=self.vs, backward=True)
+        want = int(self.pts[i])
+        for f in self.c.decode(self.vs):
+            if f.pts == want:
+                return f.to_ndarray(format="rgb24")
+        raise RuntimeError(i)
+
+    def close(self) -> None:
+        self.c.close()
+
+
+def ffmpeg_null(path: Path) -> float:
+    return timed(
+        lambda: subprocess.run(
+            ["ffmpeg", "-v", "error", "-threads", "2", "-i", str(path), "-f", "null", "-"],
+            check=True,
+        )
+    )
+
+
+def opencv_seek_per_frame(path: Path, indices: list[int], scale: float) -> float:
+    import cv2
+
+    def run() -> None:
+        cap = cv2.VideoCapture(str(path))
+        for i in indices:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, i)
+            ok, frame = cap.read()
+            if not ok:
+                raise RuntimeError(f"OpenCV could not read frame {i}")
+            cv2.resize(frame, None, fx=scale, fy=scale)
+        cap.release()
+
+    return timed(run)
+
+
+def opencv_sequential(path: Path, indices: list[int], scale: float) -> float:
+    import cv2
+
+    def run() -> None:
+        keep = set(indices)
+        cap = cv2.VideoCapture(str(path))
+        i = 0
+        while True:
+            if i in keep:
+                ok, frame = cap.read()
+                if not ok:
+                    break
+                cv2.resize(frame, None, fx=scale, fy=scale)
+            elif not cap.grab():
+                break
+            i += 1
+        cap.release()
+
+    return timed(run)
+
+
+# -- the benchmark ----------------------------------------------------------------------------
+
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str, str, str, str]] = []
+
+    def add(
+        self,
+        what: str,
+        ours: float,
+        unit: str,
+        peer: str = "",
+        peer_value: float | None = None,
+        goal: str = "",
+        ok: bool | None = None,
+        ratio: float | None = None,
+    ) -> None:
+        if ratio is None and peer_value:
+            ratio = ours / peer_value
+        fmt = (lambda v: f"{v:,.1f} {unit}") if unit else (lambda v: f"{v:,.0f}")
+        self.rows.append(
+            (
+                what,
+                fmt(ours),
+                peer,
+                fmt(peer_value) if peer_value is not None else "",
+                f"{ratio:.2f}x" if ratio is not None else "",
+                goal,
+                "" if ok is None else ("yes" if ok else "NO"),
+            )
+        )
+        print(" | ".join(self.rows[-1]), file=sys.stderr, flush=True)
+
+    def print(self) -> None:
+        head = ("measure", "ours", "peer", "peer figure", "ratio", "goal", "met")
+        widths = [max(len(r[k]) for r in [head, *self.rows]) for k in range(len(head))]
+
+        def line(r: tuple[str, ...]) -> str:
+            return "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |"
+
+        print(line(head))
+        print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+        for r in self.rows:
+            print(line(r))
+
+
+def bench_clip(table: Table, label: str, path: Path, cache: Path, args) -> None:
+    import decord
+
+    rng = np.random.default_rng(1)
+    v = wb.open_video(path, cache=cache)
+    n = len(v)
+    v.frame_cache.max_bytes = 0  # random access figures without help from the frame cache
+    peer = PyAVPerfectIndex(path, v.index)
+    vr = decord.VideoReader(str(path), ctx=decord.cpu(0), num_threads=2)
+
+    # random access, one at a time
+    idx40 = rng.choice(n, 40, replace=False).tolist()
+    v[0], peer.get(0), vr[0].asnumpy()  # decoders open and warm
+    ours = statistics.mean(per_call(v.get_frame_at, idx40)) * 1e3
+    pyav = statistics.mean(per_call(peer.get, idx40)) * 1e3
+    dec = statistics.mean(per_call(lambda i: vr[i].asnumpy(), idx40)) * 1e3
+    table.add(
+        f"{label}: random frame, mean of 40",
+        ours,
+        "ms",
+        "PyAV perfect index",
+        pyav,
+        "<= 0.9x",
+        ours <= 0.9 * pyav,
+    )
+    table.add(
+        f"{label}: random frame, mean of 40",
+        ours,
+        "ms",
+        "decord vr[i]",
+        dec,
+        "<= 0.7x",
+        ours <= 0.7 * dec,
+    )
+
+    # 100 random indices in one call
+    idx100 = rng.choice(n, 100, replace=False).tolist()
+    ours = timed(lambda: v.get_frames_at(idx100))
+    pyav = timed(lambda: [peer.get(i) for i in idx100])
+    dec = timed(lambda: vr.get_batch(idx100).asnumpy())
+    table.add(
+        f"{label}: get_frames_at(100 random)",
+        ours,
+        "s",
+        "PyAV one by one",
+        pyav,
+        "<= 0.5x",
+        ours <= 0.5 * pyav,
+    )
+    table.add(f"{label}: get_frames_at(100 random)", ours, "s", "decord get_batch", dec)
+    peer.close()
+
+    # whole file at fps=2, scale=0.25
+    def iterate(fps: float) -> int:
+        return sum(len(b) for b in v.iter_batches(fps=fps, scale=0.25))
+
+    ours = timed(lambda: iterate(2.0))
+    limit = ffmpeg_null(path)
+    table.add(
+        f"{label}: iter_batches(fps=2, scale=0.25)",
+        ours,
+        "s",
+        "ffmpeg -threads 2 null",
+        limit,
+        "<= 1.10x",
+        ours <= 1.10 * limit,
+    )
+    kept = np.unique(
+        np.searchsorted(
+            v.pts_seconds,
+            v.metadata.start_seconds + np.arange(int(v.metadata.duration_seconds * 2)) / 2,
+            side="right",
+        )
+        - 1
+    ).tolist()
+    if not args.no_opencv_seek:
+        cv_seek = opencv_seek_per_frame(path, kept, 0.25)
+        table.add(
+            f"{label}: iter_batches(fps=2, scale=0.25)",
+            ours,
+            "s",
+            "OpenCV seek per kept frame",
+            cv_seek,
+            ">= 3x faster",
+            ours * 3 <= cv_seek,
+        )
+    cv_seq = opencv_sequential(path, kept, 0.25)
+    table.add(f"{label}: iter_batches(fps=2, scale=0.25)", ours, "s", "OpenCV sequential", cv_seq)
+    dec = timed(lambda: [vr.get_batch(kept[k : k + 20]).asnumpy() for k in range(0, len(kept), 20)])
+    table.add(
+        f"{label}: iter_batches(fps=2, scale=0.25)", ours, "s", "decord get_batch (full size)", dec
+    )
+
+    # sparse sampling
+    ours = timed(lambda: iterate(0.2))
+    table.add(
+        f"{label}: iter_batches(fps=0.2, scale=0.25)",
+        ours,
+        "s",
+        "full decode (ffmpeg)",
+        limit,
+        "<= 0.4x",
+        ours <= 0.4 * limit,
+    )
+    v.close()
+
+
+def bench_index(table: Table, path: Path, cache: Path) -> None:
+    v = wb.open_video(path, cache=False)
+    packets = v.index.num_packets
+    t = min(timed(lambda: wb.open_video(path, cache=False)) for _ in range(3))
+    table.add(
+        "index build (open, no cache)",
+        packets / t,
+        "packets/s",
+        goal=">= 20,000",
+        ok=packets / t >= 20_000,
+    )
+    wb.open_video(path, cache=cache)
+    times = [timed(lambda: wb.open_video(path, cache=cache)) * 1e3 for _ in range(20)]
+    ms = statistics.median(times)
+    table.add("open from cache, median of 20", ms, "ms", goal="<= 30 ms", ok=ms <= 30)
+
+
+def bench_stepping(table: Table, path: Path, cache: Path) -> None:
+    v = wb.open_video(path, cache=cache)
+    n = len(v)
+    start = n // 3
+    v[start]  # warm decoder at the current position
+    nxt = [timed(lambda i=i: v[i]) * 1e3 for i in range(start + 1, start + 31)]
+    ms = statistics.median(nxt)
+    table.add("1080p step: next frame, median of 30", ms, "ms", goal="<= 10 ms", ok=ms <= 10)
+    prev = [timed(lambda i=i: v[i]) * 1e3 for i in range(start + 29, start + 9, -1)]
+    ms = statistics.median(prev)
+    table.add("1080p step: previous frame (cache)", ms, "ms", goal="<= 5 ms", ok=ms <= 5)
+    v.frame_cache.clear()
+    kf = v.keyframe_indices
+    picks = np.random.default_rng(3).choice(len(kf) - 1, min(20, len(kf) - 1), replace=False)
+    prev_ms = [timed(lambda i=int(kf[p]) + 7: v.get_keyframe_preview(i)) * 1e3 for p in picks]
+    ms = statistics.median(prev_ms)
+    table.add("1080p keyframe preview, median", ms, "ms", goal="<= 30 ms", ok=ms <= 30)
+    v.close()
+
+
+MEMORY_CHILD = r"""
+import sys, threading, time, psutil
+import workbench as wb
+proc = psutil.Process()
+peak = [proc.memory_info().rss]
+stop = False
+def watch():
+    while not stop:
+        peak[0] = max(peak[0], proc.memory_info().rss)
+        time.sleep(0.02)
+threading.Thread(target=watch, daemon=True).start()
+v = wb.open_video(sys.argv[1], cache=sys.argv[2])
+n = sum(len(b) for b in v.iter_batches(fps=2, scale=0.25, segment_seconds=10))
+stop = True
+peak[0] = max(peak[0], proc.memory_info().rss)
+print(peak[0], n)
+"""
+
+
+def bench_memory(table: Table, path: Path, cache: Path) -> None:
+    wb.open_video(path, cache=cache)  # index built outside the measured process
+    t = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_CHILD, str(path), str(cache)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    mb = int(out[0]) / 2**20
+    table.add(
+        f"peak RSS, {path.name} fps=2 scale=0.25 ({out[1]} frames, "
+        f"{time.perf_counter() - t:.0f} s)",
+        mb,
+        "MB",
+        goal="<= 300 MB",
+        ok=mb <= 300,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true", help="20 s clips instead of 120 s")
+    p.add_argument("--seconds", type=int, help="clip length (default 120, --quick 20)")
+    p.add_argument("--data", type=Path, default=ROOT / "bench-data", help="media folder")
+    p.add_argument("--memory", action="store_true", help="also measure peak RSS on a long file")
+    p.add_argument("--memory-minutes", type=int, default=10, help="length of that file")
+    p.add_argument("--no-opencv-seek", action="store_true", help="skip the slowest peer")
+    p.add_argument("--json", type=Path, help="also write the table as JSON here")
+    args = p.parse_args(argv)
+    if shutil.which("ffmpeg") is None:
+        p.error("the ffmpeg command line tool is needed for the decode-limit figure")
+    seconds = args.seconds or (20 if args.quick else 120)
+    args.data.mkdir(parents=True, exist_ok=True)
+    hd = clip(
+        args.data,
+        "hd-bframes-gop50",
+        seconds,
+        size=(1920, 1080),
+        gop=50,
+        bframes=3,
+        preset="veryfast",
+    )
+    sd = clip(
+        args.data, "sd-ippp-gop30", seconds, size=(960, 540), gop=30, bframes=0, preset="veryfast"
+    )
+    table = Table()
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "index"
+        print(
+            f"# workbench video benchmark ({seconds} s clips, {os.cpu_count()} CPUs, "
+            f"PyAV {av.__version__}, FFmpeg {av.ffmpeg_version_info})",
+            flush=True,
+        )
+        bench_clip(table, "1080p B GOP50", hd, cache, args)
+        bench_clip(table, "540p IPPP GOP30", sd, cache, args)
+        bench_index(table, hd, cache)
+        bench_stepping(table, hd, cache)
+        if args.memory:
+            bench_memory(table, long_clip(args.data, args.memory_minutes), cache)
+    table.print()
+    if args.json:
+        args.json.write_text(json.dumps(table.rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
