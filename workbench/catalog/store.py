@@ -69,7 +69,7 @@ class Store:
         self.path = Path(path).expanduser()
         self.readonly = readonly
         if not self.path.is_file():
-            if self.path.exists():
+            if self.path.exists() and not self.path.is_file():  # re-check: another may create it
                 raise CatalogError(f"catalog path '{self.path}' exists but is not a file")
             if readonly or not create:
                 raise CatalogNotFoundError(
