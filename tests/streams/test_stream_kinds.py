@@ -223,3 +223,21 @@ def test_datastore_register_list_delete(tmp_path: Path) -> None:
     store.delete(["a", "b", "never"])
     assert store.names() == [] and not data_dir.exists()
     assert TableStream(store, "streams").columns[0] == "name"
+
+
+def test_table_over_a_real_catalog(tmp_path: Path, sample_mp4: Path) -> None:
+    import shutil
+
+    import workbench as wb
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copyfile(sample_mp4, data / "front.mp4")
+    shutil.copyfile(sample_mp4, data / "rear.mp4")
+    catalog = wb.build_catalog(data)
+    files = TableStream(
+        catalog, "SELECT path, size FROM files WHERE path LIKE ? ORDER BY path", ["%.mp4"]
+    )
+    assert [row["path"] for row in files.load()] == ["front.mp4", "rear.mp4"]
+    (chunk,) = files.load(format="dataframe")
+    assert chunk["size"].tolist() == [sample_mp4.stat().st_size] * 2
