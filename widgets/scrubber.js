@@ -12,7 +12,7 @@
 //                   + buffers = [jpeg]
 //   kernel -> view  {type: "error", seq, message}
 
-/** @typedef {{index: number, preview: boolean, hint: string}} Want */
+/** @typedef {{index: number, preview: boolean, hint: string, offset: number}} Want */
 /** @typedef {{seq: number, index: number, preview: boolean, sentAt: number}} InFlight */
 /**
  * @typedef {{
@@ -182,28 +182,41 @@ function render({ model, el }) {
     const i = dragging ? Number(slider.value) : shownIndex;
     frameLabel.textContent = `frame ${i < 0 ? "–" : i} / ${n() - 1}`;
     const dur = Number(model.get("duration_seconds"));
-    const t = dragging ? i / fps() : shownTime;
-    relLabel.textContent = `${clock(t)} / ${clock(dur)}`;
+    const t0 = Number(model.get("start_seconds")) || 0;
+    const t = dragging ? t0 + i / fps() : shownTime;
+    relLabel.textContent = `${clock(t - t0)} / ${clock(dur)}`;
     const ts = dragging ? Number(model.get("start_timestamp")) + t : shownTimestamp;
     absLabel.textContent = absolute(ts);
   }
 
   // ---- requests: one in flight, latest wins ------------------------------------------
-  /** @param {number} index @param {boolean} preview @param {string} hint */
-  function ask(index, preview, hint) {
-    want = { index: clampIndex(index), preview, hint };
+  /**
+   * @param {number} index @param {boolean} preview @param {string} hint
+   * @param {number} [offset] seconds to step from `index` (resolved by the kernel)
+   */
+  function ask(index, preview, hint, offset = 0) {
+    want = { index: clampIndex(index), preview, hint, offset };
     pump();
   }
 
   function pump() {
     if (closed || inflight || !want) return;
-    if (want.index === shownIndex && (shownExact || want.preview)) {
+    if (!want.offset && want.index === shownIndex && (shownExact || want.preview)) {
       want = null;
       return;
     }
     seq += 1;
-    inflight = { seq, index: want.index, preview: want.preview, sentAt: performance.now() };
-    model.send({ type: "frame", index: want.index, seq, preview: want.preview, hint: want.hint });
+    // where the request will land (offset requests are resolved exactly by the kernel)
+    const guess = clampIndex(want.index + want.offset * fps());
+    inflight = { seq, index: guess, preview: want.preview, sentAt: performance.now() };
+    model.send({
+      type: "frame",
+      index: want.index,
+      seq,
+      preview: want.preview,
+      hint: want.hint,
+      offset_seconds: want.offset,
+    });
     want = null;
     clearTimeout(timeoutId);
     timeoutId = window.setTimeout(() => {
@@ -215,6 +228,7 @@ function render({ model, el }) {
   /** @param {FrameReply} msg @param {DataView[]} buffers */
   async function onMessage(msg, buffers) {
     if (!msg || (msg.type !== "frame" && msg.type !== "error")) return;
+    const recvAt = performance.now();
     const sentAt = inflight && inflight.seq === msg.seq ? inflight.sentAt : NaN;
     if (inflight && inflight.seq === msg.seq) {
       inflight = null;
@@ -261,7 +275,7 @@ function render({ model, el }) {
     if (stats) {
       requestAnimationFrame(() => {
         const paintedAt = performance.now();
-        stats.paints.push({ at: paintedAt, index: msg.index, exact: shownExact, sentAt });
+        stats.paints.push({ at: paintedAt, index: msg.index, exact: shownExact, sentAt, recvAt });
         if (Number.isFinite(sentAt)) {
           const served = pendingInputs.filter((p) => p.t <= sentAt);
           pendingInputs = pendingInputs.filter((p) => p.t > sentAt);
@@ -300,8 +314,21 @@ function render({ model, el }) {
     ask(index, false, kind);
     updateReadout();
   }
-  const current = () => (want ? want.index : inflight ? inflight.index : shownIndex < 0 ? 0 : shownIndex);
-  const secondFrames = () => Math.max(1, Math.round(fps()));
+  const current = () => {
+    if (want) return clampIndex(want.index + want.offset * fps());
+    if (inflight) return inflight.index;
+    return shownIndex < 0 ? 0 : shownIndex;
+  };
+
+  /** Step by whole seconds; the kernel picks the frame on screen at that time. */
+  function stepSeconds(/** @type {number} */ s) {
+    if (playing) stop();
+    const i = current();
+    slider.value = String(clampIndex(i + s * fps()));
+    noteInput("step", i);
+    ask(i, false, "step", s);
+    updateReadout();
+  }
 
   function play() {
     if (playing) return;
@@ -369,8 +396,8 @@ function render({ model, el }) {
       case "end": return go(n() - 1, "step");
       case "back-frame": return go(i - 1, "step");
       case "fwd-frame": return go(i + 1, "step");
-      case "back-second": return go(i - secondFrames(), "step");
-      case "fwd-second": return go(i + secondFrames(), "step");
+      case "back-second": return stepSeconds(-1);
+      case "fwd-second": return stepSeconds(1);
       case "play": return playing ? stop() : play();
       case "in": return mark("in");
       case "out": return mark("out");
@@ -404,8 +431,10 @@ function render({ model, el }) {
     e.stopPropagation();
     if (e.target === jump) {
       if (e.key === "Enter") {
-        const s = Number(jump.value);
-        if (Number.isFinite(s)) {
+        const dur = Number(model.get("duration_seconds"));
+        const t0 = Number(model.get("start_seconds")) || 0;
+        const s = Math.min(t0 + dur - 1e-3, Math.max(t0, Number(jump.value)));
+        if (jump.value.trim() !== "" && Number.isFinite(s)) {
           stop();
           model.set("time", s);
           model.save_changes();

@@ -71,6 +71,10 @@ def test_scrubber_renders_first_frame(nb: Notebook) -> None:
 
 def test_drag_slider_paints_the_exact_frame(nb: Notebook) -> None:
     page = nb.page
+    page.evaluate(
+        "() => { const s = window.__workbench_stats; s.paints.length = 0;"
+        " s.inputs.length = 0; s.latencies.length = 0; }"
+    )
     box = page.locator(".wb-scrubber .wb-slider").bounding_box()
     y = box["y"] + box["height"] / 2
     page.mouse.move(box["x"] + 8, y)
@@ -82,6 +86,12 @@ def test_drag_slider_paints_the_exact_frame(nb: Notebook) -> None:
     value = int(page.eval_on_selector(".wb-scrubber .wb-slider", "s => s.value"))
     assert 40 <= value <= 100
     assert shown(nb, value) == value
+    stats = page.evaluate("() => window.__workbench_stats")
+    drags = [i for i in stats["inputs"] if i["kind"] == "drag"]
+    assert len(drags) >= 10
+    # one request in flight at a time, latest position wins: never more frames than inputs
+    assert len(stats["paints"]) <= len(drags) + 2
+    assert all(p["sentAt"] <= p["at"] for p in stats["paints"])
     wait_code = (
         f"import time\nfor _ in range(100):\n    if s.value == {value}: break\n"
         "    time.sleep(0.05)\nprint(s.value)"
@@ -169,3 +179,58 @@ def test_export_through_the_panel(nb: Notebook, lab: JupyterLab) -> None:
     codes = sorted(read_frame_code(np.asarray(Image.open(f).convert("RGB"))) for f in files)
     assert codes == [30, 36, 42, 48, 54, 60]
     page.screenshot(path=str(lab.home / "widgets.png"), full_page=True)
+
+
+BROWSER_CELLS = [
+    "import workbench as wb\n"
+    "db = wb.make_sample_database('db', records=2, duration_seconds=2, size=(320, 180),"
+    " workers=1)\n"
+    "browser = wb.CatalogBrowser(wb.build_catalog(db))\n"
+    "browser",
+]
+
+
+def test_catalog_browser_opens_a_record_on_one_clock(lab: JupyterLab, browser: Any) -> None:
+    lab.write_notebook("catalog.ipynb", BROWSER_CELLS)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    try:
+        nb = Notebook(page, lab, "catalog.ipynb").open()
+        nb.run_all()
+        assert not nb.errors()
+        rows = page.locator(".wb-catalog tr[data-record]")
+        rows.first.wait_for(timeout=30_000)
+        assert rows.count() == 2
+        chips = page.locator(".wb-catalog .wb-chip").all_inner_texts()
+        assert "camera 8" in chips and "can 2" in chips
+        page.click(".wb-catalog .wb-chip[data-tag='rear']")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.wb-catalog .wb-chip')]"
+            ".every(c => !c.textContent.startsWith('can '))"
+        )
+        rows.first.click()
+        canvases = page.locator(".wb-scrubber canvas.wb-frame[data-exact='true']")
+        page.wait_for_function(
+            "() => document.querySelectorAll(\".wb-scrubber canvas[data-exact='true']\")"
+            ".length === 2",
+            timeout=60_000,
+        )
+        assert canvases.count() == 2
+        page.locator(".wb-timeline canvas").wait_for()
+        box = page.locator(".wb-timeline canvas").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.wb-scrubber canvas.wb-frame')]"
+            ".every(c => c.dataset.exact === 'true' && Number(c.dataset.index) > 20)",
+            timeout=30_000,
+        )
+        page.wait_for_timeout(300)
+        codes = []
+        for k in range(2):
+            index = int(canvases.nth(k).get_attribute("data-index"))
+            code = read_frame_code(nb.canvas_rgb(f".wb-scrubber >> nth={k} >> canvas.wb-frame"))
+            assert code == index
+            codes.append(code)
+        assert abs(codes[0] - codes[1]) <= 1  # both cameras on one clock
+        page.screenshot(path=str(lab.home / "catalog.png"), full_page=True)
+    finally:
+        page.close()

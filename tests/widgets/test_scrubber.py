@@ -225,3 +225,15 @@ def test_close_stops_worker_and_comm(video_path, frontend) -> None:
     n = len(fe.sent)
     fe.request({"type": "frame", "index": 4, "seq": 2})  # after close: no reply, no crash
     assert len(fe.sent) == n
+
+
+def test_offset_seconds_request(scrubber, frontend, jpeg_code) -> None:
+    fe = frontend(scrubber)
+    fe.request({"type": "frame", "index": 10, "seq": 1, "offset_seconds": 1.0})
+    reply, buffers = fe.wait_for(1)
+    assert reply["index"] == 40 and jpeg_code(buffers[0]) == 40
+    fe.request({"type": "frame", "index": 10, "seq": 2, "offset_seconds": -1.0})
+    reply, buffers = fe.wait_for(2)
+    assert reply["index"] == 0 and jpeg_code(buffers[0]) == 0  # clamped at the start
+    fe.request({"type": "frame", "index": 80, "seq": 3, "offset_seconds": 1.0})
+    assert fe.wait_for(3)[0]["index"] == 89

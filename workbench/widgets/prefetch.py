@@ -32,7 +32,7 @@ import logging
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,6 +138,9 @@ class FrameServer:
         Encode every keyframe preview in the background when idle, so that a drag
         anywhere in the video is answered from the cache. Skipped for videos with more
         than ``max_warm_keyframes`` keyframes.
+    encode_threads
+        Threads that JPEG-encode prefetched frames while the worker decodes the next
+        ones (Pillow releases the GIL while encoding).
 
     Examples
     --------
@@ -154,6 +157,7 @@ class FrameServer:
         cache_bytes: int = 128 * 2**20,
         warm_keyframes: bool = True,
         max_warm_keyframes: int = 3000,
+        encode_threads: int = 2,
     ) -> None:
         if not 1 <= int(quality) <= 95 or not 1 <= int(preview_quality) <= 95:
             raise InvalidArgumentError(
@@ -179,6 +183,12 @@ class FrameServer:
         self._plan: deque[tuple[str, int]] = deque()
         self._warm = bool(warm_keyframes) and self._keyframes.size <= max_warm_keyframes
         self._closed = False
+        self._encoder = ThreadPoolExecutor(
+            max_workers=max(1, int(encode_threads)), thread_name_prefix="workbench-jpeg"
+        )
+        self._pending: dict[tuple[str, int], Future[bytes]] = {}
+        self._pending_lock = threading.Lock()
+        self._max_pending = 2 * max(1, int(encode_threads))
         self._thread = threading.Thread(target=self._run, name="workbench-frames", daemon=True)
         self._thread.start()
         self._plan_around(0, "open")
@@ -261,6 +271,7 @@ class FrameServer:
                 reply(None, RuntimeError("the frame server was closed"))
         if threading.current_thread() is not self._thread:
             self._thread.join(timeout)
+        self._encoder.shutdown(wait=False, cancel_futures=True)
         self._cache.clear()
 
     @property
@@ -269,15 +280,20 @@ class FrameServer:
         return self._closed
 
     # ---- worker ------------------------------------------------------------------------
-    def _cached(self, index: int, preview: bool) -> EncodedFrame | None:
-        data = self._cache.get(("exact", index))
+    def _cached(self, index: int, preview: bool, *, wait: bool = False) -> EncodedFrame | None:
+        """The frame from the cache; with ``wait``, also one being encoded right now."""
         key = self.keyframe_of(index)
-        if data is not None:
-            return EncodedFrame(index, data, True, key)
-        if preview:
-            data = self._cache.get(("key", key))
+        wanted = [("exact", index), *([("key", key)] if preview else [])]
+        for item in wanted:
+            data = self._cache.get(item)
+            if data is None and wait:
+                with self._pending_lock:
+                    future = self._pending.get(item)
+                if future is not None:
+                    with contextlib.suppress(Exception):
+                        data = future.result()
             if data is not None:
-                return EncodedFrame(index, data, False, key)
+                return EncodedFrame(index, data, item[0] == "exact", key)
         return None
 
     def _plan_around(self, index: int, hint: str) -> None:
@@ -319,7 +335,7 @@ class FrameServer:
             if isinstance(reply, _Call):
                 reply.future.set_result(reply.fn(self.video))
                 return
-            frame = self._cached(index, preview)
+            frame = self._cached(index, preview, wait=True)
             if frame is None:
                 frame = self._make("key" if preview else "exact", index)
         except Exception as exc:  # reported to the caller, never kills the worker
@@ -335,24 +351,44 @@ class FrameServer:
             log.debug("reply for frame %s failed", index, exc_info=True)
 
     def _prefetch(self, kind: str, index: int) -> None:
-        if (kind, index) in self._cache:
-            return
+        """Decode on this thread, encode on the encoder pool (overlapping the next decode)."""
+        item = (kind, self.keyframe_of(index) if kind == "key" else index)
+        with self._pending_lock:
+            if item in self._pending or item in self._cache:
+                return
+            oldest = next(iter(self._pending.values()), None)
+            busy = len(self._pending) >= self._max_pending
+        if busy and oldest is not None:  # back-pressure: do not run far ahead of the encoder
+            with contextlib.suppress(Exception):
+                oldest.result()
         try:
-            self._make(kind, index)
+            rgb, quality = self._decode(kind, index)
+            future = self._encoder.submit(encode_jpeg, rgb, quality=quality)
         except Exception:
             log.debug("prefetch of %s %s failed", kind, index, exc_info=True)
+            return
+        with self._pending_lock:
+            self._pending[item] = future
+        future.add_done_callback(lambda f, item=item: self._encoded(item, f))
+
+    def _encoded(self, item: tuple[str, int], future: Future[bytes]) -> None:
+        if not future.cancelled() and future.exception() is None and not self._closed:
+            self._cache.put(item, future.result())
+        with self._pending_lock:
+            self._pending.pop(item, None)
+
+    def _decode(self, kind: str, index: int) -> tuple[np.ndarray, int]:
+        if kind == "key":
+            rgb = self.video.get_keyframe_preview(index, size=self._preview_size)
+            return rgb, self.preview_quality
+        return self.video[index], self.quality
 
     def _make(self, kind: str, index: int) -> EncodedFrame:
         key = self.keyframe_of(index)
-        if kind == "key":
-            rgb = self.video.get_keyframe_preview(index, size=self._preview_size)
-            data = encode_jpeg(rgb, quality=self.preview_quality)
-            self._cache.put(("key", key), data)
-            return EncodedFrame(index, data, False, key)
-        rgb = self.video[index]
-        data = encode_jpeg(rgb, quality=self.quality)
-        self._cache.put(("exact", index), data)
-        return EncodedFrame(index, data, True, key)
+        rgb, quality = self._decode(kind, index)
+        data = encode_jpeg(rgb, quality=quality)
+        self._cache.put(("key", key) if kind == "key" else ("exact", index), data)
+        return EncodedFrame(index, data, kind == "exact", key)
 
 
 class _Call:

@@ -7,6 +7,9 @@ View -> kernel::
 
     {"type": "frame", "index": 41, "seq": 7, "preview": false, "hint": "step"}
 
+An optional ``offset_seconds`` asks for the frame on screen that many seconds after
+(or before) frame ``index``, so that +/-1 s steps are exact on variable frame rates.
+
 Kernel -> view (``buffers=[jpeg]``)::
 
     {"type": "frame", "index": 41, "seq": 7, "exact": true, "time": 1.3667,
@@ -58,12 +61,15 @@ class FrameRequest:
         not at hand.
     hint
         Why the view asked (one of :data:`HINTS`).
+    offset_seconds
+        Step this many seconds from ``index`` (0: none).
     """
 
     index: int
     seq: int
     preview: bool = False
     hint: str = "step"
+    offset_seconds: float = 0.0
 
 
 def parse_frame_request(content: dict[str, Any], *, num_frames: int) -> FrameRequest:
@@ -96,9 +102,16 @@ def parse_frame_request(content: dict[str, Any], *, num_frames: int) -> FrameReq
     hint = content.get("hint", "step")
     if hint not in HINTS:
         hint = "step"
+    offset = content.get("offset_seconds", 0.0)
+    if isinstance(offset, bool) or not isinstance(offset, (int, float)) or offset != offset:
+        raise InvalidArgumentError(f"offset_seconds must be a number, got {offset!r}")
     clamped = min(max(int(index), 0), max(num_frames - 1, 0))
     return FrameRequest(
-        index=clamped, seq=int(seq), preview=bool(content.get("preview", False)), hint=hint
+        index=clamped,
+        seq=int(seq),
+        preview=bool(content.get("preview", False)),
+        hint=hint,
+        offset_seconds=float(offset),
     )
 
 

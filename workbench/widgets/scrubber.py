@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import anywidget
@@ -120,6 +120,7 @@ class VideoScrubber(anywidget.AnyWidget):
     width = traitlets.Int(0).tag(sync=True)
     height = traitlets.Int(0).tag(sync=True)
     duration_seconds = traitlets.Float(0.0).tag(sync=True)
+    start_seconds = traitlets.Float(0.0).tag(sync=True)
     start_timestamp = traitlets.Float(0.0).tag(sync=True)
     label = traitlets.Unicode("").tag(sync=True)
     in_point = traitlets.Int(0).tag(sync=True)
@@ -168,6 +169,7 @@ class VideoScrubber(anywidget.AnyWidget):
             "width": int(getattr(meta, "width", 0) or 0),
             "height": int(getattr(meta, "height", 0) or 0),
             "duration_seconds": duration,
+            "start_seconds": float(clock.pts_seconds[0]),
             "start_timestamp": float(self._source.start_timestamp),
             "label": self._source.label,
             "out_point": n - 1,
@@ -347,12 +349,21 @@ class VideoScrubber(anywidget.AnyWidget):
         except InvalidArgumentError as exc:
             self.send(error_reply(int(content.get("seq", 0) or 0), str(exc)))
             return
+        if request.offset_seconds:
+            request = replace(request, index=self._offset_index(request))
         self._server.request(
             request.index,
             preview=request.preview,
             hint=request.hint,
             reply=lambda frame, error: self._reply(request, frame, error),
         )
+
+    def _offset_index(self, request: FrameRequest) -> int:
+        """The frame on screen ``offset_seconds`` away from ``request.index`` (clamped)."""
+        pts = self._clock.pts_seconds
+        target = float(pts[request.index]) + request.offset_seconds
+        pos = int(np.searchsorted(pts, target + 1e-9, side="right")) - 1
+        return min(max(pos, 0), self._clock.num_frames - 1)
 
     def _reply(
         self, request: FrameRequest, frame: EncodedFrame | None, error: BaseException | None
