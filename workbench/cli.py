@@ -65,6 +65,7 @@ def _run_samples(args: argparse.Namespace) -> int:
         size=args.size,
         fps=args.fps,
         workers=args.workers,
+        progress=True,
     )
     print(f"sample database written to {root}")
     return 0

@@ -45,6 +45,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -173,6 +174,7 @@ def make_sample_database(
     gop: int | None = None,
     crf: float | None = 23,
     workers: int | None = None,
+    progress: bool = False,
 ) -> Path:
     """Write a dwtk-style synthetic driving database under ``root`` and return ``root``.
 
@@ -204,6 +206,8 @@ def make_sample_database(
     workers : int, optional
         Processes that encode videos in parallel; default ``os.cpu_count()``. ``1``
         encodes in this process.
+    progress : bool
+        Show a tqdm progress bar (one step per video).
 
     Returns
     -------
@@ -278,7 +282,7 @@ def make_sample_database(
                 )
             )
     try:
-        _run_jobs(jobs, workers)
+        _run_jobs(jobs, workers, progress)
         for r, rid in enumerate(ids):
             _write_record_files(
                 staging[rid] / "data", rid, starts[r], seed * 1000 + r, duration, names, rate
@@ -298,17 +302,25 @@ def make_sample_database(
     return root
 
 
-def _run_jobs(jobs: list[_CameraJob], workers: int) -> None:
+def _run_jobs(jobs: list[_CameraJob], workers: int, progress: bool) -> None:
+    from tqdm.auto import tqdm
+
     workers = min(workers, len(jobs))
-    if workers <= 1:
-        for job in jobs:
-            _encode_camera(job)
-        return
-    # spawn, not fork: the caller may be a threaded Jupyter kernel or Dask worker
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for _ in pool.map(_encode_camera, jobs):
-            pass
+    bar = tqdm(total=len(jobs), unit="video", desc="sample videos", disable=not progress)
+    with bar:
+        if workers <= 1:
+            for job in jobs:
+                _encode_camera(job)
+                bar.update()
+            return
+        # fork is cheap but unsafe once threads run (Jupyter kernels, Dask workers): then
+        # spawn, which re-imports workbench in each worker
+        methods = multiprocessing.get_all_start_methods()
+        method = "fork" if threading.active_count() == 1 and "fork" in methods else "spawn"
+        ctx = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            for _ in pool.map(_encode_camera, jobs):
+                bar.update()
 
 
 def _write_record_files(
