@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from workbench.catalog.ingest import IngestReport, ingest
@@ -48,6 +49,7 @@ __all__ = ["DEFAULT_DB_NAME", "Catalog", "build_catalog", "open_catalog"]
 DEFAULT_DB_NAME = "catalog.db"
 
 _INT_COLUMNS = ("id", "count", "width", "height", "num_frames")
+_FLOAT_COLUMNS = ("start_timestamp", "end_timestamp", "frequency", "fps", "duration")
 
 
 class Catalog:
@@ -73,6 +75,7 @@ class Catalog:
         self.readonly = readonly
         self.last_report: IngestReport | None = None
         self._postings = TagPostings(self._store.con)
+        self._root: Path | None = None
 
     # lifecycle --------------------------------------------------------------------------
     def close(self) -> None:
@@ -102,6 +105,11 @@ class Catalog:
     @property
     def root(self) -> Path | None:
         """The dataset root that catalog paths are relative to (``None`` before ingest)."""
+        if self._root is None:  # set once by the first ingest, then never changes
+            self._root = self._read_root()
+        return self._root
+
+    def _read_root(self) -> Path | None:
         value = self._info("root")
         if value is None:
             return None
@@ -285,14 +293,25 @@ class Catalog:
         return Selection(df, description=description)
 
     def _frame(self, rows: list[tuple[Any, ...]]) -> pd.DataFrame:
-        df = pd.DataFrame.from_records(rows, columns=list(SELECT_COLUMNS), coerce_float=True)
+        """Build the selection's DataFrame column by column (one pandas construction)."""
         root = self.root
         prefix = "" if root is None else str(root) + os.sep
-        df["path"] = prefix + df["path"].astype(str) if len(df) else df["path"].astype(object)
-        df["tags"] = [t.split(TAG_SEPARATOR) if t else [] for t in df["tags"]]
-        for column in _INT_COLUMNS:
-            df[column] = df[column].astype("Int64")
-        return df
+        columns = list(zip(*rows, strict=True)) if rows else [()] * len(SELECT_COLUMNS)
+        data: dict[str, Any] = {}
+        for name, values in zip(SELECT_COLUMNS, columns, strict=True):
+            if name in _INT_COLUMNS:
+                data[name] = pd.array(values, dtype="Int64")
+            elif name == "path":
+                data[name] = pd.Series([prefix + v for v in values], dtype=object)
+            elif name == "tags":
+                data[name] = pd.Series(
+                    [v.split(TAG_SEPARATOR) if v else [] for v in values], dtype=object
+                )
+            elif name in _FLOAT_COLUMNS:
+                data[name] = np.array(values, dtype="float64")  # None -> NaN
+            else:
+                data[name] = pd.Series(values, dtype=object)
+        return pd.DataFrame(data)
 
     def tags(self) -> pd.DataFrame:
         """Every tag with the number of streams carrying it, most common first.
