@@ -1,0 +1,265 @@
+"""Widget speed, measured in a real browser: VideoScrubber against the naive approach.
+
+Starts a private JupyterLab and headless Chromium (the harness of ``tests/browser``),
+opens a notebook that makes the 1280x720 sample video and shows
+
+* our :class:`workbench.VideoScrubber` (JPEG frames in binary buffers, one request in
+  flight, keyframe previews while dragging, prefetch around the cursor), and
+* the naive approach: an ``ipywidgets.Image`` updated with PNG bytes from an
+  ``IntSlider`` observer (``continuous_update=True``), played by an ``ipywidgets.Play``.
+
+Measured, from the browser's clock:
+
+* drag: slider input -> a frame at least that new painted, during a continuous drag;
+* step: one-frame step (right arrow) -> that frame painted;
+* play: painted frames per second at 1x on the 30 fps video.
+
+Targets (issue 6): drag p50 <= 60 ms, p95 <= 120 ms; step p95 <= 50 ms; play >= 25 fps.
+Speed goals are reported, not asserted.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_widgets.py [--frames 600] [--drag-steps 150]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "browser"))
+
+from jlab import JupyterLab, Notebook, launch_chromium
+
+CANVAS = ".wb-scrubber canvas.wb-frame"
+
+NAIVE_HOOK = """() => {
+  // record when the naive slider's readout changes (input) and when the image changes
+  const box = document.querySelector('.naive');
+  const readout = box.querySelector('.widget-readout');
+  const img = box.querySelector('img.naive-img');
+  const log = window.__naive = {inputs: [], paints: []};
+  new MutationObserver(() => {
+    log.inputs.push({t: performance.now(), v: Number(readout.textContent)});
+  }).observe(readout, {childList: true, characterData: true, subtree: true});
+  new MutationObserver(() => {
+    const m = /idx-(\\d+)/.exec(img.className);
+    const v = m ? Number(m[1]) : -1;
+    const done = () => requestAnimationFrame(() => log.paints.push({t: performance.now(), v}));
+    if (img.complete) done(); else img.addEventListener('load', done, {once: true});
+  }).observe(img, {attributes: true, attributeFilter: ['class', 'src']});
+  return true;
+}"""
+
+
+def percentiles(values: list[float]) -> tuple[float, float, int]:
+    """Return (p50, p95, n) of ``values`` in ms."""
+    if not values:
+        return float("nan"), float("nan"), 0
+    arr = np.asarray(values, dtype=np.float64)
+    return float(np.percentile(arr, 50)), float(np.percentile(arr, 95)), arr.size
+
+
+def naive_latencies(log: dict[str, list[dict[str, float]]]) -> list[float]:
+    """Latency of each input: first later paint of that value (or of a newer input)."""
+    paints = log["paints"]
+    inputs = log["inputs"]
+    out = []
+    for k, inp in enumerate(inputs):
+        newer = {i["v"] for i in inputs[k:]}
+        for p in paints:
+            if p["t"] >= inp["t"] and p["v"] in newer:
+                out.append(p["t"] - inp["t"])
+                break
+    return out
+
+
+def cells(frames: int) -> list[str]:
+    return [
+        "import io, ipywidgets as W, workbench as wb\n"
+        "from pathlib import Path\n"
+        "from PIL import Image\n"
+        f"path = wb.make_video(Path('media') / 'drive720.mp4', size=(1280, 720), fps=30,"
+        f" frames={frames}, gop=30)\n"
+        "s = wb.VideoScrubber(path, debug=True)\n"
+        "s",
+        "naive_video = wb.open_video(path)\n"
+        "slider = W.IntSlider(0, 0, len(naive_video) - 1, continuous_update=True,"
+        " layout=W.Layout(width='900px'))\n"
+        "img = W.Image(format='png', layout=W.Layout(width='640px'))\n"
+        "def show(change):\n"
+        "    buf = io.BytesIO()\n"
+        "    Image.fromarray(naive_video[change['new']]).save(buf, format='PNG')\n"
+        "    with img.hold_sync():\n"
+        "        img.value = buf.getvalue()\n"
+        "        img._dom_classes = ('naive-img', f\"idx-{change['new']}\")\n"
+        "slider.observe(show, names='value')\n"
+        "show({'new': 0})\n"
+        "play = W.Play(value=0, min=0, max=len(naive_video) - 1, interval=33)\n"
+        "W.jslink((play, 'value'), (slider, 'value'))\n"
+        "box = W.VBox([W.HBox([play, slider]), img])\n"
+        "box.add_class('naive')\n"
+        "box",
+    ]
+
+
+def drag(page: Any, selector: str, steps: int, *, dwell_ms: int = 16) -> None:
+    """A continuous hand drag back and forth over the slider ``selector``."""
+    box = page.locator(selector).bounding_box()
+    y = box["y"] + box["height"] / 2
+    x0, x1 = box["x"] + 6, box["x"] + box["width"] - 6
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    for k in range(steps):
+        phase = (k / steps) * 2.0  # there and back
+        f = phase if phase <= 1 else 2 - phase
+        page.mouse.move(x0 + f * (x1 - x0), y)
+        page.wait_for_timeout(dwell_ms)
+    page.mouse.up()
+
+
+def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
+    page = nb.page
+    page.wait_for_selector(f"{CANVAS}[data-exact='true']", timeout=60_000)
+    page.wait_for_timeout(3000)  # let the kernel warm the keyframe previews
+    reset = "() => { const s = window.__workbench_stats; s.latencies.length = 0;" \
+        " s.paints.length = 0; s.inputs.length = 0; }"  # fmt: skip
+    page.evaluate(reset)
+    drag(page, ".wb-scrubber .wb-slider", args.drag_steps)
+    page.wait_for_timeout(1500)
+    stats = page.evaluate("() => window.__workbench_stats")
+    drag_ms = [x["ms"] for x in stats["latencies"] if x["kind"] == "drag"]
+    previews = sum(1 for p in stats["paints"] if not p["exact"])
+
+    page.evaluate(reset)
+    page.focus(".wb-scrubber")
+    page.keyboard.press("Home")
+    page.wait_for_timeout(500)
+    page.evaluate(reset)
+    for _ in range(args.steps):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(120)
+    page.wait_for_timeout(500)
+    stats = page.evaluate("() => window.__workbench_stats")
+    step_ms = [x["ms"] for x in stats["latencies"] if x["kind"] == "step"]
+
+    page.keyboard.press("Home")
+    page.wait_for_timeout(500)
+    page.evaluate(reset)
+    page.keyboard.press(" ")
+    t0 = page.evaluate("() => performance.now()")
+    page.wait_for_timeout(int(args.play_seconds * 1000))
+    t1 = page.evaluate("() => performance.now()")
+    page.keyboard.press(" ")
+    stats = page.evaluate("() => window.__workbench_stats")
+    painted = [p for p in stats["paints"] if t0 + 500 <= p["at"] <= t1 and p["exact"]]
+    fps = len(painted) / ((t1 - t0 - 500) / 1000)
+    return {"drag": drag_ms, "step": step_ms, "play_fps": fps, "drag_previews": previews}
+
+
+def measure_naive(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
+    page = nb.page
+    page.wait_for_selector(".naive img.naive-img", timeout=60_000)
+    page.locator(".naive").scroll_into_view_if_needed()
+    page.evaluate(NAIVE_HOOK)
+    drag(page, ".naive .widget-slider .noUi-target", args.drag_steps)
+    deadline = time.monotonic() + 60  # let the queue drain (that is the point)
+    while time.monotonic() < deadline:
+        log = page.evaluate("() => window.__naive")
+        if log["inputs"] and log["paints"] and log["paints"][-1]["v"] == log["inputs"][-1]["v"]:
+            break
+        page.wait_for_timeout(200)
+    log = page.evaluate("() => window.__naive")
+    drag_ms = naive_latencies(log)
+    queue_drain_ms = (log["paints"][-1]["t"] - log["inputs"][-1]["t"]) if log["paints"] else 0
+
+    page.evaluate(NAIVE_HOOK)
+    handle = page.locator(".naive .noUi-handle")
+    handle.focus()
+    page.keyboard.press("Home")
+    page.wait_for_timeout(800)
+    page.evaluate(NAIVE_HOOK)
+    for _ in range(args.steps):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(120)
+    page.wait_for_timeout(1500)
+    step_ms = naive_latencies(page.evaluate("() => window.__naive"))
+
+    page.keyboard.press("Home")
+    page.wait_for_timeout(1500)
+    page.evaluate(NAIVE_HOOK)
+    page.click(".naive .widget-play button:first-child")
+    t0 = page.evaluate("() => performance.now()")
+    page.wait_for_timeout(int(args.play_seconds * 1000))
+    t1 = page.evaluate("() => performance.now()")
+    page.click(".naive .widget-play button:nth-child(2)")
+    log = page.evaluate("() => window.__naive")
+    painted = [p for p in log["paints"] if t0 + 500 <= p["t"] <= t1]
+    fps = len(painted) / ((t1 - t0 - 500) / 1000)
+    return {"drag": drag_ms, "step": step_ms, "play_fps": fps, "queue_drain_ms": queue_drain_ms}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=600, help="frames of the 720p video")
+    parser.add_argument("--drag-steps", type=int, default=150, help="mouse moves per drag")
+    parser.add_argument("--steps", type=int, default=40, help="one-frame steps")
+    parser.add_argument("--play-seconds", type=float, default=5.0)
+    parser.add_argument("--json", type=Path, default=None, help="also write results here")
+    parser.add_argument("--screenshot", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="bench-widgets-") as tmp:
+        lab = JupyterLab(Path(tmp) / "root").start()
+        try:
+            lab.write_notebook("bench.ipynb", cells(args.frames))
+            with launch_chromium() as browser:
+                page = browser.new_page(viewport={"width": 1400, "height": 1100})
+                nb = Notebook(page, lab, "bench.ipynb").open()
+                nb.run_all(timeout_ms=300_000)
+                if nb.errors():
+                    print("notebook errors:", nb.errors(), file=sys.stderr)
+                    return 1
+                ours = measure_ours(nb, args)
+                naive = measure_naive(nb, args)
+                if args.screenshot:
+                    page.screenshot(path=str(args.screenshot), full_page=True)
+        finally:
+            lab.stop()
+
+    rows = []
+    for name, key in (("drag: input -> painted", "drag"), ("step: key -> painted", "step")):
+        o, n = percentiles(ours[key]), percentiles(naive[key])
+        rows.append((name, o, n))
+    print(f"1280x720, 30 fps, {args.frames} frames, gop 30 — times in ms (p50 / p95, n)")
+    print(f"{'':28}{'VideoScrubber':>26}{'naive Image+IntSlider (PNG)':>34}")
+    for name, o, n in rows:
+        ours_txt = f"{o[0]:>9.1f} /{o[1]:>7.1f} (n={o[2]:>3})"
+        naive_txt = f"{n[0]:>13.1f} /{n[1]:>8.1f} (n={n[2]:>3})"
+        print(f"{name:28}{ours_txt}{naive_txt}")
+    print(f"{'play 1x: painted fps':28}{ours['play_fps']:>26.1f}{naive['play_fps']:>34.1f}")
+    print(
+        f"(ours: {ours['drag_previews']} keyframe previews painted during the drag; naive: "
+        f"{naive['queue_drain_ms']:.0f} ms from the last drag input until its frame was shown)"
+    )
+    targets = {
+        "drag p50 <= 60": rows[0][1][0] <= 60,
+        "drag p95 <= 120": rows[0][1][1] <= 120,
+        "step p95 <= 50": rows[1][1][1] <= 50,
+        "play >= 25 fps": ours["play_fps"] >= 25,
+    }
+    print("targets:", ", ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in targets.items()))
+    if args.json:
+        args.json.write_text(json.dumps({"ours": ours, "naive": naive, "targets": targets}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
