@@ -261,6 +261,9 @@ def test_existing_file_is_replaced_whole(tmp_path: Path) -> None:
         (dict(size=(161, 97), pix_fmt="yuv420p"), r"odd.*yuv444p"),
         (dict(view="side"), r"view='side'"),
         (dict(crf=99), r"crf=99"),
+        (dict(crf=55), r"crf=55 is out of range for h264; allowed: 0 to 51"),
+        (dict(preset="quick"), r"preset='quick'.*ultrafast"),
+        (dict(speed_profile=[50, 60]), r"speed_profile must be a workbench.samples.Drive"),
     ],
 )
 def test_bad_arguments(tmp_path: Path, kwargs: dict, match: str) -> None:

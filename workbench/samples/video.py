@@ -33,7 +33,7 @@ from workbench.samples.drive import Drive, simulate_drive
 from workbench.samples.framecode import MAX_FRAME_CODE
 from workbench.samples.scene import SceneRenderer
 
-__all__ = ["CODECS", "CONTAINERS", "frame_times", "make_edit_list_cut", "make_video"]
+__all__ = ["CODECS", "CONTAINERS", "PRESETS", "frame_times", "make_edit_list_cut", "make_video"]
 
 #: codec name accepted by :func:`make_video` -> FFmpeg encoder used
 CODECS = {"h264": "libx264", "hevc": "libx265", "vp9": "libvpx-vp9"}
@@ -50,6 +50,19 @@ DEFAULT_CRF = {"h264": 20, "hevc": 24, "vp9": 32}
 VFR_TIME_BASE = Fraction(1, 90000)
 #: frame-duration multipliers (of 1/fps) that variable-frame-rate videos draw from
 VFR_STEPS = (0.5, 1.0, 1.0, 1.0, 1.5, 2.0, 3.0)
+#: x264/x265 presets, fastest first (ignored by vp9, which always uses realtime, cpu-used 8)
+PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+    "placebo",
+)
 _ROTATIONS = (0, 90, 180, 270, -90)
 _AUDIO_RATE = 48000
 
@@ -288,7 +301,8 @@ def make_video(
     pix_fmt : str, optional
         Encoder pixel format; default ``yuv420p`` (``yuv444p`` for odd h264/hevc sizes).
     preset : str
-        x264/x265 preset (default ``ultrafast``; the B-frame/GOP settings override it).
+        x264/x265 preset (default ``ultrafast``; the B-frame/GOP settings override it;
+        see :data:`PRESETS`). VP9 always encodes in realtime mode, ``cpu-used`` 8.
     speed_profile : Drive, optional
         The drive to show (see :func:`workbench.samples.drive.simulate_drive`), time 0 at
         the first frame; default: simulated from ``seed``.
@@ -358,10 +372,20 @@ def make_video(
         raise _invalid(f"start_pts={start_pts!r} is out of range; allowed: 0 <= seconds < 1e6")
     if view not in ("front", "rear"):
         raise _invalid(f"view={view!r} is not allowed; allowed: 'front', 'rear'")
+    max_crf = 63 if codec == "vp9" else 51
     if crf is None:
         crf = DEFAULT_CRF[codec]
-    elif isinstance(crf, bool) or not isinstance(crf, (int, float)) or not 0 <= crf <= 63:
-        raise _invalid(f"crf={crf!r} is out of range; allowed: 0 to 51 (h264/hevc), 0 to 63 (vp9)")
+    elif isinstance(crf, bool) or not isinstance(crf, (int, float)) or not 0 <= crf <= max_crf:
+        raise _invalid(f"crf={crf!r} is out of range for {codec}; allowed: 0 to {max_crf}")
+    if codec != "vp9" and preset not in PRESETS:
+        raise _invalid(
+            f"preset={preset!r} is not an x264/x265 preset; allowed: {', '.join(PRESETS)}"
+        )
+    if speed_profile is not None and not isinstance(speed_profile, Drive):
+        raise _invalid(
+            f"speed_profile must be a workbench.samples.Drive (from simulate_drive), "
+            f"not {type(speed_profile).__name__}"
+        )
     pix_fmt = _pick_pix_fmt(codec, (width, height), pix_fmt)
 
     pts, time_base = frame_times(frames, rate, vfr=vfr, start_pts=float(start_pts), seed=seed)
