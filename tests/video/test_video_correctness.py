@@ -205,3 +205,30 @@ def test_index_errors_and_slices(videos, references):
     assert isinstance(b, wb.FrameBatch) and b.indices.tolist() == [10, 13, 16, 19]
     assert len(v[5:5]) == 0
     assert v.get_frames_at([]).frames.shape[0] == 0
+
+
+@pytest.mark.parametrize("name", ["h264_bframes_pyramid", "hevc_long_gop", "vp9_mkv"])
+def test_stepping_forward_and_back_uses_the_warm_decoder_and_cache(name, case_files, references):
+    ref = references[name]
+    v = wb.open_video(case_files[name], cache=False)
+    start = len(v) // 2
+    np.testing.assert_array_equal(v[start], ref.upright(start))
+    seeks = v.decoder.stats["seeks"]
+    for i in range(start + 1, start + 8):  # next, next, ...: no seek
+        np.testing.assert_array_equal(v[i], ref.upright(i))
+    assert v.decoder.stats["seeks"] == seeks
+    hits = v.frame_cache.hits
+    for i in range(start + 6, start - 1, -1):  # previous, previous, ...: from the cache
+        np.testing.assert_array_equal(v[i], ref.upright(i))
+    assert v.frame_cache.hits - hits == 7 and v.decoder.stats["seeks"] == seeks
+    # stepping back past the cache decodes the GOP once, then hits the cache
+    far = len(v) - 2
+    v[far]
+    seeks = v.decoder.stats["seeks"]
+    for i in range(far - 1, far - 10, -1):
+        np.testing.assert_array_equal(v[i], ref.upright(i))
+    assert v.decoder.stats["seeks"] - seeks <= 2
+    # one cached picture serves any size and format
+    small = v.get_frame_at(far, scale=0.5, format="gray")
+    assert small.shape == (ref.upright(0).shape[0] // 2, ref.upright(0).shape[1] // 2, 1)
+    v.close()

@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import av
@@ -281,9 +281,17 @@ class IndexedDecoder:
             s.pending.append((fi, fr))
 
     def decode(
-        self, frame_indices: Sequence[int] | np.ndarray
+        self,
+        frame_indices: Sequence[int] | np.ndarray,
+        *,
+        keep_all: bool = False,
+        on_frame: Callable[[int, av.VideoFrame], None] | None = None,
     ) -> Iterator[tuple[int, av.VideoFrame]]:
         """Yield ``(index, frame)`` for each distinct requested index, in increasing order.
+
+        ``keep_all`` decodes every picture on the way (no ``skip_frame``), and
+        ``on_frame`` is called with every frame that comes out on the way (targets
+        included): the video layer uses both to fill its frame cache for stepping back.
 
         Raises
         ------
@@ -298,6 +306,8 @@ class IndexedDecoder:
         packets = self._packet_of_frame[targets]
         starts = self._start_of_frame[targets]
         needed = set(packets.tolist())
+        if keep_all:
+            needed.update(range(int(starts.min()), int(packets.max()) + 1))
         # last packet of each run of targets sharing a start keyframe
         run_end = np.empty(len(targets), np.int64)
         end = -1
@@ -320,6 +330,8 @@ class IndexedDecoder:
                         raise self._missing(t)
                     s.pending.popleft()
                     s.last_emitted = fi
+                    if on_frame is not None:
+                        on_frame(fi, fr)
                     if fi == t:
                         yield t, fr
                         break

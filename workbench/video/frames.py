@@ -139,6 +139,8 @@ class Converter:
         swscale_format = "rgb24" if spec.format == "bgr24" else spec.format
         out = r.reformat(frame, width=w, height=h, format=swscale_format, threads=self.threads)
         arr = out.to_ndarray()
+        if out is frame:  # nothing to convert: never hand out a view of a cached picture
+            arr = arr.copy()
         if arr.ndim == 2:
             arr = arr[:, :, None]
         if spec.format == "bgr24":

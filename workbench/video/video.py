@@ -33,7 +33,7 @@ from workbench.video.batch import FrameBatch
 from workbench.video.cache import IndexCache, cache_key
 from workbench.video.decoder import IndexedDecoder
 from workbench.video.framecache import FrameCache
-from workbench.video.frames import OutputSpec, to_array
+from workbench.video.frames import Converter, OutputSpec
 from workbench.video.index import VideoIndex, build_index
 from workbench.video.source import Source
 
@@ -279,6 +279,8 @@ class Video:
         self.index_event = index_event
         self.apply_rotation = apply_rotation
         self.frame_cache = FrameCache(frame_cache_bytes)
+        self._converter = Converter()
+        self._last_single: int | None = None
         self._threads = threads
         self._timeout = timeout_seconds
         self._open_args = open_args or {}
@@ -480,30 +482,44 @@ class Video:
     # -- decoding ---------------------------------------------------------------------
 
     def _decode_into(
-        self,
-        unique: np.ndarray,
-        spec: OutputSpec,
-        out: np.ndarray,
-        slot_of: dict[int, int],
-        *,
-        cache_results: bool = False,
+        self, unique: np.ndarray, spec: OutputSpec, out: np.ndarray, slot_of: dict[int, int]
     ) -> None:
         """Fill ``out[slot_of[i]]`` for every index in ``unique`` (sorted)."""
-        missing = []
-        for i in unique.tolist():
-            hit = self.frame_cache.get((i, spec))
-            if hit is not None:
-                out[slot_of[i]] = hit
-            else:
-                missing.append(i)
-        if not missing:
-            return
         with self._lock:
-            for i, frame in self.decoder.decode(missing):
-                arr = to_array(frame, spec)
-                out[slot_of[i]] = arr
-                if cache_results:
-                    self.frame_cache.put((i, spec), arr)
+            missing = []
+            for i in unique.tolist():
+                hit = self.frame_cache.get(i)
+                if hit is not None:
+                    out[slot_of[i]] = self._converter.convert(hit, spec)
+                else:
+                    missing.append(i)
+            if missing:
+                for i, frame in self.decoder.decode(missing):
+                    out[slot_of[i]] = self._converter.convert(frame, spec)
+
+    def _cache_frame(self, i: int, frame: av.VideoFrame) -> None:
+        self.frame_cache.put(i, frame)
+
+    def _decoded_frame(self, i: int) -> av.VideoFrame:
+        """Frame ``i`` decoded, from the frame cache or the warm decoder (lock held).
+
+        Every picture that comes out on the way is cached, so stepping back is instant;
+        when the caller is stepping backwards past the cache, the whole way from the
+        keyframe is decoded (no skipping) so that the next steps back hit the cache.
+        """
+        frame = self.frame_cache.get(i)
+        if frame is None:
+            last = self._last_single
+            backward = last is not None and 0 < last - i <= 2
+            for _, decoded in self.decoder.decode(
+                [i], keep_all=backward, on_frame=self._cache_frame
+            ):
+                frame = decoded
+                break
+            else:  # pragma: no cover - decode() raises instead
+                raise CorruptMediaError(f"frame {i} of {self.path!r} did not decode")
+        self._last_single = i
+        return frame
 
     def get_frame_at(
         self,
@@ -522,17 +538,8 @@ class Video:
         """
         i = self._normalize(i)
         spec = self._spec(scale, size, format)
-        hit = self.frame_cache.get((i, spec))
-        if hit is not None:
-            return hit.copy()
         with self._lock:
-            for _, frame in self.decoder.decode([i]):
-                arr = to_array(frame, spec)
-                self.frame_cache.put((i, spec), arr)
-                return arr.copy()
-        raise CorruptMediaError(
-            f"frame {i} of {self.path!r} could not be decoded"
-        )  # pragma: no cover
+            return self._converter.convert(self._decoded_frame(i), spec)
 
     def _batch(self, idx: np.ndarray, spec: OutputSpec) -> FrameBatch:
         unique = np.unique(idx)
@@ -628,14 +635,12 @@ class Video:
             kf = 0
             return self.get_frame_at(0, scale=scale, size=size, format=format)
         spec = self._spec(scale, size, format)
-        hit = self.frame_cache.get((kf, spec))
-        if hit is not None:
-            return hit.copy()
         with self._lock:
-            frame = self.decoder.decode_keyframe(int(self.index.frame_packet[kf]))
-        arr = to_array(frame, spec)
-        self.frame_cache.put((kf, spec), arr)
-        return arr.copy()
+            frame = self.frame_cache.get(kf)
+            if frame is None:
+                frame = self.decoder.decode_keyframe(int(self.index.frame_packet[kf]))
+                self.frame_cache.put(kf, frame)
+            return self._converter.convert(frame, spec)
 
     def iter_batches(
         self,
@@ -696,6 +701,7 @@ class Video:
         bounds = np.flatnonzero(np.diff(segment)) + 1
         groups = np.split(np.arange(len(idx)), bounds)
         decoder = self._new_decoder()  # private: interleaved video[i] calls do not disturb it
+        converter = Converter()
         try:
             frames_iter = decoder.decode(idx)
             current: tuple[int, av.VideoFrame] | None = None
@@ -706,7 +712,7 @@ class Video:
                 for k, want in enumerate(unique.tolist()):
                     while current is None or current[0] < want:
                         current = next(frames_iter)
-                    buf[k] = to_array(current[1], spec)
+                    buf[k] = converter.convert(current[1], spec)
                 frames = buf if len(unique) == len(gidx) else buf[np.searchsorted(unique, gidx)]
                 yield FrameBatch(
                     frames=frames,
