@@ -117,6 +117,22 @@ class VideoIndex:
         return Fraction(self.header.time_base_num, self.header.time_base_den)
 
     @property
+    def end_seconds(self) -> float:
+        """When the last frame stops being shown (its pts plus its duration), seconds."""
+        return float((int(self.pts[-1]) + self.header.last_frame_duration) * self.time_base)
+
+    @property
+    def duration_seconds(self) -> float:
+        """From the first frame's pts to :attr:`end_seconds`."""
+        return self.end_seconds - float(self.pts_seconds[0])
+
+    @property
+    def average_fps(self) -> float:
+        """Frames per second over the whole stream (frames / duration)."""
+        d = self.duration_seconds
+        return self.num_frames / d if d > 0 else self.header.real_fps
+
+    @property
     def pts(self) -> np.ndarray:
         """int64 pts of each frame, presentation order."""
         return self.packet_pts[self.frame_packet]

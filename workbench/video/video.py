@@ -612,9 +612,11 @@ class Video:
         format: str = "rgb24",
     ) -> FrameBatch:
         """The frames on screen at each of ``seconds`` (order kept, duplicates allowed)."""
-        idx = np.asarray(
-            [self.index_played_at(t) for t in np.asarray(seconds, float).ravel()], np.int64
-        )
+        t = np.asarray(seconds, dtype=np.float64).ravel()
+        idx = np.searchsorted(self._pts_seconds, t, side="right").astype(np.int64) - 1
+        bad = ~np.isfinite(t) | (t < self._pts_seconds[0]) | (t >= self._end_seconds)
+        if bad.any():
+            self.index_played_at(float(t[bad][0]))  # raises the right error
         return self._batch(idx, self._spec(scale, size, format))
 
     def get_keyframe_preview(
