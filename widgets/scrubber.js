@@ -124,11 +124,12 @@ function render({ model, el }) {
   controls.append(jump);
 
   const readout = h("div", { class: "wb-readout" });
+  const nameLabel = h("span", { class: "wb-label" }, String(model.get("label") || ""));
   const frameLabel = h("span", { class: "wb-index" });
   const relLabel = h("span", { class: "wb-rel" });
   const absLabel = h("span", { class: "wb-abs" });
   const inoutLabel = h("span", { class: "wb-inout-label" });
-  readout.append(frameLabel, relLabel, absLabel, inoutLabel);
+  readout.append(nameLabel, frameLabel, relLabel, absLabel, inoutLabel);
 
   root.append(stage, track, controls, readout);
   el.append(root);
@@ -491,6 +492,9 @@ function render({ model, el }) {
   const onRateModel = () => {
     rate.value = String(model.get("playback_rate"));
   };
+  const onLabel = () => {
+    nameLabel.textContent = String(model.get("label") || "");
+  };
   const onShape = () => {
     layout();
     updateReadout();
@@ -502,6 +506,7 @@ function render({ model, el }) {
   model.on("change:in_point", drawInOut);
   model.on("change:out_point", drawInOut);
   model.on("change:num_frames", onShape);
+  model.on("change:label", onLabel);
 
   layout();
   onRateModel();
@@ -521,6 +526,7 @@ function render({ model, el }) {
     model.off("change:in_point", drawInOut);
     model.off("change:out_point", drawInOut);
     model.off("change:num_frames", onShape);
+    model.off("change:label", onLabel);
     root.remove();
   };
 }

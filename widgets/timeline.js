@@ -82,7 +82,9 @@ function render({ model, el }) {
       }
       ctx.stroke();
       ctx.fillStyle = fg;
-      ctx.fillText(`${lane.name}  [${fmt(lane.min)} … ${fmt(lane.max)}]`, 4, top + 11);
+      const digits = Math.min(8, Math.max(0, Math.ceil(-Math.log10(Math.max(lane.max - lane.min, 1e-9))) + 2));
+      const f = (/** @type {number} */ v) => (v === 0 ? "0" : v.toFixed(digits));
+      ctx.fillText(`${lane.name}  [${f(lane.min)} … ${f(lane.max)}]`, 4, top + 11);
     });
     // time axis ticks
     ctx.fillStyle = fg;
@@ -106,11 +108,6 @@ function render({ model, el }) {
     root.dataset.cursor = String(ts);
   }
 
-  /** @param {number} v */
-  function fmt(v) {
-    if (v === 0) return "0";
-    return Math.abs(v) >= 1000 || Math.abs(v) < 0.01 ? v.toPrecision(6) : v.toFixed(2);
-  }
   /** @param {number} raw */
   function niceStep(raw) {
     const p = Math.pow(10, Math.floor(Math.log10(Math.max(raw, 1e-6))));
