@@ -247,3 +247,19 @@ def test_other_connections_see_new_tags(dataset: Path) -> None:
     assert len(writer.select(tags="obd")) == 1
     assert len(reader.select(tags="obd")) == 1  # another connection's commit is noticed
     assert len(reader.select(tags="camera")) == 4
+
+
+def test_many_tag_matches_with_a_narrowing_filter_agree(
+    built: wb.Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import workbench.catalog.catalog as catalog_module
+
+    queries = [
+        {"tags": "camera", "between": (T0, T0 + 1)},
+        {"any_tags": ["gps", "rear"], "record_id": "016_*"},
+        {"tags": "front", "exclude_tags": "camera_raw", "content_type": "video/*"},
+    ]
+    expected = [built.select(**q).df.id.tolist() for q in queries]
+    monkeypatch.setattr(catalog_module, "_MAX_BOUND_IDS", 0)  # force the SQL tag clauses
+    assert [built.select(**q).df.id.tolist() for q in queries] == expected
+    assert all(expected)

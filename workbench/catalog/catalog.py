@@ -49,6 +49,9 @@ __all__ = ["DEFAULT_DB_NAME", "Catalog", "build_catalog", "open_catalog"]
 DEFAULT_DB_NAME = "catalog.db"
 
 _INT_COLUMNS = ("id", "count", "width", "height", "num_frames")
+#: above this many tag matches, a select that also filters by time, id or type lets
+#: SQLite check the tags of its candidate rows rather than binding every matched id
+_MAX_BOUND_IDS = 5000
 _FLOAT_COLUMNS = ("start_timestamp", "end_timestamp", "frequency", "fps", "duration")
 
 
@@ -257,12 +260,18 @@ class Catalog:
         tags_all = _tag_list(tags, "tags")
         tags_any = _tag_list(any_tags, "any_tags")
         tags_none = _tag_list(exclude_tags, "exclude_tags")
+        narrowed = any(v is not None for v in (record_id, content_type, between, where))
         if tags_all or tags_any:
-            # exact tags through the cached sorted postings: numpy set operations
-            ids = self._postings.match(all_of=tags_all, any_of=tags_any, none_of=tags_none)
-            tags_none = []
+            # exact tags through the cached sorted postings: numpy set operations; when
+            # they match many rows and another filter narrows the search, SQLite checks
+            # the tags of its few candidate rows instead (tags table, by content id)
+            matched = self._postings.match(all_of=tags_all, any_of=tags_any, none_of=tags_none)
+            if len(matched) <= _MAX_BOUND_IDS or not narrowed:
+                ids, tags_all, tags_any, tags_none = matched, [], [], []
         sql, bound = build_select(
             ids=ids,
+            tags=tags_all,
+            any_tags=tags_any,
             exclude_tags=tags_none,
             record_id=record_id,
             content_type=content_type,

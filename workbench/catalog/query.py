@@ -177,10 +177,14 @@ def build_select(
             )
     if tags_any:
         marks = ", ".join(bind(t) for t in dict.fromkeys(tags_any))
-        clauses.append(f"c.id IN (SELECT content_id FROM tags WHERE tag IN ({marks}))")
+        clauses.append(
+            f"EXISTS (SELECT 1 FROM tags t WHERE t.content_id = c.id AND t.tag IN ({marks}))"
+        )
     if tags_none:
         marks = ", ".join(bind(t) for t in dict.fromkeys(tags_none))
-        clauses.append(f"c.id NOT IN (SELECT content_id FROM tags WHERE tag IN ({marks}))")
+        clauses.append(
+            f"NOT EXISTS (SELECT 1 FROM tags t WHERE t.content_id = c.id AND t.tag IN ({marks}))"
+        )
     if record_globs:
         clauses.append("(" + " OR ".join(f"c.record_id GLOB {bind(g)}" for g in record_globs) + ")")
     if type_globs:
