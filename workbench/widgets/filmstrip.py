@@ -21,7 +21,7 @@ import traitlets
 
 from workbench._assets import frontend_file
 from workbench.errors import InvalidArgumentError
-from workbench.widgets.encode import encode_jpeg
+from workbench.widgets.encode import encode_jpeg, thumbnail_size
 from workbench.widgets.scrubber import VideoScrubber
 
 __all__ = ["Filmstrip", "pick_thumbnails"]
@@ -113,11 +113,13 @@ class Filmstrip(anywidget.AnyWidget):
         """Return the JPEG bytes of every thumbnail (made once, on the scrubber's decoder)."""
         with self._lock:
             if self._thumbs is None:
-                width = self.thumb_width
+                size = thumbnail_size(
+                    max(1, self._scrubber.width), max(1, self._scrubber.height), self.thumb_width
+                )
                 futures = [
                     self._scrubber._server.call(
                         lambda video, k=k: encode_jpeg(
-                            video.get_keyframe_preview(k), quality=75, max_width=width
+                            video.get_keyframe_preview(k, size=size), quality=75
                         )
                     )
                     for k in self.thumb_indices

@@ -135,7 +135,7 @@ class VideoScrubber(anywidget.AnyWidget):
         *,
         quality: int = 85,
         preview_max_width: int | None = 640,
-        cache_mb: float = 128,
+        cache_mb: float = 64,
         **kwargs: Any,
     ) -> None:
         self._syncing = False
