@@ -31,6 +31,9 @@ def test_length_and_pts_match_sequential_decode(name, videos, references):
     expected = np.array(ref.pts, dtype=np.float64) * float(ref.time_base)
     np.testing.assert_array_equal(v.pts_seconds, expected)
     assert v.metadata.start_seconds == pytest.approx(expected[0])
+    assert not v.metadata.truncated
+    with pytest.raises(wb.FrameIndexError):
+        v[len(v)]
 
 
 @names
