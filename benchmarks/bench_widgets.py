@@ -12,7 +12,9 @@ Measured, from the browser's clock:
 
 * drag: slider input -> a frame at least that new painted, during a continuous drag;
 * step: one-frame step (right arrow) -> that frame painted;
-* play: painted frames per second at 1x on the 30 fps video.
+* play: painted frames per second at 1x on the 30 fps video;
+* the transport floor: round trip of a bare anywidget message carrying 60 KB (what any
+  kernel-to-browser frame costs on this machine before decoding anything).
 
 Targets (issue 6): drag p50 <= 60 ms, p95 <= 120 ms; step p95 <= 50 ms; play >= 25 fps.
 Speed goals are reported, not asserted.
@@ -81,6 +83,23 @@ def naive_latencies(log: dict[str, list[dict[str, float]]]) -> list[float]:
     return out
 
 
+ECHO_ESM = """
+function render({ model, el }) {
+  const g = globalThis;
+  g.__echo = [];
+  let t = 0;
+  const go = () => { t = performance.now(); model.send({ type: "ping" }); };
+  model.on("msg:custom", () => {
+    g.__echo.push(performance.now() - t);
+    if (g.__echo.length < 50) setTimeout(go, 20);
+  });
+  el.textContent = "transport probe";
+  setTimeout(go, 200);
+}
+export default { render };
+"""
+
+
 def cells(frames: int) -> list[str]:
     return [
         "import io, ipywidgets as W, workbench as wb\n"
@@ -107,6 +126,13 @@ def cells(frames: int) -> list[str]:
         "box = W.VBox([W.HBox([play, slider]), img])\n"
         "box.add_class('naive')\n"
         "box",
+        # the floor: a bare anywidget echo carrying a 60 KB buffer (about one 720p JPEG)
+        "import anywidget\n"
+        "class Echo(anywidget.AnyWidget):\n"
+        f"    _esm = {ECHO_ESM!r}\n"
+        "echo = Echo()\n"
+        "echo.on_msg(lambda w, c, b: echo.send({'type': 'pong'}, buffers=[bytes(60_000)]))\n"
+        "echo",
     ]
 
 
@@ -227,6 +253,10 @@ def main(argv: list[str] | None = None) -> int:
                 if nb.errors():
                     print("notebook errors:", nb.errors(), file=sys.stderr)
                     return 1
+                page.wait_for_function(
+                    "() => window.__echo && window.__echo.length >= 50", timeout=120_000
+                )
+                echo = page.evaluate("() => window.__echo")[5:]
                 ours = measure_ours(nb, args)
                 naive = measure_naive(nb, args)
                 if args.screenshot:
@@ -244,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         ours_txt = f"{o[0]:>9.1f} /{o[1]:>7.1f} (n={o[2]:>3})"
         naive_txt = f"{n[0]:>13.1f} /{n[1]:>8.1f} (n={n[2]:>3})"
         print(f"{name:28}{ours_txt}{naive_txt}")
+    e = percentiles(echo)
+    print(f"{'transport floor (echo 60KB)':28}{e[0]:>9.1f} /{e[1]:>7.1f} (n={e[2]:>3})")
     print(f"{'play 1x: painted fps':28}{ours['play_fps']:>26.1f}{naive['play_fps']:>34.1f}")
     print(
         f"(ours: {ours['drag_previews']} keyframe previews painted during the drag; naive: "
@@ -257,7 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     print("targets:", ", ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in targets.items()))
     if args.json:
-        args.json.write_text(json.dumps({"ours": ours, "naive": naive, "targets": targets}))
+        args.json.write_text(
+            json.dumps({"ours": ours, "naive": naive, "echo": echo, "targets": targets})
+        )
     return 0
 
 

@@ -242,6 +242,11 @@ function render({ model, el }) {
       return;
     }
     const mySeq = msg.seq;
+    if (playing && !want) {
+      // ask for the next frame now rather than at the next animation frame
+      const target = playTarget();
+      if (target > msg.index && target < n() - 1) ask(target, false, "play");
+    }
     pump(); // ask for the next wanted position while this one is decoded and painted
     if (!buffers || !buffers.length) return;
     const blob = new Blob([buffers[0]], { type: "image/jpeg" });
@@ -344,8 +349,7 @@ function render({ model, el }) {
     }
     const tick = () => {
       if (!playing || closed) return;
-      const r = Number(model.get("playback_rate")) || 1;
-      const target = playI0 + Math.floor(((performance.now() - playT0) / 1000) * fps() * r);
+      const target = playTarget();
       if (target >= n() - 1) {
         ask(n() - 1, false, "play");
         stop();
@@ -358,6 +362,12 @@ function render({ model, el }) {
       rafId = requestAnimationFrame(tick);
     };
     rafId = requestAnimationFrame(tick);
+  }
+
+  /** The frame that should be on screen now while playing. */
+  function playTarget() {
+    const r = Number(model.get("playback_rate")) || 1;
+    return playI0 + Math.floor(((performance.now() - playT0) / 1000) * fps() * r);
   }
 
   function stop() {
