@@ -126,6 +126,8 @@ def jupyterlab_command(notebooks: Path, *, port: int, open_browser: bool) -> lis
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.open_browser={open_browser}",
         f"--LabApp.default_url=/lab/tree/{QUICKSTART}",
+        # JupyterLab refuses to start as root without this; the set-up commands run as root
+        *(["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []),
     ]
 
 

@@ -454,9 +454,15 @@ def timestamps_csv_for(video: str | os.PathLike[str]) -> Path | None:
 def read_timestamps_csv(path: str | os.PathLike[str]) -> np.ndarray:
     """Read a per-frame timestamp sidecar into absolute seconds (float64, one per frame).
 
-    The first numeric column is used (a header row is allowed). dwtk wrote milliseconds;
-    values are scaled to seconds by magnitude: above 1e17 nanoseconds, above 1e14
-    microseconds, above 1e11 milliseconds.
+    The same parser the video reader uses
+    (:func:`workbench.readers.camera_timestamps.load_camera_timestamps`): dwtk's
+    milliseconds are scaled to seconds by magnitude.
+
+    Raises
+    ------
+    ValueError
+        (:class:`~workbench.errors.CorruptMediaError`) when the file is unreadable or
+        its times are not numeric.
 
     Examples
     --------
@@ -466,37 +472,9 @@ def read_timestamps_csv(path: str | os.PathLike[str]) -> np.ndarray:
     >>> read_timestamps_csv(p).round(3).tolist()
     [1489728491.0, 1489728491.033]
     """
-    import pandas as pd
+    from workbench.readers.camera_timestamps import load_camera_timestamps
 
-    try:
-        df = pd.read_csv(path, header=None)
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"cannot read timestamps csv '{path}': {exc}") from None
-    if len(df) and not _is_number(df.iloc[0, 0]):
-        df = pd.read_csv(path)  # first row is a header
-        preferred = [c for c in df.columns if "timestamp" in str(c).lower()]
-        if preferred:
-            df = df[preferred + [c for c in df.columns if c not in preferred]]
-    values = pd.to_numeric(df.iloc[:, 0], errors="coerce").to_numpy(dtype=np.float64)
-    if np.isnan(values).any():
-        raise ValueError(f"timestamps csv '{path}' has non-numeric values in its first column")
-    if len(values):
-        magnitude = np.nanmax(np.abs(values))
-        if magnitude > 1e17:
-            values = values / 1e9
-        elif magnitude > 1e14:
-            values = values / 1e6
-        elif magnitude > 1e11:
-            values = values / 1e3
-    return values
-
-
-def _is_number(value: Any) -> bool:
-    try:
-        float(value)
-    except (TypeError, ValueError):
-        return False
-    return True
+    return load_camera_timestamps(Path(path))
 
 
 # --------------------------------------------------------------------------- rows

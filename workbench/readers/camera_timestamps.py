@@ -6,7 +6,8 @@ presentation times (:mod:`workbench.readers.video` uses :func:`load_camera_times
 Read on its own it is a one-column time series (``frame`` = frame number).
 
 The file may have a header (a column named ``timestamp``, ``timestamps``, ``time`` or
-``stamp`` is used; otherwise the last column) or be a bare column of numbers.
+``stamp`` is used; otherwise the last column) or be a bare column of numbers. dwtk wrote
+milliseconds; times are scaled to seconds by magnitude (see :func:`to_seconds`).
 
 Examples
 --------
@@ -27,7 +28,10 @@ import numpy as np
 from workbench.errors import CorruptMediaError, SourceNotFoundError
 from workbench.readers.timeseries import TimeSeriesReader
 
-__all__ = ["CameraTimestampsReader", "load_camera_timestamps"]
+__all__ = ["CameraTimestampsReader", "load_camera_timestamps", "to_seconds"]
+
+#: (smallest magnitude, divisor): epoch times in ns, µs and ms scaled to seconds
+_UNIT_SCALES = ((1e17, 1e9), (1e14, 1e6), (1e11, 1e3))
 
 _TIME_NAMES = ("timestamp", "timestamps", "time", "stamp", "t", "unix_time", "epoch")
 
@@ -65,6 +69,26 @@ def load_camera_timestamps(path: Path) -> np.ndarray:
         raise CorruptMediaError(f"{path} has non-numeric times; fix or remove the file")
     if len(times) > 1 and (np.diff(times) < 0).any():
         raise CorruptMediaError(f"{path} has times that go backwards; fix or remove the file")
+    return to_seconds(times)
+
+
+def to_seconds(times: np.ndarray) -> np.ndarray:
+    """Scale epoch times given in nanoseconds, microseconds or milliseconds to seconds.
+
+    The unit is told by magnitude: seconds since 1970 stay below 1e11 until the year
+    5138, milliseconds since 1970 are above it.
+
+    Examples
+    --------
+    >>> to_seconds(np.array([1489728491000.0, 1489728491033.0])).round(3).tolist()
+    [1489728491.0, 1489728491.033]
+    >>> to_seconds(np.array([12.5])).tolist()
+    [12.5]
+    """
+    magnitude = float(np.abs(times).max()) if len(times) else 0.0
+    for smallest, divisor in _UNIT_SCALES:
+        if magnitude > smallest:
+            return times / divisor
     return times
 
 
