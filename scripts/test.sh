@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything the tests need (see setup.sh) and run every test: lint, the unit and
 # integration tests (a moto S3 server and a Dask LocalCluster are started by the tests
-# themselves), JupyterLab in headless Chromium, and every tutorial notebook under nbval.
+# themselves), JupyterLab in headless Chromium, the docstring examples, and every
+# tutorial notebook under nbval.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
@@ -10,5 +11,6 @@ bash scripts/setup.sh test
 export WORKBENCH_DEMO_DATA="${WORKBENCH_DEMO_DATA:-$(mktemp -d)/demo}"
 export WORKBENCH_DEMO_RECORDS="${WORKBENCH_DEMO_RECORDS:-2}"
 export WORKBENCH_DEMO_DURATION="${WORKBENCH_DEMO_DURATION:-20}"
-exec .venv/bin/python -m pytest tests notebooks --nbval-lax \
+# Docstring examples are tests too (--doctest-modules over the package).
+exec .venv/bin/python -m pytest tests workbench notebooks --doctest-modules --nbval-lax \
     --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider "$@"
