@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything the tests need (see setup.sh) and run every test: lint, the unit and
-# integration tests (a moto S3 server and a Dask LocalCluster are started by the tests
+# integration tests (a moto S3 server on 127.0.0.1 is started by the tests
 # themselves), JupyterLab in headless Chromium, the docstring examples, and every
 # tutorial notebook under nbval.
 set -euo pipefail
