@@ -56,10 +56,14 @@ class JupyterLab:
     ----------
     root
         Empty folder: notebooks are written here, ``config/`` etc. beside it.
+    low_latency
+        Use :class:`workbench.widgets.server.LowLatencyWebsocketConnection` (kernel
+        websockets with ``TCP_NODELAY``) instead of Jupyter Server's default.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, low_latency: bool = True) -> None:
         self.root = Path(root)
+        self.low_latency = low_latency
         self.home = self.root.parent / (self.root.name + "-jupyter")
         self.port = free_port()
         self.token = secrets.token_hex(16)
@@ -109,6 +113,10 @@ class JupyterLab:
             "--ServerApp.terminals_enabled=False",
             "--ServerApp.allow_root=True",
         ]
+        if self.low_latency:
+            from workbench.widgets.server import CONNECTION_CLASS
+
+            cmd.append(f"--ServerApp.kernel_websocket_connection_class={CONNECTION_CLASS}")
         self.log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             cmd, cwd=self.root, env=env, stdout=self.log, stderr=subprocess.STDOUT
