@@ -160,13 +160,33 @@ function render({ model, el }) {
   const fps = () => Number(model.get("fps")) || 30;
   const clampIndex = (/** @type {number} */ i) => Math.min(n() - 1, Math.max(0, Math.round(i)));
 
+  /** Device pixels the frame is shown at: what the kernel should send (never upscaled). */
+  function viewWidth() {
+    const native = Number(model.get("width")) || 16;
+    const shown = stage.clientWidth * (window.devicePixelRatio || 1);
+    if (!shown) return native;
+    const quantized = Math.ceil(shown / 64) * 64; // do not re-encode for every pixel
+    return Math.min(native, quantized);
+  }
+
   function layout() {
     slider.max = String(n() - 1);
     const w = Number(model.get("width")) || 16;
     const hgt = Number(model.get("height")) || 9;
-    canvas.width = w;
-    canvas.height = hgt;
-    canvas.style.aspectRatio = `${w} / ${hgt}`;
+    const vw = viewWidth();
+    const backing = [vw, Math.max(1, Math.round((vw * hgt) / w))];
+    if (canvas.width !== backing[0] || canvas.height !== backing[1]) {
+      canvas.width = backing[0];
+      canvas.height = backing[1];
+      canvas.style.aspectRatio = `${w} / ${hgt}`;
+      shownExact = false; // repaint at the new size
+      if (shownIndex >= 0) ask(shownIndex, false, "settle");
+    }
+    const wanted = vw >= w ? 0 : vw;
+    if (Number(model.get("view_width")) !== wanted) {
+      model.set("view_width", wanted);
+      model.save_changes();
+    }
     drawInOut();
   }
 
@@ -518,6 +538,8 @@ function render({ model, el }) {
   model.on("change:num_frames", onShape);
   model.on("change:label", onLabel);
 
+  const resizeObserver = new ResizeObserver(() => layout());
+  resizeObserver.observe(stage);
   layout();
   onRateModel();
   slider.value = String(model.get("value"));
@@ -526,6 +548,7 @@ function render({ model, el }) {
 
   return () => {
     closed = true;
+    resizeObserver.disconnect();
     stop();
     clearTimeout(timeoutId);
     clearTimeout(restTimer);

@@ -237,3 +237,22 @@ def test_offset_seconds_request(scrubber, frontend, jpeg_code) -> None:
     assert reply["index"] == 0 and jpeg_code(buffers[0]) == 0  # clamped at the start
     fe.request({"type": "frame", "index": 80, "seq": 3, "offset_seconds": 1.0})
     assert fe.wait_for(3)[0]["index"] == 89
+
+
+def test_frames_are_sent_at_the_view_width(scrubber, frontend, jpeg_code) -> None:
+    import io
+
+    from PIL import Image
+
+    fe = frontend(scrubber)
+    scrubber.set_state({"view_width": 128})  # what the view reports after layout
+    fe.request({"type": "frame", "index": 33, "seq": 1})
+    reply, buffers = fe.wait_for(1)
+    image = Image.open(io.BytesIO(buffers[0]))
+    assert image.size == (128, 76) and (reply["width"], reply["height"]) == (128, 76)
+    assert jpeg_code(buffers[0]) == 33
+    scrubber.view_width = 0  # full size again
+    fe.request({"type": "frame", "index": 33, "seq": 2})
+    assert Image.open(io.BytesIO(fe.wait_for(2)[1][0])).size == (160, 96)
+    with pytest.raises(InvalidArgumentError):
+        scrubber.view_width = -5

@@ -16,6 +16,7 @@ Examples
 ...     def __len__(self): return 4
 ...     def __getitem__(self, i): return np.full((4, 4, 3), 60 * i, np.uint8)
 ...     def get_keyframe_preview(self, i, size=None): return self[2 * (i // 2)]
+...     def get_frame_at(self, i, size=None): return self[i]
 >>> server = FrameServer(Tiny())
 >>> frame = server.get(3)
 >>> frame.index, frame.exact, frame.data[:2] == b"\\xff\\xd8"
@@ -169,11 +170,12 @@ class FrameServer:
         self.quality = int(quality)
         self.preview_quality = int(preview_quality)
         self.preview_max_width = preview_max_width
-        self._preview_size: tuple[int, int] | None = None
         meta = getattr(video, "metadata", None)
-        width, height = int(getattr(meta, "width", 0) or 0), int(getattr(meta, "height", 0) or 0)
-        if preview_max_width is not None and width > preview_max_width and height > 0:
-            self._preview_size = thumbnail_size(width, height, preview_max_width)
+        self._width = int(getattr(meta, "width", 0) or 0)
+        self._height = int(getattr(meta, "height", 0) or 0)
+        self._size: tuple[int, int] | None = None
+        self._preview_size: tuple[int, int] | None = None
+        self._set_sizes(None)
         self._keyframes = np.asarray(video.keyframe_indices, dtype=np.int64)
         if self._keyframes.size == 0:
             self._keyframes = np.zeros(1, dtype=np.int64)
@@ -194,6 +196,37 @@ class FrameServer:
         self._plan_around(0, "open")
 
     # ---- public ------------------------------------------------------------------------
+    @property
+    def output_size(self) -> tuple[int, int] | None:
+        """``(width, height)`` of the frames sent, or None for the video's own size."""
+        return self._size
+
+    def set_output_width(self, width: int | None) -> None:
+        """Send frames at most ``width`` pixels wide (as wide as they are shown).
+
+        Frames are decoded straight to that size (one swscale pass) and the cache is
+        emptied when the size changes. ``None`` or 0 sends the video's own size.
+        """
+        with self._cond:
+            old = self._size
+            self._set_sizes(int(width) if width else None)
+            if self._size != old:
+                self._cache.clear()
+                self._plan.clear()
+                self._cond.notify()
+
+    def _set_sizes(self, width: int | None) -> None:
+        w, h = self._width, self._height
+        self._size = None
+        if width and w and h and width < w:
+            self._size = _even(thumbnail_size(w, h, max(16, width)))
+        preview = self.preview_max_width
+        if self._size is not None:
+            preview = min(preview or self._size[0], self._size[0])
+        self._preview_size = None
+        if preview is not None and w and h and preview < w:
+            self._preview_size = _even(thumbnail_size(w, h, max(16, preview)))
+
     def keyframe_of(self, index: int) -> int:
         """Return the keyframe index that starts the group of ``index``."""
         pos = int(np.searchsorted(self._keyframes, index, side="right")) - 1
@@ -381,7 +414,9 @@ class FrameServer:
         if kind == "key":
             rgb = self.video.get_keyframe_preview(index, size=self._preview_size)
             return rgb, self.preview_quality
-        return self.video[index], self.quality
+        if self._size is None:
+            return self.video[index], self.quality
+        return self.video.get_frame_at(index, size=self._size), self.quality
 
     def _make(self, kind: str, index: int) -> EncodedFrame:
         key = self.keyframe_of(index)
@@ -389,6 +424,11 @@ class FrameServer:
         data = encode_jpeg(rgb, quality=quality)
         self._cache.put(("key", key) if kind == "key" else ("exact", index), data)
         return EncodedFrame(index, data, kind == "exact", key)
+
+
+def _even(size: tuple[int, int]) -> tuple[int, int]:
+    """Round a size down to even numbers (what yuv420p scaling likes)."""
+    return max(2, size[0] - size[0] % 2), max(2, size[1] - size[1] % 2)
 
 
 class _Call:

@@ -99,6 +99,9 @@ class VideoScrubber(anywidget.AnyWidget):
         Whether the view is playing.
     playback_rate : float
         Playback speed, one of 0.25, 0.5, 1, 2, 4.
+    view_width : int
+        Device pixels the view shows the frame at (set by the view; 0 = full size).
+        Frames are decoded and sent at that width, never wider than the video.
 
     Examples
     --------
@@ -128,6 +131,7 @@ class VideoScrubber(anywidget.AnyWidget):
     playing = traitlets.Bool(False).tag(sync=True)
     playback_rate = traitlets.Float(1.0).tag(sync=True)
     debug = traitlets.Bool(False).tag(sync=True)
+    view_width = traitlets.Int(0).tag(sync=True)
 
     def __init__(
         self,
@@ -297,6 +301,17 @@ class VideoScrubber(anywidget.AnyWidget):
             self._clock.index_at_time(t)  # raises FrameIndexError when outside
         return t
 
+    @traitlets.validate("view_width")
+    def _valid_view_width(self, proposal: dict[str, Any]) -> int:
+        w = int(proposal["value"])
+        if w < 0:
+            raise InvalidArgumentError(f"view_width must be >= 0 (0: full size), got {w}")
+        return w
+
+    @traitlets.observe("view_width")
+    def _on_view_width(self, change: dict[str, Any]) -> None:
+        self._server.set_output_width(change["new"] or None)
+
     @traitlets.validate("timestamp")
     def _valid_timestamp(self, proposal: dict[str, Any]) -> float:
         t = float(proposal["value"])
@@ -374,6 +389,7 @@ class VideoScrubber(anywidget.AnyWidget):
             self.send(error_reply(request.seq, f"frame {request.index}: {error}"))
             return
         i = request.index
+        size = self._server.output_size or (self.width, self.height)
         header = frame_reply(
             request,
             index=i,
@@ -381,7 +397,7 @@ class VideoScrubber(anywidget.AnyWidget):
             time=float(self._clock.pts_seconds[i]),
             timestamp=float(self._clock.timestamps[i]),
             keyframe_index=frame.keyframe_index,
-            width=self.width,
-            height=self.height,
+            width=size[0],
+            height=size[1],
         )
         self.send(header, buffers=[frame.data])
