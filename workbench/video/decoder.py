@@ -150,24 +150,21 @@ class IndexedDecoder:
 
     # -- cost model -------------------------------------------------------------------
 
-    def _forward_cost(self, s: _Session, t: int) -> float | None:
-        """Cost of reaching frame ``t`` by decoding forward on ``s``, or None if impossible."""
+    def _forward_cost(self, s: _Session, t: int, run_end_packet: int) -> float | None:
+        """Cost of finishing the run of ``t`` by decoding forward on ``s`` (None: impossible)."""
         if s.start_packet < 0 or s.start_packet > self._start_of_frame[t]:
             return None
-        if any(fi == t for fi, _ in s.pending):
-            return 0.0
-        if t <= s.last_emitted or s.drained:
-            return None
         p = int(self._packet_of_frame[t])
-        if p in s.skipped:
+        queued = any(fi == t for fi, _ in s.pending)
+        if not queued and (t <= s.last_emitted or s.drained or p in s.skipped):
             return None
-        return PACKET_COST[s.kind] * max(0, p - s.next_packet + 1)
+        return PACKET_COST[s.kind] * max(0, max(p, run_end_packet) - s.next_packet + 1)
 
     def _plan(self, t: int, run_end_packet: int) -> tuple[str, bool]:
         """Choose (session kind, seek?) for target ``t``; the run goes to ``run_end_packet``."""
         best: tuple[float, str, bool] | None = None
         for kind, s in self._sessions.items():
-            c = self._forward_cost(s, t)
+            c = self._forward_cost(s, t, run_end_packet)
             if c is not None and (best is None or c < best[0]):
                 best = (c, kind, False)
         start = int(self._start_of_frame[t])
