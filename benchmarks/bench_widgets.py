@@ -175,6 +175,8 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     page.wait_for_timeout(500)
     stats = page.evaluate("() => window.__workbench_stats")
     step_ms = [x["ms"] for x in stats["latencies"] if x["kind"] == "step"]
+    step_rtt = [p["recvAt"] - p["sentAt"] for p in stats["paints"]]
+    step_paint = [p["at"] - p["recvAt"] for p in stats["paints"]]
 
     page.keyboard.press("Home")
     page.wait_for_timeout(500)
@@ -187,7 +189,14 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     stats = page.evaluate("() => window.__workbench_stats")
     painted = [p for p in stats["paints"] if t0 + 500 <= p["at"] <= t1 and p["exact"]]
     fps = len(painted) / ((t1 - t0 - 500) / 1000)
-    return {"drag": drag_ms, "step": step_ms, "play_fps": fps, "drag_previews": previews}
+    return {
+        "drag": drag_ms,
+        "step": step_ms,
+        "play_fps": fps,
+        "drag_previews": previews,
+        "step_request_reply": step_rtt,
+        "step_decode_paint": step_paint,
+    }
 
 
 def measure_naive(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
@@ -293,6 +302,9 @@ def run(args: argparse.Namespace, *, low_latency: bool) -> dict[str, Any]:
         print(f"{name:28}{ours_txt}{naive_txt}")
     e = percentiles(echo)
     print(f"{'transport floor (echo 60KB)':28}{e[0]:>9.1f} /{e[1]:>7.1f} (n={e[2]:>3})")
+    rr, dp = percentiles(ours["step_request_reply"]), percentiles(ours["step_decode_paint"])
+    print(f"{'  step: request -> reply':28}{rr[0]:>9.1f} /{rr[1]:>7.1f}")
+    print(f"{'  step: reply -> painted':28}{dp[0]:>9.1f} /{dp[1]:>7.1f}")
     print(f"{'play 1x: painted fps':28}{ours['play_fps']:>26.1f}{naive['play_fps']:>34.1f}")
     print(
         f"(ours: {ours['drag_previews']} keyframe previews painted during the drag; naive: "

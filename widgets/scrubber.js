@@ -160,13 +160,18 @@ function render({ model, el }) {
   const fps = () => Number(model.get("fps")) || 30;
   const clampIndex = (/** @type {number} */ i) => Math.min(n() - 1, Math.max(0, Math.round(i)));
 
-  /** Device pixels the frame is shown at: what the kernel should send (never upscaled). */
+  /**
+   * Width the kernel should send frames at: the video's own width, halved while that
+   * still covers the device pixels shown (halving keeps the scaler on its fast path and
+   * avoids re-encoding for every pixel of a resize).
+   */
   function viewWidth() {
     const native = Number(model.get("width")) || 16;
     const shown = stage.clientWidth * (window.devicePixelRatio || 1);
     if (!shown) return native;
-    const quantized = Math.ceil(shown / 64) * 64; // do not re-encode for every pixel
-    return Math.min(native, quantized);
+    let w = native;
+    while (w / 2 >= shown && w / 2 >= 160) w /= 2;
+    return Math.round(w);
   }
 
   function layout() {

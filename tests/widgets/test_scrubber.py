@@ -256,3 +256,29 @@ def test_frames_are_sent_at_the_view_width(scrubber, frontend, jpeg_code) -> Non
     assert Image.open(io.BytesIO(fe.wait_for(2)[1][0])).size == (160, 96)
     with pytest.raises(InvalidArgumentError):
         scrubber.view_width = -5
+
+
+def test_playback_prefetches_at_the_play_step_and_never_goes_back(video_path) -> None:
+    import threading
+
+    from workbench.widgets.prefetch import FrameServer
+
+    video = wb.open_video(video_path)
+    server = FrameServer(video, warm_keyframes=False)
+    try:
+        shown = []
+        for index in (0, 4, 8, 12, 16, 20):  # a view that gets every 4th frame
+            done = threading.Event()
+            server.request(
+                index, preview=False, hint="play",
+                reply=lambda f, e, done=done: (shown.append(f.index), done.set()),
+            )  # fmt: skip
+            assert done.wait(30)
+        assert server._play_step == 4
+        assert shown == sorted(shown) and len(set(shown)) == len(shown)
+        assert all(i - 4 < s <= i for s, i in zip(shown, (0, 4, 8, 12, 16, 20), strict=True))
+        plan = [i for kind, i in server._plan if kind == "exact"]
+        assert all(i > 20 and (i - 20) % 4 == 0 for i in plan)  # planned at the play step
+    finally:
+        server.close()
+        video.close()

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -66,7 +67,8 @@ class EncodedFrame:
     Attributes
     ----------
     index
-        The frame that was asked for.
+        The frame shown: the one asked for, or while playing a prefetched frame just
+        before it when that one is not ready (a late frame beats a stall).
     data
         JPEG bytes.
     exact
@@ -185,6 +187,9 @@ class FrameServer:
         self._plan: deque[tuple[str, int]] = deque()
         self._warm = bool(warm_keyframes) and self._keyframes.size <= max_warm_keyframes
         self._closed = False
+        self._play_step = 1
+        self._last_play: tuple[int, float] | None = None
+        self._last_served_play = -1
         self._encoder = ThreadPoolExecutor(
             max_workers=max(1, int(encode_threads)), thread_name_prefix="workbench-jpeg"
         )
@@ -242,6 +247,10 @@ class FrameServer:
             reply(None, RuntimeError("the frame server is closed"))
             return
         hit = self._cached(index, preview)
+        if hint == "play":
+            self._track_play(index)
+            if hit is None and not preview:
+                hit = self._late_substitute(index)
         if hit is not None:  # answer at once, then refresh the plan
             reply(hit, None)
             with self._cond:
@@ -252,6 +261,26 @@ class FrameServer:
             self._urgent.append((index, preview, reply))
             self._plan_around(index, hint)
             self._cond.notify()
+
+    def _track_play(self, index: int) -> None:
+        """Estimate how many frames apart playback requests land (1 when keeping up)."""
+        now = time.monotonic()
+        last = self._last_play
+        step = 1
+        if last is not None and now - last[1] < 1.0 and index > last[0]:
+            step = round(0.5 * self._play_step + 0.5 * (index - last[0]))
+        self._play_step = min(max(step, 1), 15)
+        self._last_play = (index, now)
+
+    def _late_substitute(self, index: int) -> EncodedFrame | None:
+        """While playing, a prefetched frame just before ``index`` beats waiting for it."""
+        floor = self._last_served_play
+        for k in range(index - 1, max(index - self._play_step, floor, -1), -1):
+            data = self._cache.get(("exact", k))
+            if data is not None:
+                self._last_served_play = k
+                return EncodedFrame(k, data, True, self.keyframe_of(k))
+        return None
 
     def get(self, index: int, *, preview: bool = False, timeout: float = 60.0) -> EncodedFrame:
         """Return frame ``index`` encoded, waiting for the worker (for code and tests)."""
@@ -334,7 +363,15 @@ class FrameServer:
         ahead, behind = _WINDOWS.get(hint, (6, 3))
         n = self.num_frames
         plan: list[tuple[str, int]] = []
-        plan += [("exact", i) for i in range(index + 1, min(n, index + 1 + ahead))]
+        if hint == "play":  # only the frames playback will ask for (decoding is cheap,
+            # converting and encoding is not)
+            self._last_served_play = max(self._last_served_play, index)
+            step = self._play_step
+            plan += [("exact", index + k * step) for k in range(1, ahead // step + 2)]
+            plan = [item for item in plan if item[1] < n]
+        else:
+            self._last_served_play = -1
+            plan += [("exact", i) for i in range(index + 1, min(n, index + 1 + ahead))]
         plan += [("exact", i) for i in range(index - 1, max(-1, index - 1 - behind), -1)]
         # keyframe previews of the neighbourhood, nearest first, then (optionally) all
         k = int(np.searchsorted(self._keyframes, index, side="right")) - 1

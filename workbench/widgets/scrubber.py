@@ -388,7 +388,7 @@ class VideoScrubber(anywidget.AnyWidget):
         if error is not None or frame is None:
             self.send(error_reply(request.seq, f"frame {request.index}: {error}"))
             return
-        i = request.index
+        i = frame.index  # while playing, possibly a frame just before the one asked for
         size = self._server.output_size or (self.width, self.height)
         header = frame_reply(
             request,
