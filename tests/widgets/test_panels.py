@@ -193,6 +193,10 @@ def _build(root):
     return wb.build_catalog(db)
 
 
+def _paths(cat, record_id):
+    return [rec.path for rec in cat.select(record_id=record_id)]
+
+
 @pytest.mark.slow
 def test_catalog_browser(tmp_path) -> None:
     cat = _build(tmp_path / "db")
@@ -209,6 +213,12 @@ def test_catalog_browser(tmp_path) -> None:
         assert len(browser.scrubbers) == 2 and browser.timeline is not None
         names = [lane["name"] for lane in browser.timeline.lanes]
         assert "can.speed_kmh" in names and "gps.lat" in names
+        # lane times are relative to t0, on the same clock as the frames
+        can = pd.read_csv(next(p for p in map(str, _paths(cat, rid)) if p.endswith("can.csv")))
+        lane = browser.timeline.lanes[names.index("can.speed_kmh")]
+        assert browser.timeline.t0 + lane["t"][0] == pytest.approx(
+            can["timestamp"].iloc[0], abs=0.02
+        )
         front, rear = browser.scrubbers
         front.value = 40
         assert rear.timestamp == pytest.approx(front.timestamp, abs=1 / 30)
@@ -221,3 +231,11 @@ def test_catalog_browser(tmp_path) -> None:
     finally:
         browser.close()
     assert all(s.comm is None for s in browser.scrubbers)
+
+
+def test_timeline_span_keeps_lane_times_on_the_clock() -> None:
+    tl = wb.Timeline(_series(10.0), span=(5.0, 20.0))
+    assert (tl.t0, tl.t1) == (5.0, 20.0)
+    lane = tl.lanes[0]
+    assert tl.t0 + lane["t"][0] == pytest.approx(10.0)  # the first sample stays at 10 s
+    tl.close()

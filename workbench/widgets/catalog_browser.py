@@ -151,10 +151,13 @@ class CatalogBrowser(ipywidgets.VBox):
         series = load_recording_series(recording)
         timeline = None
         if series:
-            timeline = Timeline(series, scrubber=None)
+            span = None
             if scrubbers:
-                timeline.t0 = min(timeline.t0, *(float(s.frame_timestamps[0]) for s in scrubbers))
-                timeline.t1 = max(timeline.t1, *(float(s.frame_timestamps[-1]) for s in scrubbers))
+                span = (
+                    min(float(s.frame_timestamps[0]) for s in scrubbers),
+                    max(float(s.frame_timestamps[-1]) for s in scrubbers),
+                )
+            timeline = Timeline(series, span=span)
         self.scrubbers, self.timeline = scrubbers, timeline
         members: list[Any] = [*scrubbers, *([timeline] if timeline else [])]
         self._clock = ClockGroup(members)

@@ -113,6 +113,9 @@ class Timeline(anywidget.AnyWidget):
         Points per lane after min/max downsampling.
     start_timestamp, end_timestamp
         The time span shown (default: the span of the data, widened to the scrubber's).
+    span
+        ``(start, end)`` absolute seconds to widen the default span to (e.g. the span of
+        several cameras).
 
     Attributes
     ----------
@@ -140,6 +143,7 @@ class Timeline(anywidget.AnyWidget):
         buckets: int = 800,
         start_timestamp: float | None = None,
         end_timestamp: float | None = None,
+        span: tuple[float, float] | None = None,
         **kwargs: Any,
     ) -> None:
         if int(buckets) < 2:
@@ -149,6 +153,8 @@ class Timeline(anywidget.AnyWidget):
         if scrubber is not None:
             ts = scrubber.frame_timestamps
             lo_t, hi_t = min(lo_t, float(ts[0])), max(hi_t, float(ts[-1]))
+        if span is not None:
+            lo_t, hi_t = min(lo_t, float(span[0])), max(hi_t, float(span[1]))
         t0 = float(start_timestamp) if start_timestamp is not None else lo_t
         t1 = float(end_timestamp) if end_timestamp is not None else hi_t
         if not np.isfinite(t0) or not np.isfinite(t1) or t1 <= t0:
