@@ -50,6 +50,14 @@ PACKET_COST = {"single": 1.0, "frame": 0.6}
 SEEK_COST = {"single": 1.5, "frame": 4.0}
 
 
+def _usable_cpus() -> int:
+    """CPUs this process may run on (respects affinity / container limits)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 @dataclass
 class _Session:
     """One open container + decoder and where it stands."""
@@ -113,7 +121,7 @@ class IndexedDecoder:
     ) -> None:
         self.source = source
         self.index = index
-        self.threads = int(threads) if threads else min(os.cpu_count() or 1, 8)
+        self.threads = int(threads) if threads else min(_usable_cpus(), 8)
         self.timeout_seconds = float(timeout_seconds)
         self._sessions: dict[str, _Session] = {}
         self.stats = {"seeks": 0, "packets": 0, "reopens": 0}
