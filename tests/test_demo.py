@@ -97,3 +97,11 @@ def test_demo_command_serves_jupyterlab_with_the_database(small_demo_env):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_demo_uses_low_latency_kernel_websockets(tmp_path):
+    from workbench.widgets.server import CONNECTION_CLASS
+
+    command = demo.jupyterlab_command(tmp_path, port=8888, open_browser=False)
+    assert f"--ServerApp.kernel_websocket_connection_class={CONNECTION_CLASS}" in command
+    assert f"--ServerApp.root_dir={tmp_path}" in command
