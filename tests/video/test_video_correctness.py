@@ -235,3 +235,29 @@ def test_stepping_forward_and_back_uses_the_warm_decoder_and_cache(name, case_fi
     small = v.get_frame_at(far, scale=0.5, format="gray")
     assert small.shape == (ref.upright(0).shape[0] // 2, ref.upright(0).shape[1] // 2, 1)
     v.close()
+
+
+@pytest.mark.parametrize("name", ["h264_bframes_pyramid", "hevc_open_gop", "edit_list"])
+def test_serial_and_parallel_paths_agree(name, case_files, references):
+    ref = references[name]
+    idx = np.random.default_rng(3).integers(0, len(ref.frames), 40)
+    for threads in (1, 2, 3):
+        v = wb.open_video(case_files[name], cache=False, threads=threads)
+        got = v.get_frames_at(idx)
+        for k, i in enumerate(idx.tolist()):
+            np.testing.assert_array_equal(got.frames[k], ref.upright(i))
+        batches = list(v.iter_batches(fps=11, scale=0.5, segment_seconds=0.3))
+        assert len(batches) > 3
+        again = list(v.iter_batches(fps=11, scale=0.5, segment_seconds=0.3))
+        for a, b in zip(batches, again, strict=True):
+            np.testing.assert_array_equal(a.indices, b.indices)
+            np.testing.assert_array_equal(a.frames, b.frames)
+        if threads == 1:
+            serial = batches
+        else:
+            for a, b in zip(serial, batches, strict=True):
+                np.testing.assert_array_equal(a.frames, b.frames)
+        stop_early = v.iter_batches(segment_seconds=0.2)
+        next(stop_early)
+        stop_early.close()  # a consumer that stops early leaves no worker behind
+        v.close()

@@ -44,10 +44,12 @@ from workbench.video.source import Source
 
 __all__ = ["IndexedDecoder"]
 
-#: relative cost of decoding one packet, per session kind (single thread = 1)
-PACKET_COST = {"single": 1.0, "frame": 0.6}
-#: fixed cost of a seek (flush, demuxer reset, pipeline refill), in packets
-SEEK_COST = {"single": 1.5, "frame": 4.0}
+#: relative cost of decoding one packet, per session kind (single thread = 1). Measured
+#: on 2 cores, 1080p H.264 with B-frames: 0.65 decoding everything, but only ~0.85 once
+#: non-reference pictures are skipped (what is left is a chain of references)
+PACKET_COST = {"single": 1.0, "frame": 0.85}
+#: fixed cost of a seek (flush, demuxer reset, frame-thread pipeline refill), in packets
+SEEK_COST = {"single": 1.0, "frame": 3.5}
 
 
 def _usable_cpus() -> int:
@@ -138,7 +140,7 @@ class IndexedDecoder:
         cc = stream.codec_context
         if kind == "frame" and self.threads > 1:
             cc.thread_type = "FRAME"
-            cc.thread_count = self.threads
+            cc.thread_count = self.threads + 1  # as FFmpeg's auto: keeps the cores busy
         else:
             cc.thread_type = "SLICE"
             cc.thread_count = min(self.threads, 2) if self.threads > 1 else 1
@@ -177,7 +179,7 @@ class IndexedDecoder:
                 best = (c, kind, False)
         start = int(self._start_of_frame[t])
         n = max(1, run_end_packet - start + 1)
-        for kind in ("single", "frame"):
+        for kind in ("single", "frame") if self.threads > 1 else ("single",):
             c = SEEK_COST[kind] + PACKET_COST[kind] * n
             if best is None or c < best[0]:
                 best = (c, kind, True)

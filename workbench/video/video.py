@@ -11,11 +11,14 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
 import threading
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from typing import Any
@@ -31,7 +34,7 @@ from workbench.errors import (
 )
 from workbench.video.batch import FrameBatch
 from workbench.video.cache import IndexCache, cache_key
-from workbench.video.decoder import IndexedDecoder
+from workbench.video.decoder import IndexedDecoder, _usable_cpus
 from workbench.video.framecache import FrameCache
 from workbench.video.frames import Converter, OutputSpec
 from workbench.video.index import VideoIndex, build_index
@@ -41,6 +44,8 @@ __all__ = ["Video", "VideoMetadata", "open_video"]
 
 #: default byte budget of the decoded-frame cache (stepping / scrubbing)
 DEFAULT_FRAME_CACHE_BYTES = 192 * 2**20
+#: iter_batches decodes segments in parallel only while the batches in flight fit in this
+PARALLEL_BATCH_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -281,6 +286,7 @@ class Video:
         self.frame_cache = FrameCache(frame_cache_bytes)
         self._converter = Converter()
         self._last_single: int | None = None
+        self._workers: list[tuple[IndexedDecoder, Converter]] = []
         self._threads = threads
         self._timeout = timeout_seconds
         self._open_args = open_args or {}
@@ -366,9 +372,12 @@ class Video:
             self._decoder = self._new_decoder()
         return self._decoder
 
-    def _new_decoder(self) -> IndexedDecoder:
+    def _new_decoder(self, threads: int | None = None) -> IndexedDecoder:
         return IndexedDecoder(
-            self.source, self.index, threads=self._threads, timeout_seconds=self._timeout
+            self.source,
+            self.index,
+            threads=threads or self._threads,
+            timeout_seconds=self._timeout,
         )
 
     def close(self) -> None:
@@ -377,6 +386,9 @@ class Video:
             if self._decoder is not None:
                 self._decoder.close()
                 self._decoder = None
+            for decoder, _ in self._workers:
+                decoder.close()
+            self._workers.clear()
             self.frame_cache.clear()
             self._closed = True
 
@@ -387,11 +399,8 @@ class Video:
         self.close()
 
     def __del__(self) -> None:
-        try:
-            if self._decoder is not None:
-                self._decoder.close()
-        except Exception:
-            pass
+        with contextlib.suppress(Exception):
+            self.close()
 
     def __reduce__(self) -> tuple[Any, ...]:
         # pickles as "how to open it again" (for multiprocessing / Dask workers)
@@ -493,9 +502,41 @@ class Video:
                     out[slot_of[i]] = self._converter.convert(hit, spec)
                 else:
                     missing.append(i)
-            if missing:
+            if not missing:
+                return
+            chunks = self._parallel_chunks(np.asarray(missing, np.int64))
+            if len(chunks) < 2:
                 for i, frame in self.decoder.decode(missing):
                     out[slot_of[i]] = self._converter.convert(frame, spec)
+                return
+            # independent keyframe groups: decode them on several single-threaded
+            # decoders at once (GOP-level parallelism has no frame-thread overhead)
+            while len(self._workers) < len(chunks):
+                self._workers.append((self._new_decoder(threads=1), Converter()))
+
+            def work(k: int) -> None:
+                decoder, converter = self._workers[k]
+                for i, frame in decoder.decode(chunks[k]):
+                    out[slot_of[i]] = converter.convert(frame, spec)
+
+            with ThreadPoolExecutor(len(chunks), thread_name_prefix="wb-decode") as pool:
+                for f in [pool.submit(work, k) for k in range(len(chunks))]:
+                    f.result()
+
+    def _parallel_chunks(self, targets: np.ndarray) -> list[np.ndarray]:
+        """Split sorted targets into contiguous runs of whole keyframe groups, one per
+        worker, when there is enough independent work (else one chunk)."""
+        workers = self._threads if self._threads else _usable_cpus()
+        starts = self.index.frame_start_packet[targets]
+        group_first = np.flatnonzero(np.r_[True, starts[1:] != starts[:-1]])
+        if workers < 2 or len(group_first) < 2 * workers:
+            return [targets]
+        # balance by packets to decode: from each group's keyframe to its last target
+        ends = np.r_[group_first[1:], len(targets)] - 1
+        cost = self.index.frame_packet[targets[ends]] - starts[group_first] + 4
+        edges = np.searchsorted(np.cumsum(cost), np.arange(1, workers) * cost.sum() / workers)
+        cuts = [int(group_first[e + 1]) for e in edges if e + 1 < len(group_first)]
+        return [c for c in np.split(targets, sorted(set(cuts))) if len(c)]
 
     def _cache_frame(self, i: int, frame: av.VideoFrame) -> None:
         self.frame_cache.put(i, frame)
@@ -701,28 +742,71 @@ class Video:
         self, idx: np.ndarray, segment: np.ndarray, spec: OutputSpec
     ) -> Iterator[FrameBatch]:
         bounds = np.flatnonzero(np.diff(segment)) + 1
-        groups = np.split(np.arange(len(idx)), bounds)
+        groups = [idx[g] for g in np.split(np.arange(len(idx)), bounds)]
+        workers = self._threads if self._threads else _usable_cpus()
+        biggest = max(len(np.unique(g)) for g in groups) * spec.nbytes
+        if workers < 2 or len(groups) < 2 or biggest * (workers + 1) > PARALLEL_BATCH_BYTES:
+            yield from self._iter_segments_serial(groups, spec)
+            return
+        # segment-level parallelism: segment k goes to worker k % W (each a private,
+        # single-threaded decoder, so it mostly decodes forward), at most W segments
+        # ahead of the consumer: memory stays bounded by W + 1 batches
+        pools = [ThreadPoolExecutor(1, thread_name_prefix="wb-segment") for _ in range(workers)]
+        decoders = [(self._new_decoder(threads=1), Converter()) for _ in range(workers)]
+
+        def job(k: int) -> FrameBatch:
+            decoder, converter = decoders[k % workers]
+            gidx = groups[k]
+            unique = np.unique(gidx)
+            buf = np.empty((len(unique), *spec.shape), np.uint8)
+            for j, (_, frame) in enumerate(decoder.decode(unique)):
+                buf[j] = converter.convert(frame, spec)
+            return self._segment_batch(buf, unique, gidx, spec)
+
+        futures: deque[Future[FrameBatch]] = deque()
+        try:
+            nxt = 0
+            for _ in range(len(groups)):
+                while nxt < len(groups) and len(futures) < workers:
+                    futures.append(pools[nxt % workers].submit(job, nxt))
+                    nxt += 1
+                yield futures.popleft().result()
+        finally:
+            for f in futures:
+                f.cancel()
+            for pool in pools:
+                pool.shutdown(wait=True)
+            for decoder, _ in decoders:
+                decoder.close()
+
+    def _segment_batch(
+        self, buf: np.ndarray, unique: np.ndarray, gidx: np.ndarray, spec: OutputSpec
+    ) -> FrameBatch:
+        frames = buf if len(unique) == len(gidx) else buf[np.searchsorted(unique, gidx)]
+        return FrameBatch(
+            frames=frames,
+            timestamps=self._pts_seconds[gidx],
+            indices=gidx,
+            columns=list(spec.format[:3]) if spec.format != "gray" else ["gray"],
+            meta={"path": self.path},
+        )
+
+    def _iter_segments_serial(
+        self, groups: list[np.ndarray], spec: OutputSpec
+    ) -> Iterator[FrameBatch]:
         decoder = self._new_decoder()  # private: interleaved video[i] calls do not disturb it
         converter = Converter()
         try:
-            frames_iter = decoder.decode(idx)
+            frames_iter = decoder.decode(np.concatenate(groups))
             current: tuple[int, av.VideoFrame] | None = None
-            for g in groups:
-                gidx = idx[g]
+            for gidx in groups:
                 unique = np.unique(gidx)
                 buf = np.empty((len(unique), *spec.shape), np.uint8)
                 for k, want in enumerate(unique.tolist()):
                     while current is None or current[0] < want:
                         current = next(frames_iter)
                     buf[k] = converter.convert(current[1], spec)
-                frames = buf if len(unique) == len(gidx) else buf[np.searchsorted(unique, gidx)]
-                yield FrameBatch(
-                    frames=frames,
-                    timestamps=self._pts_seconds[gidx],
-                    indices=gidx,
-                    columns=list(spec.format[:3]) if spec.format != "gray" else ["gray"],
-                    meta={"path": self.path},
-                )
+                yield self._segment_batch(buf, unique, gidx, spec)
         finally:
             decoder.close()
 
