@@ -48,8 +48,10 @@ __all__ = ["IndexedDecoder"]
 #: on 2 cores, 1080p H.264 with B-frames: 0.65 decoding everything, but only ~0.85 once
 #: non-reference pictures are skipped (what is left is a chain of references)
 PACKET_COST = {"single": 1.0, "frame": 0.85}
-#: fixed cost of a seek (flush, demuxer reset, frame-thread pipeline refill), in packets
-SEEK_COST = {"single": 1.0, "frame": 3.5}
+#: fixed cost of a seek (flush, demuxer reset, frame-thread pipeline refill), in packets.
+#: Frame threads also burn ~35 % more CPU, so they are only chosen for long runs
+#: (> ~45 packets: deep into long GOPs); batches get GOP-level parallelism instead.
+SEEK_COST = {"single": 1.0, "frame": 8.0}
 
 
 def _usable_cpus() -> int:
