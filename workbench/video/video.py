@@ -702,8 +702,11 @@ class Video:
         ``fps=f`` the range is sampled at ``start + k / f`` and each sample is the frame
         on screen at that instant. Each yielded :class:`FrameBatch` covers one segment
         of ``segment_seconds`` (empty segments are skipped); timestamps are the frames'
-        own pts seconds. Decoding is one forward pass (with seeks over long gaps), so
-        memory stays bounded by one batch.
+        own pts seconds. Each worker decodes forward (seeking over long gaps); with
+        several CPUs, consecutive segments are decoded in parallel by ``threads``
+        single-threaded decoders, at most that many segments ahead of the consumer, so
+        memory stays bounded by ``threads + 1`` batches (one worker when batches are
+        larger than :data:`PARALLEL_BATCH_BYTES` together).
 
         Examples
         --------
