@@ -675,7 +675,6 @@ class Video:
         i = self._normalize(i)
         kf = self.keyframe_for(i)
         if kf < 0:  # an edit list starting mid-GOP: its first frames have no keyframe
-            kf = 0
             return self.get_frame_at(0, scale=scale, size=size, format=format)
         spec = self._spec(scale, size, format)
         with self._lock:
