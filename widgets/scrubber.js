@@ -1,10 +1,11 @@
 // Front end of workbench.widgets.VideoScrubber (plain ESM, no bundler).
 //
-// Frames arrive as JPEG bytes in the binary buffers of custom messages. The view keeps
-// at most one frame request in flight and always asks for the latest wanted position,
-// so a fast drag never builds a queue in the kernel. While the slider is dragged the
-// kernel may answer with the keyframe preview; the exact frame is asked for on release
-// (or when the hand rests for a moment).
+// Frames arrive as JPEG bytes in the binary buffers of custom messages. While dragging
+// or stepping, the view keeps at most one frame request in flight and always asks for
+// the latest wanted position, so a fast drag never builds a queue in the kernel. While
+// the slider is dragged the kernel may answer with the keyframe preview; the exact frame
+// is asked for on release (or when the hand rests for a moment). Playback pipelines up
+// to PLAY_AHEAD requests for upcoming frames and paints each at its presentation time.
 //
 // Message protocol (see workbench/widgets/protocol.py):
 //   view -> kernel  {type: "frame", index, seq, preview, hint}
@@ -23,6 +24,12 @@
 
 const REQUEST_TIMEOUT_MS = 5000;
 const DRAG_REST_MS = 150;
+/** Playback requests kept in flight at once (dragging and stepping keep one). */
+const PLAY_AHEAD = 3;
+/** Frames are sent at the shown width rounded up to a multiple of this (pixels). */
+const VIEW_WIDTH_STEP = 160;
+/** While playing, `value`/`time` are synced to the kernel at most this often (ms). */
+const PLAY_PUBLISH_MS = 250;
 
 /**
  * Paint-time statistics, collected only when debugging is switched on (the `debug`
@@ -88,6 +95,8 @@ function render({ model, el }) {
   const stage = h("div", { class: "wb-stage" });
   const canvas = /** @type {HTMLCanvasElement} */ (h("canvas", { class: "wb-frame" }));
   const badge = h("div", { class: "wb-badge" }, "");
+  // one context for the widget's life; opaque (JPEG has no alpha), so no blending
+  const ctx = canvas.getContext("2d", { alpha: false });
   stage.append(canvas, badge);
 
   const track = h("div", { class: "wb-track" });
@@ -145,6 +154,17 @@ function render({ model, el }) {
   let shownTime = NaN;
   let shownTimestamp = NaN;
   let paintSeq = 0;
+  /** @type {Map<number, InFlight>} playback requests in flight (pipelined) */
+  const playFlight = new Map();
+  /** @type {Set<number>} playback requests given up on (stopped or timed out) */
+  const playStale = new Set();
+  let playNext = 0; // next frame index playback will ask for
+  let playLatency = 80; // ms from asking to a decoded frame (moving average)
+  /** @type {{msg: FrameReply, bitmap: ImageBitmap, t: Record<string, number>}[]} */
+  let held = []; // decoded playback frames waiting for their presentation time
+  let publishedAt = 0;
+  /** @type {FrameReply | null} the frame on screen not yet published (playing) */
+  let unpublished = null;
   let dragging = false;
   let restTimer = 0;
   let playing = false;
@@ -161,17 +181,18 @@ function render({ model, el }) {
   const clampIndex = (/** @type {number} */ i) => Math.min(n() - 1, Math.max(0, Math.round(i)));
 
   /**
-   * Width the kernel should send frames at: the video's own width, halved while that
-   * still covers the device pixels shown (halving keeps the scaler on its fast path and
-   * avoids re-encoding for every pixel of a resize).
+   * Width the kernel should send frames at: the device pixels shown, rounded up to a
+   * multiple of VIEW_WIDTH_STEP (so a resize by a few pixels does not empty the kernel's
+   * cache), never wider than the video. Fewer pixels are less to decode, encode, send
+   * and, above all, for the browser to decode (the largest cost per frame when painting
+   * in software).
    */
   function viewWidth() {
     const native = Number(model.get("width")) || 16;
     const shown = stage.clientWidth * (window.devicePixelRatio || 1);
     if (!shown) return native;
-    let w = native;
-    while (w / 2 >= shown && w / 2 >= 160) w /= 2;
-    return Math.round(w);
+    const w = Math.ceil(shown / VIEW_WIDTH_STEP) * VIEW_WIDTH_STEP;
+    return Math.round(Math.min(native, Math.max(VIEW_WIDTH_STEP, w)));
   }
 
   function layout() {
@@ -255,7 +276,14 @@ function render({ model, el }) {
   async function onMessage(msg, buffers) {
     if (!msg || (msg.type !== "frame" && msg.type !== "error")) return;
     const recvAt = performance.now();
-    const sentAt = inflight && inflight.seq === msg.seq ? inflight.sentAt : NaN;
+    if (playStale.delete(msg.seq)) return; // stopped or timed out: keep what is shown
+    const played = playFlight.get(msg.seq);
+    if (played) {
+      playFlight.delete(msg.seq);
+      if (!playing) return; // stopped meanwhile: keep the frame the user stopped on
+    }
+    let sentAt = inflight && inflight.seq === msg.seq ? inflight.sentAt : NaN;
+    if (played) sentAt = played.sentAt;
     if (inflight && inflight.seq === msg.seq) {
       inflight = null;
       clearTimeout(timeoutId);
@@ -267,11 +295,7 @@ function render({ model, el }) {
       return;
     }
     const mySeq = msg.seq;
-    if (playing && !want) {
-      // ask for the next frame now rather than at the next animation frame
-      const target = playTarget();
-      if (target > msg.index && target < n() - 1) ask(target, false, "play");
-    }
+    if (played) pumpPlay();
     pump(); // ask for the next wanted position while this one is decoded and painted
     if (!buffers || !buffers.length) return;
     const blob = new Blob([buffers[0]], { type: "image/jpeg" });
@@ -282,12 +306,31 @@ function render({ model, el }) {
       badge.textContent = `cannot decode frame ${msg.index}`;
       return;
     }
+    const decodedAt = performance.now();
     if (closed || mySeq < paintSeq) {
       bitmap.close();
       return;
     }
-    paintSeq = mySeq;
-    const ctx = canvas.getContext("2d");
+    if (played) {
+      playLatency = 0.8 * playLatency + 0.2 * (decodedAt - played.sentAt);
+      if (!playing) {
+        bitmap.close();
+        return;
+      }
+      held.push({ msg, bitmap, t: { sentAt, recvAt, decodedAt } });
+      showDue(); // paint now if it is due, else at its presentation time (see play())
+      return;
+    }
+    paint(msg, bitmap, { sentAt, recvAt, decodedAt });
+  }
+
+  /**
+   * Draw a decoded frame and record what is on screen.
+   * @param {FrameReply} msg @param {ImageBitmap} bitmap @param {Record<string, number>} t
+   */
+  function paint(msg, bitmap, t) {
+    const { sentAt, recvAt, decodedAt } = t;
+    paintSeq = msg.seq;
     if (ctx) ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
     bitmap.close();
     shownIndex = msg.index;
@@ -303,10 +346,13 @@ function render({ model, el }) {
       if (shownExact) publish(msg);
     }
     updateReadout();
+    const drawnAt = performance.now();
     if (stats) {
       requestAnimationFrame(() => {
         const paintedAt = performance.now();
-        stats.paints.push({ at: paintedAt, index: msg.index, exact: shownExact, sentAt, recvAt });
+        stats.paints.push({
+          at: paintedAt, index: msg.index, exact: shownExact, sentAt, recvAt, decodedAt, drawnAt,
+        });
         if (Number.isFinite(sentAt)) {
           const served = pendingInputs.filter((p) => p.t <= sentAt);
           pendingInputs = pendingInputs.filter((p) => p.t > sentAt);
@@ -317,9 +363,62 @@ function render({ model, el }) {
     if (!dragging && !playing && !shownExact) ask(shownIndex, false, "settle");
   }
 
-  /** Tell the kernel which exact frame is on screen (value/time are synced traitlets). */
+  /** While playing: paint the newest held frame that is due, drop the late ones. */
+  function showDue() {
+    if (!held.length) return;
+    const target = playTarget();
+    held.sort((a, b) => a.msg.index - b.msg.index);
+    let k = -1;
+    while (k + 1 < held.length && held[k + 1].msg.index <= target) k += 1;
+    if (k < 0) return;
+    for (let j = 0; j < k; j += 1) held[j].bitmap.close();
+    const due = held[k];
+    held = held.slice(k + 1);
+    if (due.msg.seq < paintSeq) due.bitmap.close();
+    else paint(due.msg, due.bitmap, due.t);
+  }
+
+  /**
+   * Playback pipelines: up to PLAY_AHEAD requests for upcoming frames are in flight,
+   * each asked early enough (by the measured latency) to arrive before it is due.
+   * Dragging and stepping keep the strict one-in-flight rule (see pump()).
+   */
+  function pumpPlay() {
+    if (!playing || closed) return;
+    const now = performance.now();
+    for (const [s, f] of playFlight) {
+      if (now - f.sentAt > REQUEST_TIMEOUT_MS) {
+        playFlight.delete(s); // lost: ask again
+        playStale.add(s);
+      }
+    }
+    const r = Number(model.get("playback_rate")) || 1;
+    const stride = Math.max(1, Math.round(r));
+    const lead = Math.ceil(((playLatency * 1.2) / 1000) * fps() * r);
+    const last = n() - 1;
+    playNext = Math.max(playNext, playTarget() + lead);
+    while (playFlight.size < PLAY_AHEAD && playNext < last) {
+      seq += 1;
+      playFlight.set(seq, { seq, index: playNext, preview: false, sentAt: now });
+      model.send({ type: "frame", index: playNext, seq, preview: false, hint: "play" });
+      playNext += stride;
+    }
+  }
+
+  /**
+   * Tell the kernel which exact frame is on screen (value/time are synced traitlets).
+   * While playing at most every PLAY_PUBLISH_MS (each publish is a kernel round trip
+   * competing with the frames); stop() publishes the frame playback stopped on.
+   */
   function publish(/** @type {FrameReply} */ msg) {
     if (model.get("value") === msg.index) return;
+    const now = performance.now();
+    if (playing && now - publishedAt < PLAY_PUBLISH_MS) {
+      unpublished = msg;
+      return;
+    }
+    publishedAt = now;
+    unpublished = null;
     model.set("value", msg.index);
     model.set("time", msg.time);
     model.set("timestamp", msg.timestamp);
@@ -368,6 +467,7 @@ function render({ model, el }) {
     playBtn.textContent = "⏸";
     playT0 = performance.now();
     playI0 = current();
+    playNext = playI0 + 1;
     if (!model.get("playing")) {
       model.set("playing", true);
       model.save_changes();
@@ -380,10 +480,9 @@ function render({ model, el }) {
         stop();
         return;
       }
-      if (!inflight && target !== shownIndex) {
-        ask(target, false, "play");
-        slider.value = String(target);
-      }
+      showDue();
+      pumpPlay();
+      slider.value = String(target);
       rafId = requestAnimationFrame(tick);
     };
     rafId = requestAnimationFrame(tick);
@@ -399,6 +498,12 @@ function render({ model, el }) {
     if (!playing) return;
     playing = false;
     cancelAnimationFrame(rafId);
+    for (const s of playFlight.keys()) playStale.add(s);
+    playFlight.clear();
+    for (const f of held) f.bitmap.close();
+    held = [];
+    if (shownIndex >= 0 && !dragging) slider.value = String(shownIndex);
+    if (unpublished) publish(unpublished);
     playBtn.textContent = "▶";
     if (model.get("playing")) {
       model.set("playing", false);
@@ -503,6 +608,7 @@ function render({ model, el }) {
     if (playing) {
       playI0 = shownIndex;
       playT0 = performance.now();
+      playNext = playI0 + 1;
     }
     model.set("playback_rate", Number(rate.value));
     model.save_changes();

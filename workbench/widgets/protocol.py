@@ -18,6 +18,11 @@ Kernel -> view (``buffers=[jpeg]``)::
 ``exact`` is false when a keyframe preview was sent for a drag in progress; the view
 asks again with ``preview: false`` when the hand rests or lets go.
 
+Dragging and stepping keep one request in flight. Playback (``hint: "play"``) pipelines
+up to three requests for upcoming frames; the kernel answers each in turn (or, when the
+frame asked for is not ready, with a prefetched frame just before it) and the view
+paints each frame at its presentation time, dropping the late ones.
+
 Examples
 --------
 >>> req = parse_frame_request({"type": "frame", "index": 3, "seq": 1}, num_frames=10)

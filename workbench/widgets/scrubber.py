@@ -100,8 +100,9 @@ class VideoScrubber(anywidget.AnyWidget):
     playback_rate : float
         Playback speed, one of 0.25, 0.5, 1, 2, 4.
     view_width : int
-        Device pixels the view shows the frame at (set by the view; 0 = full size).
-        Frames are decoded and sent at that width, never wider than the video.
+        Device pixels the view shows the frame at, rounded up to a multiple of 160 (set
+        by the view; 0 = full size). Frames are decoded and sent at that width, never
+        wider than the video.
 
     Examples
     --------
