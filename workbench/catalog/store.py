@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,7 +105,7 @@ class Store:
                 con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not self.readonly:
-                con.execute("PRAGMA journal_mode = WAL")
+                _switch_to_wal(con)
                 con.execute("PRAGMA synchronous = NORMAL")
             con.execute("PRAGMA foreign_keys = ON")
             # make sure this really is a database before going on
@@ -161,3 +162,21 @@ def _translate(exc: sqlite3.Error, path: Path) -> Exception:
             "or open it with readonly=True to only read it"
         )
     return CatalogError(f"catalog '{path}': {text}")
+
+
+def _switch_to_wal(con: sqlite3.Connection) -> None:
+    """Put the database in WAL mode, waiting while another connection holds it locked.
+
+    Switching the journal mode can fail with "database is locked" at once, without
+    SQLite's busy handler being called, while another process is creating the same
+    catalog; so it is retried here for up to ``BUSY_TIMEOUT_MS``.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            con.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
