@@ -46,6 +46,9 @@ __all__ = ["Video", "VideoMetadata", "open_video"]
 DEFAULT_FRAME_CACHE_BYTES = 192 * 2**20
 #: iter_batches decodes segments in parallel only while the batches in flight fit in this
 PARALLEL_BATCH_BYTES = 256 * 2**20
+#: get_frames_at splits its keyframe groups into this many chunks per worker; workers
+#: pull the next chunk when done, so unequal GOPs do not leave a core idle at the end
+PARALLEL_CHUNKS_PER_WORKER = 6
 
 
 @dataclass(frozen=True)
@@ -510,23 +513,41 @@ class Video:
                     out[slot_of[i]] = self._converter.convert(frame, spec)
                 return
             # independent keyframe groups: decode them on several single-threaded
-            # decoders at once (GOP-level parallelism has no frame-thread overhead)
-            while len(self._workers) < len(chunks):
+            # decoders at once (GOP-level parallelism has no frame-thread overhead).
+            # Each worker pulls the next chunk of groups when it is done with its own
+            # (dynamic balance: GOPs cost unequal time), and converts what it decodes.
+            workers = min(len(chunks), self._worker_count())
+            while len(self._workers) < workers:
                 self._workers.append((self._new_decoder(threads=1), Converter()))
+            todo = iter(chunks)
+            todo_lock = threading.Lock()
 
             def work(k: int) -> None:
                 decoder, converter = self._workers[k]
-                for i, frame in decoder.decode(chunks[k]):
-                    out[slot_of[i]] = converter.convert(frame, spec)
+                while True:
+                    with todo_lock:
+                        chunk = next(todo, None)
+                    if chunk is None:
+                        return
+                    for i, frame in decoder.decode(chunk):
+                        out[slot_of[i]] = converter.convert(frame, spec)
 
-            with ThreadPoolExecutor(len(chunks), thread_name_prefix="wb-decode") as pool:
-                for f in [pool.submit(work, k) for k in range(len(chunks))]:
-                    f.result()
+            with ThreadPoolExecutor(workers, thread_name_prefix="wb-decode") as pool:
+                futures = [pool.submit(work, k) for k in range(workers)]
+                try:
+                    for f in futures:
+                        f.result()
+                finally:
+                    todo = iter(())  # on failure the other workers stop after their chunk
+
+    def _worker_count(self) -> int:
+        return self._threads if self._threads else _usable_cpus()
 
     def _parallel_chunks(self, targets: np.ndarray) -> list[np.ndarray]:
-        """Split sorted targets into contiguous runs of whole keyframe groups, one per
-        worker, when there is enough independent work (else one chunk)."""
-        workers = self._threads if self._threads else _usable_cpus()
+        """Split sorted targets into contiguous runs of whole keyframe groups of about
+        equal decoding cost, a few per worker (workers pull them in turn), when there is
+        enough independent work (else one chunk)."""
+        workers = self._worker_count()
         starts = self.index.frame_start_packet[targets]
         group_first = np.flatnonzero(np.r_[True, starts[1:] != starts[:-1]])
         if workers < 2 or len(group_first) < 2 * workers:
@@ -534,7 +555,8 @@ class Video:
         # balance by packets to decode: from each group's keyframe to its last target
         ends = np.r_[group_first[1:], len(targets)] - 1
         cost = self.index.frame_packet[targets[ends]] - starts[group_first] + 4
-        edges = np.searchsorted(np.cumsum(cost), np.arange(1, workers) * cost.sum() / workers)
+        pieces = min(len(group_first), workers * PARALLEL_CHUNKS_PER_WORKER)
+        edges = np.searchsorted(np.cumsum(cost), np.arange(1, pieces) * cost.sum() / pieces)
         cuts = [int(group_first[e + 1]) for e in edges if e + 1 < len(group_first)]
         return [c for c in np.split(targets, sorted(set(cuts))) if len(c)]
 
@@ -583,15 +605,15 @@ class Video:
             return self._converter.convert(self._decoded_frame(i), spec)
 
     def _batch(self, idx: np.ndarray, spec: OutputSpec) -> FrameBatch:
-        unique = np.unique(idx)
-        slot_of = {int(v): k for k, v in enumerate(unique.tolist())}
-        buf = np.empty((len(unique), *spec.shape), np.uint8)
-        self._decode_into(unique, spec, buf, slot_of)
-        frames = (
-            buf
-            if len(unique) == len(idx) and np.all(unique == idx)
-            else buf[np.searchsorted(unique, idx)]
-        )
+        # each distinct frame is converted straight into the first slot asking for it
+        # (no gather copy of the whole batch afterwards); only duplicates are copied
+        unique, first, inverse = np.unique(idx, return_index=True, return_inverse=True)
+        slot_of = dict(zip(unique.tolist(), first.tolist(), strict=True))
+        frames = np.empty((len(idx), *spec.shape), np.uint8)
+        self._decode_into(unique, spec, frames, slot_of)
+        dup = np.flatnonzero(first[inverse] != np.arange(len(idx)))
+        if len(dup):
+            frames[dup] = frames[first[inverse[dup]]]
         return FrameBatch(
             frames=frames,
             timestamps=self._pts_seconds[idx],
