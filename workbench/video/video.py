@@ -287,7 +287,9 @@ class Video:
         self.index_event = index_event
         self.apply_rotation = apply_rotation
         self.frame_cache = FrameCache(frame_cache_bytes)
-        self._converter = Converter()
+        # single frames: a 2-thread swscale halves the conversion at 1080p (batches
+        # convert on their worker threads, one thread each)
+        self._converter = Converter(threads=min(2, threads or _usable_cpus()))
         self._last_single: int | None = None
         self._workers: list[tuple[IndexedDecoder, Converter]] = []
         self._threads = threads
