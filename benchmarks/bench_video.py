@@ -226,16 +226,30 @@ def bench_clip(table: Table, label: str, path: Path, cache: Path, args) -> None:
     n = len(v)
     v.frame_cache.max_bytes = 0  # random access figures without help from the frame cache
     peer = PyAVPerfectIndex(path, v.index)
-    vr = decord.VideoReader(str(path), ctx=decord.cpu(0), num_threads=2)
+
+    def with_decord(measure: Callable[[decord.VideoReader], float]) -> float:
+        # a live VideoReader keeps decoding ahead on background threads (~1.4 CPU-s
+        # per idle second measured here), which would slow whatever is timed next to
+        # it: each decord row opens (and warms, untimed) its own reader, dropped after
+        vr = decord.VideoReader(str(path), ctx=decord.cpu(0), num_threads=2)
+        vr[0].asnumpy()
+        try:
+            return measure(vr)
+        finally:
+            del vr
 
     # random access, one at a time
     idx40 = rng.choice(n, 40, replace=False).tolist()
-    v[0], peer.get(0), vr[0].asnumpy()  # decoders open and warm
+    v[0], peer.get(0)  # decoders open and warm
     ours, pyav, dec = [], [], []
     for _ in range(args.repeat):  # interleaved repeats, best kept: load on a shared box
         ours.append(statistics.mean(per_call(v.get_frame_at, idx40)) * 1e3)
         pyav.append(statistics.mean(per_call(peer.get, idx40)) * 1e3)
-        dec.append(statistics.mean(per_call(lambda i: vr[i].asnumpy(), idx40)) * 1e3)
+        dec.append(
+            with_decord(
+                lambda vr: statistics.mean(per_call(lambda i: vr[i].asnumpy(), idx40)) * 1e3
+            )
+        )
     ours, pyav, dec = min(ours), min(pyav), min(dec)
     table.add(
         f"{label}: random frame, mean of 40",
@@ -260,7 +274,7 @@ def bench_clip(table: Table, label: str, path: Path, cache: Path, args) -> None:
     idx100 = rng.choice(n, 100, replace=False).tolist()
     ours = timed(lambda: v.get_frames_at(idx100))
     pyav = timed(lambda: [peer.get(i) for i in idx100])
-    dec = timed(lambda: vr.get_batch(idx100).asnumpy())
+    dec = with_decord(lambda vr: timed(lambda: vr.get_batch(idx100).asnumpy()))
     table.add(
         f"{label}: get_frames_at(100 random)",
         ours,
@@ -312,7 +326,11 @@ def bench_clip(table: Table, label: str, path: Path, cache: Path, args) -> None:
         )
     cv_seq = opencv_sequential(path, kept, 0.25)
     table.add(f"{label}: iter_batches(fps=2, scale=0.25)", ours, "s", "OpenCV sequential", cv_seq)
-    dec = timed(lambda: [vr.get_batch(kept[k : k + 20]).asnumpy() for k in range(0, len(kept), 20)])
+    dec = with_decord(
+        lambda vr: timed(
+            lambda: [vr.get_batch(kept[k : k + 20]).asnumpy() for k in range(0, len(kept), 20)]
+        )
+    )
     table.add(
         f"{label}: iter_batches(fps=2, scale=0.25)", ours, "s", "decord get_batch (full size)", dec
     )
