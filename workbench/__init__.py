@@ -12,9 +12,7 @@ Examples
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from workbench._lazy import lazy_exports
 from workbench.errors import *  # noqa: F403
 from workbench.errors import __all__ as _error_names
 
@@ -59,14 +57,4 @@ _LAZY: dict[str, str] = {
 __all__ = ["__version__", *_error_names, *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'workbench' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports("workbench", _LAZY, globals(), __all__)
