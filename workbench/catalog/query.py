@@ -27,32 +27,10 @@ from workbench.errors import InvalidArgumentError
 
 __all__ = ["SELECT_COLUMNS", "build_select", "parse_order_by"]
 
-#: the columns a select returns, in DataFrame order (``tags`` is a list in the frame)
-SELECT_COLUMNS: tuple[str, ...] = (
-    "id",
-    "record_id",
-    "sub_record_id",
-    "contents",
-    "data_type",
-    "content_type",
-    "path",
-    "start_timestamp",
-    "end_timestamp",
-    "tags",
-    "description",
-    "database_id",
-    "msg_type",
-    "msg_md5sum",
-    "count",
-    "frequency",
-    "width",
-    "height",
-    "fps",
-    "num_frames",
-    "duration",
-    "codec",
-    "extra",
-)
+#: the columns a select returns, in DataFrame order: the table's columns with ``tags``
+#: (a list in the frame) after the time span
+_TAGS_AT = COLUMNS.index("end_timestamp") + 1
+SELECT_COLUMNS: tuple[str, ...] = (*COLUMNS[:_TAGS_AT], "tags", *COLUMNS[_TAGS_AT:])
 
 _DEFAULT_ORDER = "c.record_id, c.path, c.contents, c.id"
 _ORDER_RE = re.compile(r"^\s*(-?)\s*([A-Za-z_]+)\s*(asc|desc)?\s*$", re.IGNORECASE)
