@@ -162,7 +162,10 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     page.wait_for_timeout(1500)
     stats = page.evaluate("() => window.__workbench_stats")
     drag_ms = [x["ms"] for x in stats["latencies"] if x["kind"] == "drag"]
-    previews = sum(1 for p in stats["paints"] if not p["exact"])
+    previews = [p for p in stats["paints"] if not p["exact"]]
+    drag_requests = sum(1 for r in stats["requests"] if r["kind"] == "user")
+
+    release_ms = release_to_exact(page, args.releases)
 
     page.evaluate(reset)
     page.focus(".wb-scrubber")
@@ -175,8 +178,22 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     page.wait_for_timeout(500)
     stats = page.evaluate("() => window.__workbench_stats")
     step_ms = [x["ms"] for x in stats["latencies"] if x["kind"] == "step"]
-    step_rtt = [p["recvAt"] - p["sentAt"] for p in stats["paints"]]
-    step_paint = [p["at"] - p["recvAt"] for p in stats["paints"]]
+    from_kernel = [p for p in stats["paints"] if not p["fromStore"]]
+    step_rtt = [p["recvAt"] - p["sentAt"] for p in from_kernel]
+    step_paint = [p["at"] - p["recvAt"] for p in from_kernel]
+    step_from_store = len(stats["paints"]) - len(from_kernel)
+
+    # a held arrow key: steps at the keyboard's auto-repeat rate (~30 per second)
+    page.keyboard.press("Home")
+    page.wait_for_timeout(1000)
+    page.evaluate(reset)
+    for _ in range(args.steps):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(33)
+    page.wait_for_timeout(500)
+    stats = page.evaluate("() => window.__workbench_stats")
+    held_ms = [x["ms"] for x in stats["latencies"] if x["kind"] == "step"]
+    held_painted = len({p["index"] for p in stats["paints"] if p["exact"]})
 
     page.keyboard.press("Home")
     page.wait_for_timeout(500)
@@ -191,12 +208,56 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     fps = len(painted) / ((t1 - t0 - 500) / 1000)
     return {
         "drag": drag_ms,
+        "release": release_ms,
         "step": step_ms,
+        "held": held_ms,
+        "held_painted": held_painted,
         "play_fps": fps,
-        "drag_previews": previews,
+        "drag_previews": len(previews),
+        "drag_previews_from_store": sum(p["fromStore"] for p in previews),
+        "drag_requests": drag_requests,
         "step_request_reply": step_rtt,
         "step_decode_paint": step_paint,
+        "step_from_store": step_from_store,
     }
+
+
+def release_to_exact(page: Any, count: int) -> list[float]:
+    """Short drags to random places: from letting go to the exact frame painted (ms)."""
+    page.evaluate(
+        "() => document.querySelector('.wb-scrubber .wb-slider').addEventListener("
+        "'pointerup', () => { window.__released = performance.now(); }, true)"
+    )
+    box = page.locator(".wb-scrubber .wb-slider").bounding_box()
+    y = box["y"] + box["height"] / 2
+    rng = np.random.default_rng(7)
+    out = []
+    for _ in range(count):
+        page.wait_for_timeout(1000)  # idle: the view fills its store where it stands
+        start = page.eval_on_selector(".wb-scrubber .wb-slider", "s => Number(s.value)")
+        x_start = box["x"] + 6 + (box["width"] - 12) * start / 599
+        x_end = box["x"] + 6 + (box["width"] - 12) * rng.uniform(0.05, 0.95)
+        page.mouse.move(x_start, y)
+        page.mouse.down()
+        for k in range(1, 11):
+            page.mouse.move(x_start + (x_end - x_start) * k / 10, y)
+            page.wait_for_timeout(16)
+        page.mouse.up()
+        target = page.eval_on_selector(".wb-scrubber .wb-slider", "s => Number(s.value)")
+        page.wait_for_function(
+            "(i) => window.__workbench_stats.paints.some((p) => p.exact && p.index === i"
+            " && p.at >= window.__released)",
+            arg=target,
+            timeout=10_000,
+        )
+        out.append(
+            page.evaluate(
+                "(i) => window.__workbench_stats.paints.find((p) => p.exact && p.index === i"
+                " && p.at >= window.__released).at - window.__released",
+                target,
+            )
+        )
+    return out
 
 
 def measure_naive(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
@@ -230,6 +291,17 @@ def measure_naive(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     page.keyboard.press("Home")
     page.wait_for_timeout(1500)
     page.evaluate(NAIVE_HOOK)
+    for _ in range(args.steps):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(33)
+    page.wait_for_timeout(3000)
+    log = page.evaluate("() => window.__naive")
+    held_ms = naive_latencies(log)
+    held_painted = len({p["v"] for p in log["paints"]})
+
+    page.keyboard.press("Home")
+    page.wait_for_timeout(1500)
+    page.evaluate(NAIVE_HOOK)
     page.click(".naive .widget-play button:first-child")
     t0 = page.evaluate("() => performance.now()")
     page.wait_for_timeout(int(args.play_seconds * 1000))
@@ -238,7 +310,14 @@ def measure_naive(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     log = page.evaluate("() => window.__naive")
     painted = [p for p in log["paints"] if t0 + 500 <= p["t"] <= t1]
     fps = len(painted) / ((t1 - t0 - 500) / 1000)
-    return {"drag": drag_ms, "step": step_ms, "play_fps": fps, "queue_drain_ms": queue_drain_ms}
+    return {
+        "drag": drag_ms,
+        "step": step_ms,
+        "held": held_ms,
+        "held_painted": held_painted,
+        "play_fps": fps,
+        "queue_drain_ms": queue_drain_ms,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -246,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=600, help="frames of the 720p video")
     parser.add_argument("--drag-steps", type=int, default=150, help="mouse moves per drag")
     parser.add_argument("--steps", type=int, default=40, help="one-frame steps")
+    parser.add_argument(
+        "--releases", type=int, default=10, help="short drags timed from release to exact frame"
+    )
     parser.add_argument("--play-seconds", type=float, default=5.0)
     parser.add_argument("--json", type=Path, default=None, help="also write results here")
     parser.add_argument("--screenshot", type=Path, default=None)
@@ -291,7 +373,11 @@ def run(args: argparse.Namespace, *, low_latency: bool) -> dict[str, Any]:
             lab.stop()
 
     rows = []
-    for name, key in (("drag: input -> painted", "drag"), ("step: key -> painted", "step")):
+    for name, key in (
+        ("drag: input -> painted", "drag"),
+        ("step: key -> painted", "step"),
+        ("held key (33 ms): -> painted", "held"),
+    ):
         o, n = percentiles(ours[key]), percentiles(naive[key])
         rows.append((name, o, n))
     print(f"1280x720, 30 fps, {args.frames} frames, gop 30 — times in ms (p50 / p95, n)")
@@ -300,15 +386,24 @@ def run(args: argparse.Namespace, *, low_latency: bool) -> dict[str, Any]:
         ours_txt = f"{o[0]:>9.1f} /{o[1]:>7.1f} (n={o[2]:>3})"
         naive_txt = f"{n[0]:>13.1f} /{n[1]:>8.1f} (n={n[2]:>3})"
         print(f"{name:28}{ours_txt}{naive_txt}")
+    r = percentiles(ours["release"])
+    print(f"{'drag release -> exact frame':28}{r[0]:>9.1f} /{r[1]:>7.1f} (n={r[2]:>3})")
     e = percentiles(echo)
     print(f"{'transport floor (echo 60KB)':28}{e[0]:>9.1f} /{e[1]:>7.1f} (n={e[2]:>3})")
     rr, dp = percentiles(ours["step_request_reply"]), percentiles(ours["step_decode_paint"])
-    print(f"{'  step: request -> reply':28}{rr[0]:>9.1f} /{rr[1]:>7.1f}")
-    print(f"{'  step: reply -> painted':28}{dp[0]:>9.1f} /{dp[1]:>7.1f}")
+    print(f"{'  steps from the view store':28}{ours['step_from_store']:>9} of {len(ours['step'])}")
+    print(f"{'  others: request -> reply':28}{rr[0]:>9.1f} /{rr[1]:>7.1f} (n={rr[2]:>3})")
+    print(f"{'  others: reply -> painted':28}{dp[0]:>9.1f} /{dp[1]:>7.1f}")
+    print(
+        f"{'  held key: frames shown':28}{ours['held_painted']:>9} of {args.steps}"
+        f"{naive['held_painted']:>25} of {args.steps}"
+    )
     print(f"{'play 1x: painted fps':28}{ours['play_fps']:>26.1f}{naive['play_fps']:>34.1f}")
     print(
-        f"(ours: {ours['drag_previews']} keyframe previews painted during the drag; naive: "
-        f"{naive['queue_drain_ms']:.0f} ms from the last drag input until its frame was shown)"
+        f"(ours: {ours['drag_previews']} keyframe previews painted during the drag, "
+        f"{ours['drag_previews_from_store']} from the view store, {ours['drag_requests']} "
+        f"frame requests to the kernel; naive: {naive['queue_drain_ms']:.0f} ms from the "
+        "last drag input until its frame was shown)"
     )
     targets = {
         "drag p50 <= 60": rows[0][1][0] <= 60,

@@ -4,13 +4,25 @@
 // or stepping, the view keeps at most one frame request in flight and always asks for
 // the latest wanted position, so a fast drag never builds a queue in the kernel. While
 // the slider is dragged the kernel may answer with the keyframe preview; the exact frame
-// is asked for on release (or when the hand rests for a moment). Playback pipelines up
-// to PLAY_AHEAD requests for upcoming frames and paints each at its presentation time.
+// is asked for on release (or when the hand rests for a moment). Playback opens a
+// session in which the kernel pushes upcoming frames, paced by credits the view returns
+// in batches as it decodes them (see workbench/widgets/playback.py for why); each frame
+// is painted at its presentation time, late ones are dropped.
+//
+// When idle, the view fills a FrameStore of its own: decoded frames around the cursor
+// (so a step paints without a kernel round trip or a JPEG decode) and the JPEG bytes of
+// keyframe previews (so a drag paints the preview under the hand at once). It keeps one
+// prefetch batch in flight, only while no frame the user asked for is outstanding.
 //
 // Message protocol (see workbench/widgets/protocol.py):
 //   view -> kernel  {type: "frame", index, seq, preview, hint}
-//   kernel -> view  {type: "frame", index, seq, exact, time, timestamp, keyframe_index}
-//                   + buffers = [jpeg]
+//   view -> kernel  {type: "play", seq, first, stride, credit} / {type: "credit", seq, n,
+//                   first} / {type: "stop", seq}
+//   view -> kernel  {type: "prefetch", seq, indices, preview}
+//   view -> kernel  {type: "keyframes", seq}
+//   kernel -> view  {type: "frame", index, seq, exact, time, timestamp, keyframe_index,
+//                    prefetch} + buffers = [jpeg]
+//   kernel -> view  {type: "keyframes", seq, count} + buffers = [int32 LE]
 //   kernel -> view  {type: "error", seq, message}
 
 /** @typedef {{index: number, preview: boolean, hint: string, offset: number}} Want */
@@ -18,18 +30,177 @@
 /**
  * @typedef {{
  *   type: string, index: number, seq: number, exact: boolean, time: number,
- *   timestamp: number, keyframe_index: number, message?: string
+ *   timestamp: number, keyframe_index: number, message?: string, prefetch?: boolean,
+ *   count?: number
  * }} FrameReply
  */
+/** @typedef {{seq: number, remaining: number, preview: boolean}} PrefetchBatch */
 
 const REQUEST_TIMEOUT_MS = 5000;
 const DRAG_REST_MS = 150;
-/** Playback requests kept in flight at once (dragging and stepping keep one). */
-const PLAY_AHEAD = 3;
-/** Frames are sent at the shown width rounded up to a multiple of this (pixels). */
-const VIEW_WIDTH_STEP = 160;
+/** Playback: frames the kernel may push ahead of the view's decoding. */
+const PLAY_CREDIT = 6;
+/** Playback: credit goes back in batches of this many frames, or after CREDIT_MS. */
+const CREDIT_BATCH = 3;
+const CREDIT_MS = 120;
+/** Playback: a session that delivers nothing for this long is opened again (ms). */
+const PLAY_STALL_MS = 2000;
+/** Frames are sent at the shown width rounded up to a multiple of this (pixels): even,
+ * for 4:2:0 scaling; otherwise exact, so the browser never resamples a frame (which
+ * costs more than decoding it where it composites in software, and blurs it). */
+const VIEW_WIDTH_STEP = 2;
+/** A resize is acted on once the size has been still for this long (ms). */
+const RESIZE_SETTLE_MS = 150;
 /** While playing, `value`/`time` are synced to the kernel at most this often (ms). */
 const PLAY_PUBLISH_MS = 250;
+/** Share of the view cache budget given to keyframe preview JPEGs. */
+const PREVIEW_SHARE = 0.25;
+/** Most decoded frames the view keeps ahead of / behind the cursor. */
+const KEEP_AHEAD = 12;
+const KEEP_BEHIND = 6;
+/** Frames per prefetch batch: exact frames, keyframe previews. */
+const EXACT_BATCH = 2;
+const PREVIEW_BATCH = 16;
+/** Decoded keyframe previews kept for dragging (least recently used dropped). */
+const DECODED_PREVIEWS = 8;
+/** Assumed size of a preview JPEG before any has arrived (bytes). */
+const PREVIEW_GUESS_BYTES = 40_000;
+
+/**
+ * The view's own frame cache, bounded by bytes.
+ *
+ * - decoded exact frames (ImageBitmap) around the cursor: a step to one of them paints
+ *   at once, without a kernel round trip or a JPEG decode;
+ * - JPEG bytes of keyframe previews, decoded on demand into a small LRU: a drag paints
+ *   the preview under the hand without asking the kernel.
+ *
+ * When full, the entries farthest from the cursor go first. Bitmaps it drops are
+ * closed; a bitmap handed out stays valid until the store drops it.
+ */
+class FrameStore {
+  /** @param {number} budget bytes (0 turns the store off) */
+  constructor(budget) {
+    this.budget = budget;
+    this.generation = 0;
+    /** @type {Map<number, {msg: FrameReply, bitmap: ImageBitmap}>} */
+    this.exact = new Map();
+    /** @type {Map<number, Blob>} keyframe index -> preview JPEG */
+    this.previews = new Map();
+    this.previewBytes = 0;
+    /** @type {Map<number, ImageBitmap>} decoded previews, least recently used first */
+    this.decoded = new Map();
+  }
+
+  /** How many decoded frames of `frameBytes` each fit. @param {number} frameBytes */
+  exactCapacity(frameBytes) {
+    if (frameBytes <= 0) return 0;
+    return Math.floor((this.budget * (1 - PREVIEW_SHARE)) / frameBytes);
+  }
+
+  /** How many preview JPEGs fit (by the average size seen so far). */
+  previewCapacity() {
+    const avg = this.previews.size ? this.previewBytes / this.previews.size : PREVIEW_GUESS_BYTES;
+    return Math.floor((this.budget * PREVIEW_SHARE) / Math.max(1, avg));
+  }
+
+  /**
+   * Keep a decoded exact frame (or close it when it does not fit).
+   * @param {FrameReply} msg @param {ImageBitmap} bitmap @param {number} cursor
+   */
+  putExact(msg, bitmap, cursor) {
+    const old = this.exact.get(msg.index);
+    if (old && old.bitmap !== bitmap) old.bitmap.close();
+    this.exact.set(msg.index, { msg, bitmap });
+    const cap = this.exactCapacity(bitmap.width * bitmap.height * 4);
+    while (this.exact.size > cap) {
+      const far = farthest(this.exact.keys(), cursor);
+      /** @type {any} */ (this.exact.get(far)).bitmap.close();
+      this.exact.delete(far);
+    }
+  }
+
+  /**
+   * Keep the JPEG of a keyframe preview.
+   * @param {number} keyframe @param {Blob} blob @param {number} cursor
+   */
+  putPreview(keyframe, blob, cursor) {
+    const old = this.previews.get(keyframe);
+    if (old) this.previewBytes -= old.size;
+    this.previews.set(keyframe, blob);
+    this.previewBytes += blob.size;
+    while (this.previews.size && this.previewBytes > this.budget * PREVIEW_SHARE) {
+      const far = farthest(this.previews.keys(), cursor);
+      this.previewBytes -= /** @type {Blob} */ (this.previews.get(far)).size;
+      this.previews.delete(far);
+    }
+  }
+
+  /** True when keyframe `k` can be shown without asking the kernel. @param {number} k */
+  hasPreview(k) {
+    return this.exact.has(k) || this.previews.has(k);
+  }
+
+  /**
+   * The decoded picture of keyframe `k` (its exact frame, else its preview), or null.
+   * @param {number} k
+   * @returns {ImageBitmap | null | Promise<ImageBitmap | null>} at once when decoded
+   */
+  previewBitmap(k) {
+    const exact = this.exact.get(k);
+    if (exact) return exact.bitmap;
+    const done = this.decoded.get(k);
+    if (done) {
+      this.decoded.delete(k);
+      this.decoded.set(k, done); // most recently used
+      return done;
+    }
+    const blob = this.previews.get(k);
+    if (!blob) return null;
+    const generation = this.generation;
+    return createImageBitmap(blob).then(
+      (bitmap) => {
+        if (generation !== this.generation) {
+          bitmap.close();
+          return null;
+        }
+        this.decoded.get(k)?.close();
+        this.decoded.set(k, bitmap);
+        while (this.decoded.size > DECODED_PREVIEWS) {
+          const [oldest, old] = this.decoded.entries().next().value;
+          old.close();
+          this.decoded.delete(oldest);
+        }
+        return bitmap;
+      },
+      () => null,
+    );
+  }
+
+  /** Drop everything (e.g. the frame size changed). */
+  clear() {
+    this.generation += 1;
+    for (const { bitmap } of this.exact.values()) bitmap.close();
+    for (const bitmap of this.decoded.values()) bitmap.close();
+    this.exact.clear();
+    this.decoded.clear();
+    this.previews.clear();
+    this.previewBytes = 0;
+  }
+}
+
+/** The key farthest from `cursor`. @param {Iterable<number>} keys @param {number} cursor */
+function farthest(keys, cursor) {
+  let best = NaN;
+  let dist = -1;
+  for (const k of keys) {
+    const d = Math.abs(k - cursor);
+    if (d > dist) {
+      best = k;
+      dist = d;
+    }
+  }
+  return best;
+}
 
 /**
  * Paint-time statistics, collected only when debugging is switched on (the `debug`
@@ -40,7 +211,9 @@ function statsSink(model) {
   const on = Boolean(model.get("debug")) || Boolean(globalThis.__workbench_debug);
   if (!on) return null;
   const g = /** @type {any} */ (globalThis);
-  g.__workbench_stats = g.__workbench_stats || { paints: [], inputs: [], latencies: [] };
+  g.__workbench_stats = g.__workbench_stats || {
+    paints: [], inputs: [], latencies: [], requests: [], replies: [],
+  };
   return g.__workbench_stats;
 }
 
@@ -69,6 +242,18 @@ function absolute(ts) {
   if (ts < 1e8) return `t=${ts.toFixed(3)} s`;
   const d = new Date(ts * 1000);
   return `${d.toISOString().replace("T", " ").replace("Z", "")} UTC (${ts.toFixed(3)})`;
+}
+
+/**
+ * Read `count` little-endian int32 from a message buffer.
+ * @param {DataView | undefined} view @param {number} count
+ */
+function readInt32(view, count) {
+  const out = new Int32Array(view ? Math.min(count, Math.floor(view.byteLength / 4)) : 0);
+  for (let i = 0; i < out.length; i += 1) {
+    out[i] = /** @type {DataView} */ (view).getInt32(4 * i, true);
+  }
+  return out;
 }
 
 /**
@@ -154,12 +339,13 @@ function render({ model, el }) {
   let shownTime = NaN;
   let shownTimestamp = NaN;
   let paintSeq = 0;
-  /** @type {Map<number, InFlight>} playback requests in flight (pipelined) */
-  const playFlight = new Map();
-  /** @type {Set<number>} playback requests given up on (stopped or timed out) */
+  let playSession = 0; // seq of the open playback session (0: none)
+  /** @type {Set<number>} playback sessions closed: their late frames are ignored */
   const playStale = new Set();
-  let playNext = 0; // next frame index playback will ask for
-  let playLatency = 80; // ms from asking to a decoded frame (moving average)
+  let playOwed = 0; // frames decoded (or skipped) whose credit is not returned yet
+  let creditAt = 0; // when credit was last returned
+  let playFrameAt = 0; // when the session last delivered a frame
+  let lateFrames = 0; // how late frames are decoded, in frames (moving average)
   /** @type {{msg: FrameReply, bitmap: ImageBitmap, t: Record<string, number>}[]} */
   let held = []; // decoded playback frames waiting for their presentation time
   let publishedAt = 0;
@@ -175,17 +361,29 @@ function render({ model, el }) {
   let closed = false;
   /** @type {{t: number, index: number}[]} pending slider inputs (debug only) */
   let pendingInputs = [];
+  const store = new FrameStore(cacheBudget());
+  /** @type {Int32Array | null} keyframe indices, ascending (asked for at render) */
+  let keyframes = null;
+  /** @type {Map<number, PrefetchBatch>} prefetch batches not fully answered */
+  const batches = new Map();
+  /** @type {PrefetchBatch | null} the batch in flight (one at a time) */
+  let prefetching = null;
+  let prefetchTimer = 0;
+  let stepDir = 1; // the direction the user last moved in: prefetch that way first
 
   const n = () => Math.max(1, Number(model.get("num_frames")) || 1);
+  function cacheBudget() {
+    return Math.max(0, Number(model.get("view_cache_mb")) || 0) * 2 ** 20;
+  }
   const fps = () => Number(model.get("fps")) || 30;
   const clampIndex = (/** @type {number} */ i) => Math.min(n() - 1, Math.max(0, Math.round(i)));
 
   /**
-   * Width the kernel should send frames at: the device pixels shown, rounded up to a
-   * multiple of VIEW_WIDTH_STEP (so a resize by a few pixels does not empty the kernel's
-   * cache), never wider than the video. Fewer pixels are less to decode, encode, send
-   * and, above all, for the browser to decode (the largest cost per frame when painting
-   * in software).
+   * Width the kernel should send frames at: the device pixels shown (rounded up to an
+   * even number), never wider than the video. Fewer pixels are less to decode, encode,
+   * send and, above all, for the browser to decode; the exact size spares the browser a
+   * resampling of every frame. A new size empties both caches, so resizes are acted on
+   * only once they settle (RESIZE_SETTLE_MS).
    */
   function viewWidth() {
     const native = Number(model.get("width")) || 16;
@@ -205,6 +403,7 @@ function render({ model, el }) {
       canvas.width = backing[0];
       canvas.height = backing[1];
       canvas.style.aspectRatio = `${w} / ${hgt}`;
+      store.clear(); // frames of the old size
       shownExact = false; // repaint at the new size
       if (shownIndex >= 0) ask(shownIndex, false, "settle");
     }
@@ -242,14 +441,81 @@ function render({ model, el }) {
    * @param {number} [offset] seconds to step from `index` (resolved by the kernel)
    */
   function ask(index, preview, hint, offset = 0) {
-    want = { index: clampIndex(index), preview, hint, offset };
+    index = clampIndex(index);
+    if (!offset && (paintStored(index) || (preview && paintPreview(index)))) {
+      want = null; // shown from the view's own cache: nothing to ask the kernel
+      schedulePrefetch();
+      return;
+    }
+    want = { index, preview, hint, offset };
     pump();
   }
 
+  /** Paint frame `index` from the store; false when the store does not have it. */
+  function paintStored(/** @type {number} */ index) {
+    const hit = store.exact.get(index);
+    if (!hit) return false;
+    seq += 1;
+    const now = performance.now();
+    paint({ ...hit.msg, seq }, hit.bitmap, { sentAt: now, recvAt: NaN, decodedAt: now }, true);
+    return true;
+  }
+
+  /**
+   * While dragging: paint the keyframe preview of `index` from the store (decoding its
+   * JPEG if needed); false when the store has no picture of that keyframe.
+   */
+  function paintPreview(/** @type {number} */ index) {
+    const k = keyframeOf(index);
+    if (k < 0 || !store.hasPreview(k)) return false;
+    seq += 1;
+    const mySeq = seq;
+    const sentAt = performance.now();
+    const t0 = Number(model.get("start_seconds")) || 0;
+    const time = t0 + index / fps();
+    /** @type {FrameReply} */
+    const msg = {
+      type: "frame", index, seq: mySeq, exact: false, time, keyframe_index: k,
+      timestamp: Number(model.get("start_timestamp")) + time,
+    };
+    const draw = (/** @type {ImageBitmap | null} */ bitmap) => {
+      if (!bitmap || !bitmap.width || closed || mySeq < paintSeq) return;
+      paint(msg, bitmap, { sentAt, recvAt: NaN, decodedAt: performance.now() }, true);
+    };
+    const got = store.previewBitmap(k);
+    if (got instanceof Promise) got.then(draw);
+    else draw(got);
+    return true;
+  }
+
+  /** Position in `keyframes` of the keyframe that starts the group of `index`. */
+  function keyframePos(/** @type {number} */ index) {
+    if (!keyframes || !keyframes.length) return -1;
+    let lo = 0;
+    let hi = keyframes.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (keyframes[mid] <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** The keyframe that starts the group of `index`, or -1 when not known yet. */
+  function keyframeOf(/** @type {number} */ index) {
+    const pos = keyframePos(index);
+    return pos < 0 ? -1 : /** @type {Int32Array} */ (keyframes)[pos];
+  }
+
   function pump() {
-    if (closed || inflight || !want) return;
+    if (closed || inflight) return;
+    if (!want) {
+      schedulePrefetch();
+      return;
+    }
     if (!want.offset && want.index === shownIndex && (shownExact || want.preview)) {
       want = null;
+      schedulePrefetch();
       return;
     }
     seq += 1;
@@ -264,6 +530,7 @@ function render({ model, el }) {
       hint: want.hint,
       offset_seconds: want.offset,
     });
+    if (stats) stats.requests.push({ seq, kind: "user", index: guess, at: inflight.sentAt });
     want = null;
     clearTimeout(timeoutId);
     timeoutId = window.setTimeout(() => {
@@ -274,16 +541,25 @@ function render({ model, el }) {
 
   /** @param {FrameReply} msg @param {DataView[]} buffers */
   async function onMessage(msg, buffers) {
-    if (!msg || (msg.type !== "frame" && msg.type !== "error")) return;
-    const recvAt = performance.now();
-    if (playStale.delete(msg.seq)) return; // stopped or timed out: keep what is shown
-    const played = playFlight.get(msg.seq);
-    if (played) {
-      playFlight.delete(msg.seq);
-      if (!playing) return; // stopped meanwhile: keep the frame the user stopped on
+    if (!msg) return;
+    if (msg.type === "keyframes") {
+      keyframes = readInt32(buffers && buffers[0], Number(msg.count) || 0);
+      schedulePrefetch();
+      return;
     }
-    let sentAt = inflight && inflight.seq === msg.seq ? inflight.sentAt : NaN;
-    if (played) sentAt = played.sentAt;
+    if (msg.type !== "frame" && msg.type !== "error") return;
+    if (stats) stats.replies.push({ seq: msg.seq, index: msg.index, at: performance.now() });
+    if (batches.has(msg.seq)) {
+      await onPrefetched(msg, buffers);
+      return;
+    }
+    const recvAt = performance.now();
+    if (playStale.has(msg.seq)) return; // stopped or replaced: keep what is shown
+    if (playSession && msg.seq === playSession) {
+      await onPlayed(msg, buffers, recvAt);
+      return;
+    }
+    const sentAt = inflight && inflight.seq === msg.seq ? inflight.sentAt : NaN;
     if (inflight && inflight.seq === msg.seq) {
       inflight = null;
       clearTimeout(timeoutId);
@@ -295,7 +571,6 @@ function render({ model, el }) {
       return;
     }
     const mySeq = msg.seq;
-    if (played) pumpPlay();
     pump(); // ask for the next wanted position while this one is decoded and painted
     if (!buffers || !buffers.length) return;
     const blob = new Blob([buffers[0]], { type: "image/jpeg" });
@@ -308,31 +583,61 @@ function render({ model, el }) {
     }
     const decodedAt = performance.now();
     if (closed || mySeq < paintSeq) {
-      bitmap.close();
-      return;
-    }
-    if (played) {
-      playLatency = 0.8 * playLatency + 0.2 * (decodedAt - played.sentAt);
-      if (!playing) {
-        bitmap.close();
-        return;
-      }
-      held.push({ msg, bitmap, t: { sentAt, recvAt, decodedAt } });
-      showDue(); // paint now if it is due, else at its presentation time (see play())
+      // overtaken by a newer frame; an exact one is still worth keeping nearby
+      if (!closed && msg.exact && store.budget) store.putExact(msg, bitmap, cursor());
+      else bitmap.close();
       return;
     }
     paint(msg, bitmap, { sentAt, recvAt, decodedAt });
   }
 
   /**
-   * Draw a decoded frame and record what is on screen.
-   * @param {FrameReply} msg @param {ImageBitmap} bitmap @param {Record<string, number>} t
+   * A pushed playback frame arrived: decode it (unless a newer frame is already on
+   * screen) and hold it for its presentation time. Its credit goes back only once it is
+   * painted or dropped, so the kernel pushes no faster than the browser decodes and
+   * shows: where the browser paints in software, decoding, not the kernel, limits the
+   * frame rate, and frames sent faster would only queue up, arrive late and be dropped.
+   * @param {FrameReply} msg @param {DataView[]} buffers @param {number} recvAt
    */
-  function paint(msg, bitmap, t) {
+  async function onPlayed(msg, buffers, recvAt) {
+    const session = playSession;
+    playFrameAt = recvAt;
+    let kept = false;
+    try {
+      if (msg.type !== "frame" || !buffers || !buffers.length) return;
+      if (msg.index <= shownIndex) return; // could never be shown
+      const bitmap = await createImageBitmap(new Blob([buffers[0]], { type: "image/jpeg" }));
+      const decodedAt = performance.now();
+      if (!playing || closed || session !== playSession) {
+        bitmap.close();
+        return;
+      }
+      const late = Math.max(0, playTarget() - msg.index);
+      lateFrames = 0.8 * lateFrames + 0.2 * late;
+      held.push({ msg, bitmap, t: { sentAt: NaN, recvAt, decodedAt } });
+      kept = true;
+      showDue(); // paint now if it is due, else at its presentation time (see play())
+    } catch (err) {
+      // a frame that cannot be decoded is skipped; playback goes on with the next
+    } finally {
+      if (!kept && session === playSession) settled(1);
+    }
+  }
+
+  /**
+   * Draw a decoded frame and record what is on screen. An exact frame's bitmap goes to
+   * the store afterwards (which closes it when it does not fit); others are closed.
+   * @param {FrameReply} msg @param {ImageBitmap} bitmap @param {Record<string, number>} t
+   * @param {boolean} [borrowed] the bitmap belongs to the store: neither keep nor close
+   */
+  function paint(msg, bitmap, t, borrowed = false) {
     const { sentAt, recvAt, decodedAt } = t;
     paintSeq = msg.seq;
     if (ctx) ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-    bitmap.close();
+    if (!borrowed) {
+      if (msg.exact && store.budget) store.putExact(msg, bitmap, msg.index);
+      else bitmap.close();
+    }
     shownIndex = msg.index;
     shownExact = Boolean(msg.exact);
     shownTime = msg.time;
@@ -352,6 +657,7 @@ function render({ model, el }) {
         const paintedAt = performance.now();
         stats.paints.push({
           at: paintedAt, index: msg.index, exact: shownExact, sentAt, recvAt, decodedAt, drawnAt,
+          fromStore: borrowed,
         });
         if (Number.isFinite(sentAt)) {
           const served = pendingInputs.filter((p) => p.t <= sentAt);
@@ -361,6 +667,117 @@ function render({ model, el }) {
       });
     }
     if (!dragging && !playing && !shownExact) ask(shownIndex, false, "settle");
+  }
+
+  // ---- the view's own prefetching ---------------------------------------------------
+  /** Where the store should be centred: the frame shown (or being asked for). */
+  function cursor() {
+    return want ? want.index : shownIndex < 0 ? 0 : shownIndex;
+  }
+
+  function schedulePrefetch() {
+    if (closed || prefetchTimer || prefetching || !store.budget) return;
+    // after the current paint and its frame callback, not in the middle of them
+    prefetchTimer = window.setTimeout(() => {
+      prefetchTimer = 0;
+      pumpPrefetch();
+    }, 0);
+  }
+
+  /**
+   * Ask for one batch of frames the store lacks: first decoded frames around the cursor
+   * (the way the user last moved first), then keyframe previews nearest the cursor.
+   * Only when nothing the user asked for is outstanding, and never while playing (the
+   * playback pipeline asks for its own frames).
+   */
+  function pumpPrefetch() {
+    if (closed || playing || prefetching || inflight || want || shownIndex < 0) return;
+    let preview = false;
+    let indices = dragging ? [] : exactWanted(shownIndex);
+    if (!indices.length) {
+      preview = true;
+      indices = previewsWanted(shownIndex);
+    }
+    if (!indices.length) return;
+    seq += 1;
+    prefetching = { seq, remaining: indices.length, preview };
+    batches.set(seq, prefetching);
+    model.send({ type: "prefetch", seq, indices, preview });
+    if (stats) stats.requests.push({ seq, kind: "prefetch", indices, at: performance.now() });
+    const mine = prefetching;
+    window.setTimeout(() => {
+      if (prefetching !== mine) return;
+      prefetching = null; // the kernel is busy or gone: its late replies are still kept
+      schedulePrefetch();
+    }, REQUEST_TIMEOUT_MS);
+  }
+
+  /** Exact frames near `center` the store lacks, nearest first (ahead counts double). */
+  function exactWanted(/** @type {number} */ center) {
+    const cap = store.exactCapacity(canvas.width * canvas.height * 4);
+    const ahead = Math.min(KEEP_AHEAD, Math.floor((cap - 1) * 0.65));
+    const behind = Math.min(KEEP_BEHIND, cap - 1 - ahead);
+    /** @type {[number, number][]} [cost, index] */
+    const candidates = [];
+    for (let k = 1; k <= ahead; k += 1) candidates.push([k, center + stepDir * k]);
+    for (let k = 1; k <= behind; k += 1) candidates.push([2 * k, center - stepDir * k]);
+    candidates.sort((a, b) => a[0] - b[0]);
+    const out = [];
+    for (const [, i] of candidates) {
+      if (i < 0 || i >= n() || store.exact.has(i) || out.length >= EXACT_BATCH) continue;
+      out.push(i);
+    }
+    return out;
+  }
+
+  /**
+   * Keyframes whose preview the store lacks, among the ones nearest `center` that its
+   * preview budget holds, nearest first.
+   */
+  function previewsWanted(/** @type {number} */ center) {
+    if (!keyframes || !keyframes.length) return [];
+    const budget = Math.min(keyframes.length, store.previewCapacity());
+    const out = [];
+    let lo = keyframePos(center);
+    let hi = lo + 1;
+    for (let seen = 0; seen < budget && out.length < PREVIEW_BATCH; seen += 1) {
+      const takeLow =
+        lo >= 0 && (hi >= keyframes.length || center - keyframes[lo] <= keyframes[hi] - center);
+      const k = keyframes[takeLow ? lo : hi];
+      if (takeLow) lo -= 1;
+      else hi += 1;
+      if (!store.hasPreview(k)) out.push(k);
+    }
+    return out;
+  }
+
+  /**
+   * A reply to a prefetch batch: keep it in the store.
+   * @param {FrameReply} msg @param {DataView[]} buffers
+   */
+  async function onPrefetched(msg, buffers) {
+    const batch = /** @type {PrefetchBatch} */ (batches.get(msg.seq));
+    batch.remaining -= 1;
+    if (batch.remaining <= 0) batches.delete(msg.seq);
+    try {
+      if (msg.type !== "frame" || !buffers || !buffers.length || closed) return;
+      const blob = new Blob([buffers[0]], { type: "image/jpeg" });
+      if (batch.preview) {
+        store.putPreview(msg.keyframe_index, blob, cursor());
+      } else {
+        const generation = store.generation;
+        const bitmap = await createImageBitmap(blob);
+        if (closed || generation !== store.generation) bitmap.close();
+        else store.putExact(msg, bitmap, cursor());
+      }
+    } catch (err) {
+      // a frame that cannot be decoded is simply not kept; the user's request shows why
+    } finally {
+      if (batch.remaining <= 0 && prefetching === batch) {
+        prefetching = null;
+        schedulePrefetch();
+      }
+    }
   }
 
   /** While playing: paint the newest held frame that is due, drop the late ones. */
@@ -374,35 +791,54 @@ function render({ model, el }) {
     for (let j = 0; j < k; j += 1) held[j].bitmap.close();
     const due = held[k];
     held = held.slice(k + 1);
+    settled(k + 1);
     if (due.msg.seq < paintSeq) due.bitmap.close();
     else paint(due.msg, due.bitmap, due.t);
   }
 
-  /**
-   * Playback pipelines: up to PLAY_AHEAD requests for upcoming frames are in flight,
-   * each asked early enough (by the measured latency) to arrive before it is due.
-   * Dragging and stepping keep the strict one-in-flight rule (see pump()).
-   */
-  function pumpPlay() {
-    if (!playing || closed) return;
-    const now = performance.now();
-    for (const [s, f] of playFlight) {
-      if (now - f.sentAt > REQUEST_TIMEOUT_MS) {
-        playFlight.delete(s); // lost: ask again
-        playStale.add(s);
-      }
-    }
+  /** Open a playback session from the frame after the one shown. */
+  function openSession() {
+    if (playSession) closeSession();
+    seq += 1;
+    playSession = seq;
+    playOwed = 0;
+    creditAt = playFrameAt = performance.now();
     const r = Number(model.get("playback_rate")) || 1;
+    const first = playI0 + 1;
     const stride = Math.max(1, Math.round(r));
-    const lead = Math.ceil(((playLatency * 1.2) / 1000) * fps() * r);
-    const last = n() - 1;
-    playNext = Math.max(playNext, playTarget() + lead);
-    while (playFlight.size < PLAY_AHEAD && playNext < last) {
-      seq += 1;
-      playFlight.set(seq, { seq, index: playNext, preview: false, sentAt: now });
-      model.send({ type: "frame", index: playNext, seq, preview: false, hint: "play" });
-      playNext += stride;
-    }
+    model.send({ type: "play", seq, first, stride, credit: PLAY_CREDIT });
+    if (stats) stats.requests.push({ seq, kind: "play", index: first, at: creditAt });
+  }
+
+  /** `count` pushed frames were painted, dropped or skipped: their credit is owed. */
+  function settled(/** @type {number} */ count) {
+    if (!playSession) return;
+    playOwed += count;
+    returnCredit(false);
+  }
+
+  function closeSession() {
+    if (!playSession) return;
+    model.send({ type: "stop", seq: playSession });
+    playStale.add(playSession);
+    playSession = 0;
+  }
+
+  /**
+   * Give the kernel back the credit of decoded frames: in batches (each message to the
+   * kernel costs the browser a status round), or whatever is owed after CREDIT_MS.
+   * Tells it too where playback stands, so that it skips ahead when frames come late.
+   * @param {boolean} flush send whatever is owed if CREDIT_MS has passed
+   */
+  function returnCredit(flush) {
+    if (!playSession || !playOwed) return;
+    const now = performance.now();
+    if (playOwed < CREDIT_BATCH && !(flush && now - creditAt >= CREDIT_MS)) return;
+    const first = playTarget() + 1 + Math.ceil(1.5 * lateFrames);
+    model.send({ type: "credit", seq: playSession, n: playOwed, first });
+    if (stats) stats.requests.push({ seq: playSession, kind: "credit", index: first, at: now });
+    playOwed = 0;
+    creditAt = now;
   }
 
   /**
@@ -439,6 +875,7 @@ function render({ model, el }) {
   function go(index, kind) {
     if (playing && kind !== "play") stop();
     index = clampIndex(index);
+    if (index !== current()) stepDir = index > current() ? 1 : -1;
     slider.value = String(index);
     noteInput(kind, index);
     ask(index, false, kind);
@@ -454,6 +891,7 @@ function render({ model, el }) {
   function stepSeconds(/** @type {number} */ s) {
     if (playing) stop();
     const i = current();
+    stepDir = s > 0 ? 1 : -1;
     slider.value = String(clampIndex(i + s * fps()));
     noteInput("step", i);
     ask(i, false, "step", s);
@@ -467,7 +905,8 @@ function render({ model, el }) {
     playBtn.textContent = "⏸";
     playT0 = performance.now();
     playI0 = current();
-    playNext = playI0 + 1;
+    lateFrames = 0;
+    openSession();
     if (!model.get("playing")) {
       model.set("playing", true);
       model.save_changes();
@@ -480,9 +919,13 @@ function render({ model, el }) {
         stop();
         return;
       }
-      showDue();
-      pumpPlay();
-      slider.value = String(target);
+      showDue(); // the slider follows the frames painted: no DOM change between them
+      returnCredit(true);
+      if (performance.now() - playFrameAt > PLAY_STALL_MS) {
+        playI0 = Math.max(shownIndex, 0); // frames stopped coming (lost credit, kernel
+        playT0 = performance.now(); //       error): go on from the frame on screen
+        openSession();
+      }
       rafId = requestAnimationFrame(tick);
     };
     rafId = requestAnimationFrame(tick);
@@ -498,8 +941,7 @@ function render({ model, el }) {
     if (!playing) return;
     playing = false;
     cancelAnimationFrame(rafId);
-    for (const s of playFlight.keys()) playStale.add(s);
-    playFlight.clear();
+    closeSession();
     for (const f of held) f.bitmap.close();
     held = [];
     if (shownIndex >= 0 && !dragging) slider.value = String(shownIndex);
@@ -605,13 +1047,13 @@ function render({ model, el }) {
   };
   const onKeyUp = (/** @type {KeyboardEvent} */ e) => e.stopPropagation();
   const onRate = () => {
+    model.set("playback_rate", Number(rate.value));
+    model.save_changes();
     if (playing) {
       playI0 = shownIndex;
       playT0 = performance.now();
-      playNext = playI0 + 1;
+      openSession(); // at the new stride
     }
-    model.set("playback_rate", Number(rate.value));
-    model.save_changes();
   };
   const onStageClick = () => root.focus();
 
@@ -640,6 +1082,11 @@ function render({ model, el }) {
     layout();
     updateReadout();
   };
+  const onCacheBudget = () => {
+    store.clear();
+    store.budget = cacheBudget();
+    schedulePrefetch();
+  };
   model.on("msg:custom", onMessage);
   model.on("change:value", onValue);
   model.on("change:playing", onPlaying);
@@ -648,18 +1095,32 @@ function render({ model, el }) {
   model.on("change:out_point", drawInOut);
   model.on("change:num_frames", onShape);
   model.on("change:label", onLabel);
+  model.on("change:view_cache_mb", onCacheBudget);
 
-  const resizeObserver = new ResizeObserver(() => layout());
+  let resizeTimer = 0;
+  let measured = false; // laid out at a real size yet?
+  const resizeObserver = new ResizeObserver(() => {
+    clearTimeout(resizeTimer);
+    if (!measured) {
+      measured = stage.clientWidth > 0;
+      layout(); // the first real size at once
+    } else {
+      resizeTimer = window.setTimeout(layout, RESIZE_SETTLE_MS);
+    }
+  });
   resizeObserver.observe(stage);
   layout();
   onRateModel();
   slider.value = String(model.get("value"));
   updateReadout();
   ask(Number(model.get("value")), false, "open");
+  seq += 1;
+  model.send({ type: "keyframes", seq }); // for dragging over stored keyframe previews
 
   return () => {
     closed = true;
     resizeObserver.disconnect();
+    clearTimeout(resizeTimer);
     stop();
     clearTimeout(timeoutId);
     clearTimeout(restTimer);
@@ -671,6 +1132,9 @@ function render({ model, el }) {
     model.off("change:out_point", drawInOut);
     model.off("change:num_frames", onShape);
     model.off("change:label", onLabel);
+    model.off("change:view_cache_mb", onCacheBudget);
+    clearTimeout(prefetchTimer);
+    store.clear();
     root.remove();
   };
 }

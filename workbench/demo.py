@@ -122,6 +122,7 @@ def jupyterlab_command(notebooks: Path, *, port: int, open_browser: bool) -> lis
     :class:`workbench.widgets.server.LowLatencyWebsocketConnection` (see there why).
     """
     from workbench.widgets.server import CONNECTION_CLASS
+
     return [
         sys.executable,
         "-m",

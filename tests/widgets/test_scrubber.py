@@ -282,3 +282,135 @@ def test_playback_prefetches_at_the_play_step_and_never_goes_back(video_path) ->
     finally:
         server.close()
         video.close()
+
+
+def _replies(fe, seq: int, count: int, timeout: float = 20.0) -> list[tuple[dict, list[bytes]]]:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = [(c, b) for c, b in fe.sent if c.get("seq") == seq]
+        if len(got) >= count:
+            return got
+        time.sleep(0.005)
+    raise AssertionError(f"{count} replies with seq {seq} expected; got {fe.sent}")
+
+
+def test_prefetch_batch_answers_every_index_once(scrubber, frontend, jpeg_code) -> None:
+    fe = frontend(scrubber)
+    fe.request({"type": "prefetch", "seq": 5, "indices": [61, 62, 20, 89], "preview": False})
+    replies = _replies(fe, 5, 4)
+    assert len(replies) == 4
+    assert all(c["type"] == "frame" and c["prefetch"] and c["exact"] for c, _ in replies)
+    assert sorted(c["index"] for c, _ in replies) == [20, 61, 62, 89]
+    assert all(jpeg_code(b[0]) == c["index"] for c, b in replies)
+
+
+def test_prefetch_previews_are_keyframe_pictures(scrubber, frontend) -> None:
+    fe = frontend(scrubber)
+    fe.request({"type": "keyframes", "seq": 1})
+    header, buffers = fe.wait_for(1)
+    keyframes = np.frombuffer(buffers[0], dtype="<i4")
+    assert header == {"type": "keyframes", "seq": 1, "count": 6}
+    assert keyframes.tolist() == [0, 15, 30, 45, 60, 75]
+    fe.request({"type": "prefetch", "seq": 2, "indices": keyframes.tolist(), "preview": True})
+    replies = _replies(fe, 2, 6)
+    for content, data in replies:
+        assert content["keyframe_index"] == content["index"]
+        assert read_frame_code(np.asarray(_img(data[0]))) == content["index"]
+
+
+def test_user_request_is_served_before_queued_prefetching(video_path) -> None:
+    from workbench.widgets.prefetch import FrameServer
+
+    video = wb.open_video(video_path)
+    server = FrameServer(video, warm_keyframes=False)
+    order: list[str] = []
+    done = threading.Event()
+    try:
+        with server._cond:  # hold the worker so that both queues fill up first
+            for i in (70, 71, 72):
+                server._soon.append((i, False, lambda f, e, i=i: order.append(f"prefetch {i}")))
+            server._urgent.append((40, False, lambda f, e: (order.append("user 40"), done.set())))
+            server._plan.clear()
+            server._cond.notify()
+        assert done.wait(30)
+        assert order[0] == "user 40"
+    finally:
+        server.close()
+        video.close()
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        {"type": "prefetch", "seq": 3, "indices": "1,2"},
+        {"type": "prefetch", "seq": 3, "indices": [1, "2"]},
+        {"type": "prefetch", "seq": 3, "indices": list(range(33))},
+    ],
+)
+def test_bad_prefetch_gets_error_reply(scrubber, frontend, msg) -> None:
+    fe = frontend(scrubber)
+    fe.request(msg)
+    reply, _ = fe.wait_for(3)
+    assert reply["type"] == "error" and "prefetch indices" in reply["message"]
+
+
+def test_view_cache_budget_validation(scrubber) -> None:
+    assert scrubber.view_cache_mb == 64
+    scrubber.view_cache_mb = 0
+    with pytest.raises(InvalidArgumentError, match="view_cache_mb"):
+        scrubber.view_cache_mb = -1
+
+
+def _frames_of(fe, seq: int) -> list[int]:
+    return [c["index"] for c, _ in fe.sent if c.get("seq") == seq and c["type"] == "frame"]
+
+
+def test_playback_pushes_frames_as_credit_allows(scrubber, frontend, jpeg_code) -> None:
+    import time
+
+    fe = frontend(scrubber)
+    fe.request({"type": "play", "seq": 9, "first": 10, "stride": 1, "credit": 4})
+    replies = _replies(fe, 9, 4)
+    time.sleep(0.3)  # no credit: nothing more comes
+    assert _frames_of(fe, 9) == [10, 11, 12, 13]
+    assert all(jpeg_code(b[0]) == c["index"] for c, b in replies)
+    fe.request({"type": "credit", "seq": 9, "n": 2, "first": 0})
+    _replies(fe, 9, 6)
+    assert _frames_of(fe, 9) == [10, 11, 12, 13, 14, 15]
+    fe.request({"type": "credit", "seq": 9, "n": 2, "first": 40})  # the view fell behind
+    _replies(fe, 9, 8)
+    skipped = _frames_of(fe, 9)[-2:]  # 40 and 41, or prefetched frames just before them
+    assert skipped[0] < skipped[1] and all(36 <= i <= 41 for i in skipped)
+    fe.request({"type": "stop", "seq": 9})
+    fe.request({"type": "credit", "seq": 9, "n": 3, "first": 0})  # late credit: ignored
+    time.sleep(0.3)
+    assert len(_frames_of(fe, 9)) == 8
+
+
+def test_playback_stride_stops_at_the_last_frame(scrubber, frontend) -> None:
+    fe = frontend(scrubber)
+    fe.request({"type": "play", "seq": 4, "first": 80, "stride": 4, "credit": 6})
+    _replies(fe, 4, 3)
+    assert _frames_of(fe, 4) == [80, 84, 88]  # frame 92 does not exist
+
+
+def test_a_new_session_replaces_the_old(scrubber, frontend) -> None:
+    import time
+
+    fe = frontend(scrubber)
+    fe.request({"type": "play", "seq": 1, "first": 0, "stride": 1, "credit": 1})
+    _replies(fe, 1, 1)
+    fe.request({"type": "play", "seq": 2, "first": 50, "stride": 1, "credit": 1})
+    _replies(fe, 2, 1)
+    fe.request({"type": "credit", "seq": 1, "n": 5, "first": 0})  # the old session
+    time.sleep(0.3)
+    assert _frames_of(fe, 1) == [0] and _frames_of(fe, 2) == [50]
+
+
+def test_bad_playback_message_gets_error_reply(scrubber, frontend) -> None:
+    fe = frontend(scrubber)
+    fe.request({"type": "credit", "seq": 3, "n": "many"})
+    reply, _ = fe.wait_for(3)
+    assert reply["type"] == "error" and "'n'" in reply["message"]

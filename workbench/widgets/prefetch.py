@@ -184,6 +184,7 @@ class FrameServer:
         self._cache = _Cache(int(cache_bytes))
         self._cond = threading.Condition()
         self._urgent: deque[tuple[int, bool, Reply]] = deque()
+        self._soon: deque[tuple[int, bool, Reply]] = deque()  # the view's own prefetching
         self._plan: deque[tuple[str, int]] = deque()
         self._warm = bool(warm_keyframes) and self._keyframes.size <= max_warm_keyframes
         self._closed = False
@@ -262,6 +263,24 @@ class FrameServer:
             self._plan_around(index, hint)
             self._cond.notify()
 
+    def prefetch(self, index: int, *, preview: bool, reply: Reply) -> None:
+        """Ask for a frame the view wants to keep, not to show now.
+
+        A cached frame is answered at once; otherwise after every :meth:`request` the
+        view is waiting on and before the server's own prefetching. The prefetch plan
+        around the cursor is left as it is.
+        """
+        if self._closed:
+            reply(None, RuntimeError("the frame server is closed"))
+            return
+        hit = self._cached(index, preview)
+        if hit is not None:
+            reply(hit, None)
+            return
+        with self._cond:
+            self._soon.append((index, preview, reply))
+            self._cond.notify()
+
     def _track_play(self, index: int) -> None:
         """Estimate how many frames apart playback requests land (1 when keeping up)."""
         now = time.monotonic()
@@ -324,8 +343,9 @@ class FrameServer:
             if self._closed:
                 return
             self._closed = True
-            pending = list(self._urgent)
+            pending = [*self._urgent, *self._soon]
             self._urgent.clear()
+            self._soon.clear()
             self._plan.clear()
             self._cond.notify_all()
         for _, _, reply in pending:
@@ -386,12 +406,13 @@ class FrameServer:
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._closed and not self._urgent and not self._plan:
+                while not self._closed and not (self._urgent or self._soon or self._plan):
                     self._cond.wait()
                 if self._closed:
                     return
-                if self._urgent:
-                    index, preview, reply = self._urgent.popleft()
+                if self._urgent or self._soon:
+                    queue = self._urgent or self._soon
+                    index, preview, reply = queue.popleft()
                     job: tuple[str, int] | None = None
                 else:
                     job = self._plan.popleft()

@@ -19,9 +19,30 @@ Kernel -> view (``buffers=[jpeg]``)::
 asks again with ``preview: false`` when the hand rests or lets go.
 
 Dragging and stepping keep one request in flight. Playback (``hint: "play"``) pipelines
-up to three requests for upcoming frames; the kernel answers each in turn (or, when the
+a few requests for upcoming frames; the kernel answers each in turn (or, when the
 frame asked for is not ready, with a prefetched frame just before it) and the view
 paints each frame at its presentation time, dropping the late ones.
+
+While playing, the view does not ask for each frame (every message to the kernel costs
+the browser a busy/idle status round; see :mod:`workbench.widgets.playback`); it opens a
+session and the kernel pushes frames, paced by credits the view returns in batches::
+
+    {"type": "play", "seq": 9, "first": 121, "stride": 1, "credit": 6}
+    {"type": "credit", "seq": 9, "n": 3, "first": 130}   # 3 decoded; skip to 130 if behind
+    {"type": "stop", "seq": 9}
+
+Each pushed frame is a frame reply with the session's ``seq``.
+
+When idle, the view fills its own cache (decoded frames around the cursor, keyframe
+previews for dragging) with one batch in flight at a time::
+
+    {"type": "prefetch", "seq": 8, "indices": [42, 43, 44], "preview": false}
+
+Each index is answered by its own frame reply with ``"prefetch": true`` and the batch's
+``seq``; frames the kernel has cached go back at once, the others after any request the
+view is waiting on. The keyframe indices (for mapping a drag position to its preview)
+come back for ``{"type": "keyframes", "seq": 1}`` as ``{"type": "keyframes", "seq": 1,
+"count": n}`` with one buffer of ``n`` little-endian int32.
 
 Examples
 --------
@@ -37,18 +58,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from workbench.errors import InvalidArgumentError
 
 __all__ = [
     "HINTS",
+    "MAX_PREFETCH_BATCH",
     "FrameRequest",
+    "PlayMessage",
+    "PrefetchRequest",
     "error_reply",
     "frame_reply",
+    "keyframes_reply",
     "parse_frame_request",
+    "parse_play_message",
+    "parse_prefetch_request",
 ]
 
 #: Why the view asked; only steers the prefetcher.
 HINTS = ("open", "drag", "rest", "release", "settle", "step", "play", "kernel")
+
+#: Most frames one prefetch batch may ask for.
+MAX_PREFETCH_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -75,6 +107,96 @@ class FrameRequest:
     preview: bool = False
     hint: str = "step"
     offset_seconds: float = 0.0
+    prefetch: bool = False
+
+
+@dataclass(frozen=True)
+class PrefetchRequest:
+    """A batch of frames the view wants for its own cache (not to show now).
+
+    Attributes
+    ----------
+    indices
+        Frame indices, clamped into the video, in the order the view wants them.
+    seq
+        Echoed in every reply of the batch.
+    preview
+        Ask for keyframe previews (``indices`` are keyframes) instead of exact frames.
+    """
+
+    indices: tuple[int, ...]
+    seq: int
+    preview: bool = False
+
+    def requests(self) -> list[FrameRequest]:
+        """One :class:`FrameRequest` per index, marked as prefetch."""
+        return [
+            FrameRequest(index=i, seq=self.seq, preview=self.preview, hint="step", prefetch=True)
+            for i in self.indices
+        ]
+
+
+@dataclass(frozen=True)
+class PlayMessage:
+    """A playback message from the view: open a session, return credit, or stop.
+
+    Attributes
+    ----------
+    kind
+        ``"play"``, ``"credit"`` or ``"stop"``.
+    seq
+        The session (the view's request counter when it started playing).
+    first
+        The earliest frame the view still wants (``play``: the first to send).
+    stride
+        Frames between two sent frames (``play`` only; >1 above 1x playback).
+    credit
+        ``play``: how many frames may be outstanding; ``credit``: how many more.
+    """
+
+    kind: str
+    seq: int
+    first: int = 0
+    stride: int = 1
+    credit: int = 0
+
+
+def _number(content: dict[str, Any], key: str, default: float = 0) -> float:
+    value = content.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise InvalidArgumentError(
+            f"{content.get('type')} message field {key!r} must be a number, got {value!r}"
+        )
+    return value
+
+
+def parse_play_message(content: dict[str, Any], *, num_frames: int) -> PlayMessage:
+    """Validate a ``play``, ``credit`` or ``stop`` message from the view.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If a field is not a number.
+
+    Examples
+    --------
+    >>> parse_play_message(
+    ...     {"type": "play", "seq": 3, "first": 95, "stride": 2, "credit": 6}, num_frames=90)
+    PlayMessage(kind='play', seq=3, first=89, stride=2, credit=6)
+    >>> parse_play_message({"type": "credit", "seq": 3, "n": 2, "first": 40}, num_frames=90)
+    PlayMessage(kind='credit', seq=3, first=40, stride=1, credit=2)
+    """
+    kind = content.get("type") if isinstance(content, dict) else None
+    if kind not in ("play", "credit", "stop"):
+        raise InvalidArgumentError(f"not a playback message: {content!r}")
+    first = min(max(int(_number(content, "first")), 0), max(num_frames - 1, 0))
+    return PlayMessage(
+        kind=kind,
+        seq=int(_number(content, "seq")),
+        first=first,
+        stride=max(1, int(_number(content, "stride", 1))),
+        credit=max(0, int(_number(content, "credit" if kind == "play" else "n"))),
+    )
 
 
 def parse_frame_request(content: dict[str, Any], *, num_frames: int) -> FrameRequest:
@@ -120,6 +242,55 @@ def parse_frame_request(content: dict[str, Any], *, num_frames: int) -> FrameReq
     )
 
 
+def parse_prefetch_request(content: dict[str, Any], *, num_frames: int) -> PrefetchRequest:
+    """Validate a ``{"type": "prefetch"}`` message from the view.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``indices`` is not a list of at most :data:`MAX_PREFETCH_BATCH` numbers or
+        ``seq`` is not a number.
+
+    Examples
+    --------
+    >>> req = parse_prefetch_request(
+    ...     {"type": "prefetch", "seq": 4, "indices": [8, 9, 12]}, num_frames=10)
+    >>> req.indices, req.preview
+    ((8, 9, 9), False)
+    """
+    if not isinstance(content, dict) or content.get("type") != "prefetch":
+        raise InvalidArgumentError(f"not a prefetch request: {content!r}; expected type 'prefetch'")
+    seq, indices = content.get("seq", 0), content.get("indices")
+    if isinstance(seq, bool) or not isinstance(seq, (int, float)):
+        raise InvalidArgumentError(f"prefetch request seq must be a number, got {seq!r}")
+    if not isinstance(indices, list) or len(indices) > MAX_PREFETCH_BATCH:
+        raise InvalidArgumentError(
+            f"prefetch indices must be a list of at most {MAX_PREFETCH_BATCH} frame "
+            f"indices, got {indices!r}"
+        )
+    if any(isinstance(i, bool) or not isinstance(i, (int, float)) for i in indices):
+        raise InvalidArgumentError(f"prefetch indices must be numbers, got {indices!r}")
+    last = max(num_frames - 1, 0)
+    return PrefetchRequest(
+        indices=tuple(min(max(int(i), 0), last) for i in indices),
+        seq=int(seq),
+        preview=bool(content.get("preview", False)),
+    )
+
+
+def keyframes_reply(seq: int, keyframes: Any) -> tuple[dict[str, Any], bytes]:
+    """Build the reply to ``{"type": "keyframes"}``: a header and the int32 LE buffer.
+
+    Examples
+    --------
+    >>> header, data = keyframes_reply(2, [0, 30, 60])
+    >>> header, len(data)
+    ({'type': 'keyframes', 'seq': 2, 'count': 3}, 12)
+    """
+    data = np.asarray(keyframes, dtype="<i4").tobytes()
+    return {"type": "keyframes", "seq": int(seq), "count": len(data) // 4}, data
+
+
 def frame_reply(
     request: FrameRequest,
     *,
@@ -146,6 +317,7 @@ def frame_reply(
         "keyframe_index": int(keyframe_index),
         "width": int(width),
         "height": int(height),
+        "prefetch": request.prefetch,
     }
 
 

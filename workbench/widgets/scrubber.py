@@ -20,6 +20,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 import anywidget
@@ -28,12 +29,16 @@ import traitlets
 
 from workbench._assets import frontend_file
 from workbench.errors import FrameIndexError, InvalidArgumentError
+from workbench.widgets.playback import PlaybackStream
 from workbench.widgets.prefetch import EncodedFrame, FrameServer
 from workbench.widgets.protocol import (
     FrameRequest,
     error_reply,
     frame_reply,
+    keyframes_reply,
     parse_frame_request,
+    parse_play_message,
+    parse_prefetch_request,
 )
 from workbench.widgets.source import VideoSource, open_scrub_source
 
@@ -100,9 +105,13 @@ class VideoScrubber(anywidget.AnyWidget):
     playback_rate : float
         Playback speed, one of 0.25, 0.5, 1, 2, 4.
     view_width : int
-        Device pixels the view shows the frame at, rounded up to a multiple of 160 (set
+        Device pixels the view shows the frame at, rounded up to an even number (set
         by the view; 0 = full size). Frames are decoded and sent at that width, never
         wider than the video.
+    view_cache_mb : float
+        Browser memory (MiB) for frames kept in the view: decoded frames around the
+        cursor, so that a step paints without a round trip to the kernel, and keyframe
+        previews, so that a drag paints at once. 0 turns the view's cache off.
 
     Examples
     --------
@@ -133,6 +142,7 @@ class VideoScrubber(anywidget.AnyWidget):
     playback_rate = traitlets.Float(1.0).tag(sync=True)
     debug = traitlets.Bool(False).tag(sync=True)
     view_width = traitlets.Int(0).tag(sync=True)
+    view_cache_mb = traitlets.Float(64.0).tag(sync=True)
 
     def __init__(
         self,
@@ -161,6 +171,7 @@ class VideoScrubber(anywidget.AnyWidget):
         except Exception:
             self._source.close()
             raise
+        self._playback = PlaybackStream(self._server, self._reply, clock.num_frames)
         meta = self._source.video.metadata
         n = clock.num_frames
         step = float(np.median(np.diff(clock.pts_seconds))) if n > 1 else 0.0
@@ -244,6 +255,9 @@ class VideoScrubber(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Stop the frame server, close the video and the widget."""
+        playback = getattr(self, "_playback", None)
+        if playback is not None:
+            playback.stop()
         server = getattr(self, "_server", None)
         if server is not None:
             server.close()
@@ -309,6 +323,15 @@ class VideoScrubber(anywidget.AnyWidget):
             raise InvalidArgumentError(f"view_width must be >= 0 (0: full size), got {w}")
         return w
 
+    @traitlets.validate("view_cache_mb")
+    def _valid_view_cache(self, proposal: dict[str, Any]) -> float:
+        mb = float(proposal["value"])
+        if not (np.isfinite(mb) and mb >= 0):
+            raise InvalidArgumentError(
+                f"view_cache_mb must be a number of MiB >= 0 (0: no view cache), got {mb!r}"
+            )
+        return mb
+
     @traitlets.observe("view_width")
     def _on_view_width(self, change: dict[str, Any]) -> None:
         self._server.set_output_width(change["new"] or None)
@@ -358,13 +381,45 @@ class VideoScrubber(anywidget.AnyWidget):
 
     # ---- messages from the view ---------------------------------------------------------
     def _handle_message(self, _widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
-        if not isinstance(content, dict) or content.get("type") != "frame":
+        kind = content.get("type") if isinstance(content, dict) else None
+        handlers = {
+            "frame": self._on_frame_request,
+            "prefetch": self._on_prefetch_request,
+            "keyframes": self._on_keyframes_request,
+            "play": self._on_play_message,
+            "credit": self._on_play_message,
+            "stop": self._on_play_message,
+        }
+        if kind not in handlers:
             return
         try:
-            request = parse_frame_request(content, num_frames=self._clock.num_frames)
+            handlers[kind](content)
         except InvalidArgumentError as exc:
-            self.send(error_reply(int(content.get("seq", 0) or 0), str(exc)))
-            return
+            seq = content.get("seq", 0)
+            self.send(error_reply(seq if isinstance(seq, int) else 0, str(exc)))
+
+    def _on_play_message(self, content: dict[str, Any]) -> None:
+        msg = parse_play_message(content, num_frames=self._clock.num_frames)
+        if msg.kind == "play":
+            self._playback.start(seq=msg.seq, first=msg.first, stride=msg.stride, credit=msg.credit)
+        elif msg.kind == "credit":
+            self._playback.credit(seq=msg.seq, n=msg.credit, first=msg.first)
+        else:
+            self._playback.stop(msg.seq)
+
+    def _on_keyframes_request(self, content: dict[str, Any]) -> None:
+        header, data = keyframes_reply(int(content.get("seq", 0) or 0), self.video.keyframe_indices)
+        self.send(header, buffers=[data])
+
+    def _on_prefetch_request(self, content: dict[str, Any]) -> None:
+        batch = parse_prefetch_request(content, num_frames=self._clock.num_frames)
+        for request in batch.requests():
+            self._server.prefetch(
+                request.index, preview=request.preview, reply=partial(self._reply, request)
+            )
+
+    def _on_frame_request(self, content: dict[str, Any]) -> None:
+        request = parse_frame_request(content, num_frames=self._clock.num_frames)
         if request.offset_seconds:
             request = replace(request, index=self._offset_index(request))
         self._server.request(
