@@ -183,6 +183,23 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     step_paint = [p["at"] - p["recvAt"] for p in from_kernel]
     step_from_store = len(stats["paints"]) - len(from_kernel)
 
+    # the same steps with the view's store switched off: every step asks the kernel
+    nb.run_code("s.view_cache_mb = 0")
+    page.focus(".wb-scrubber")
+    page.keyboard.press("Home")
+    page.wait_for_timeout(1000)
+    page.evaluate(reset)
+    for _ in range(args.steps):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(120)
+    page.wait_for_timeout(500)
+    stats = page.evaluate("() => window.__workbench_stats")
+    cold_ms = [x["ms"] for x in stats["latencies"] if x["kind"] == "step"]
+    cold_rtt = [p["recvAt"] - p["sentAt"] for p in stats["paints"]]
+    cold_paint = [p["at"] - p["recvAt"] for p in stats["paints"]]
+    nb.run_code("s.view_cache_mb = 64")
+    page.focus(".wb-scrubber")
+
     # a held arrow key: steps at the keyboard's auto-repeat rate (~30 per second)
     page.keyboard.press("Home")
     page.wait_for_timeout(1000)
@@ -219,6 +236,9 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
         "step_request_reply": step_rtt,
         "step_decode_paint": step_paint,
         "step_from_store": step_from_store,
+        "step_store_off": cold_ms,
+        "step_store_off_request_reply": cold_rtt,
+        "step_store_off_decode_paint": cold_paint,
     }
 
 
@@ -390,10 +410,13 @@ def run(args: argparse.Namespace, *, low_latency: bool) -> dict[str, Any]:
     print(f"{'drag release -> exact frame':28}{r[0]:>9.1f} /{r[1]:>7.1f} (n={r[2]:>3})")
     e = percentiles(echo)
     print(f"{'transport floor (echo 60KB)':28}{e[0]:>9.1f} /{e[1]:>7.1f} (n={e[2]:>3})")
-    rr, dp = percentiles(ours["step_request_reply"]), percentiles(ours["step_decode_paint"])
     print(f"{'  steps from the view store':28}{ours['step_from_store']:>9} of {len(ours['step'])}")
-    print(f"{'  others: request -> reply':28}{rr[0]:>9.1f} /{rr[1]:>7.1f} (n={rr[2]:>3})")
-    print(f"{'  others: reply -> painted':28}{dp[0]:>9.1f} /{dp[1]:>7.1f}")
+    c = percentiles(ours["step_store_off"])
+    print(f"{'step, view store off':28}{c[0]:>9.1f} /{c[1]:>7.1f} (n={c[2]:>3})")
+    rr = percentiles(ours["step_store_off_request_reply"])
+    dp = percentiles(ours["step_store_off_decode_paint"])
+    print(f"{'  request -> reply':28}{rr[0]:>9.1f} /{rr[1]:>7.1f}")
+    print(f"{'  reply -> painted':28}{dp[0]:>9.1f} /{dp[1]:>7.1f}")
     print(
         f"{'  held key: frames shown':28}{ours['held_painted']:>9} of {args.steps}"
         f"{naive['held_painted']:>25} of {args.steps}"
