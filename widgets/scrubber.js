@@ -59,7 +59,7 @@ const PREVIEW_SHARE = 0.25;
 const KEEP_AHEAD = 12;
 const KEEP_BEHIND = 6;
 /** Frames per prefetch batch: exact frames, keyframe previews. */
-const EXACT_BATCH = 2;
+const EXACT_BATCH = 4;
 const PREVIEW_BATCH = 16;
 /** Decoded keyframe previews kept for dragging (least recently used dropped). */
 const DECODED_PREVIEWS = 8;
