@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
-.venv/bin/ruff check workbench tests benchmarks
+.venv/bin/ruff check workbench tests benchmarks scripts
 # The notebooks share one small sample database for the run.
 export WORKBENCH_DEMO_DATA="${WORKBENCH_DEMO_DATA:-$(mktemp -d)/demo}"
 export WORKBENCH_DEMO_RECORDS="${WORKBENCH_DEMO_RECORDS:-2}"

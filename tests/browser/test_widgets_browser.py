@@ -150,6 +150,8 @@ def test_keyboard(nb: Notebook) -> None:
     assert points == "30 60 30 60"
     page.keyboard.press("Home")
     shown(nb, 0)
+    page.evaluate("() => { const s = window.__workbench_stats; s.requests.length = 0;"
+                  " s.paints.length = 0; }")  # fmt: skip
     page.keyboard.press(" ")  # play
     page.wait_for_function(
         "(sel) => Number(document.querySelector(sel).dataset.index) >= 20",
@@ -160,6 +162,12 @@ def test_keyboard(nb: Notebook) -> None:
     page.wait_for_timeout(300)
     index = int(page.eval_on_selector(CANVAS, "c => c.dataset.index"))
     assert shown(nb, index) == index
+    # the kernel pushed the frames: one session, credit returned in batches
+    stats = page.evaluate("() => window.__workbench_stats")
+    kinds = [r["kind"] for r in stats["requests"]]
+    played = {p["index"] for p in stats["paints"] if p["exact"] and 0 < p["index"] <= index}
+    assert kinds.count("play") == 1 and "user" not in kinds[1:]
+    assert len(played) >= 10 and kinds.count("credit") < len(played)
 
 
 def test_filmstrip_click_jumps(nb: Notebook) -> None:

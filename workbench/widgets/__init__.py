@@ -1,7 +1,9 @@
 """Notebook widgets: scrub, sample and export recordings (anywidget, front ends in ``widgets/``).
 
-Frames travel to the browser as JPEG bytes in binary message buffers; the view keeps at
-most one request in flight and the kernel prefetches around the cursor.
+Frames travel to the browser as JPEG bytes in binary message buffers. The view keeps at
+most one frame request in flight, a store of decoded frames and keyframe previews around
+the cursor (so steps and drags paint without a round trip), and while playing lets the
+kernel push frames paced by credits; the kernel prefetches around the cursor.
 
 Examples
 --------

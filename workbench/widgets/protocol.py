@@ -18,20 +18,18 @@ Kernel -> view (``buffers=[jpeg]``)::
 ``exact`` is false when a keyframe preview was sent for a drag in progress; the view
 asks again with ``preview: false`` when the hand rests or lets go.
 
-Dragging and stepping keep one request in flight. Playback (``hint: "play"``) pipelines
-a few requests for upcoming frames; the kernel answers each in turn (or, when the
-frame asked for is not ready, with a prefetched frame just before it) and the view
-paints each frame at its presentation time, dropping the late ones.
-
-While playing, the view does not ask for each frame (every message to the kernel costs
-the browser a busy/idle status round; see :mod:`workbench.widgets.playback`); it opens a
-session and the kernel pushes frames, paced by credits the view returns in batches::
+Dragging and stepping keep one request in flight. While playing, the view does not ask
+for each frame (every message to the kernel costs the browser a busy/idle status round;
+see :mod:`workbench.widgets.playback`); it opens a session and the kernel pushes frames,
+paced by credits the view returns in batches::
 
     {"type": "play", "seq": 9, "first": 121, "stride": 1, "credit": 6}
-    {"type": "credit", "seq": 9, "n": 3, "first": 130}   # 3 decoded; skip to 130 if behind
+    {"type": "credit", "seq": 9, "n": 3, "first": 130}   # 3 shown; skip to 130 if behind
     {"type": "stop", "seq": 9}
 
-Each pushed frame is a frame reply with the session's ``seq``.
+Each pushed frame is a frame reply with the session's ``seq`` (when the frame due is not
+ready, possibly a prefetched frame just before it: a late frame beats a stall); the view
+paints each at its presentation time, dropping the late ones.
 
 When idle, the view fills its own cache (decoded frames around the cursor, keyframe
 previews for dragging) with one batch in flight at a time::
