@@ -97,6 +97,9 @@ def test_demo_command_serves_jupyterlab_with_the_database(small_demo_env):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+    # stopping the demo stopped the server too: nothing is left listening on the port
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0, "JupyterLab outlived the demo"
 
 
 def test_demo_uses_low_latency_kernel_websockets(tmp_path):

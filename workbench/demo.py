@@ -144,7 +144,10 @@ def run_demo(
 ) -> int:
     """Build the demo database if needed and run JupyterLab until it is stopped.
 
-    Returns JupyterLab's exit code.
+    On POSIX the process becomes JupyterLab (``exec``), so that a signal that stops the
+    demo (Ctrl+C, ``kill``, a test's ``terminate()``) reaches the server itself and no
+    orphaned server is left behind. Elsewhere JupyterLab runs as a child and its exit
+    code is returned.
     """
     if not 0 < port < 65536:
         raise InvalidArgumentError(f"port {port} is not between 1 and 65535")
@@ -154,6 +157,9 @@ def run_demo(
     print(f"notebooks: {notebooks}", flush=True)
     env = {**os.environ, ENV_DATA: str(root)}
     command = jupyterlab_command(notebooks, port=port, open_browser=open_browser)
+    if os.name == "posix":
+        sys.stdout.flush()
+        os.execve(command[0], command, env)
     try:
         return subprocess.call(command, env=env)
     except KeyboardInterrupt:
