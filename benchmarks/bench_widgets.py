@@ -155,8 +155,7 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     page = nb.page
     page.wait_for_selector(f"{CANVAS}[data-exact='true']", timeout=60_000)
     page.wait_for_timeout(3000)  # let the kernel warm the keyframe previews
-    reset = "() => { const s = window.__workbench_stats; s.latencies.length = 0;" \
-        " s.paints.length = 0; s.inputs.length = 0; }"  # fmt: skip
+    reset = "() => { const s = window.__workbench_stats; for (const k in s) s[k].length = 0; }"
     page.evaluate(reset)
     drag(page, ".wb-scrubber .wb-slider", args.drag_steps)
     page.wait_for_timeout(1500)
@@ -167,48 +166,21 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
 
     release_ms = release_to_exact(page, args.releases)
 
-    page.evaluate(reset)
-    page.focus(".wb-scrubber")
-    page.keyboard.press("Home")
-    page.wait_for_timeout(500)
-    page.evaluate(reset)
-    for _ in range(args.steps):
-        page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(120)
-    page.wait_for_timeout(500)
-    stats = page.evaluate("() => window.__workbench_stats")
+    stats = run_steps(page, reset, args.steps, every_ms=120)
     step_ms = [x["ms"] for x in stats["latencies"] if x["kind"] == "step"]
     from_kernel = [p for p in stats["paints"] if not p["fromStore"]]
-    step_rtt = [p["recvAt"] - p["sentAt"] for p in from_kernel]
-    step_paint = [p["at"] - p["recvAt"] for p in from_kernel]
     step_from_store = len(stats["paints"]) - len(from_kernel)
 
     # the same steps with the view's store switched off: every step asks the kernel
     nb.run_code("s.view_cache_mb = 0")
-    page.focus(".wb-scrubber")
-    page.keyboard.press("Home")
-    page.wait_for_timeout(1000)
-    page.evaluate(reset)
-    for _ in range(args.steps):
-        page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(120)
-    page.wait_for_timeout(500)
-    stats = page.evaluate("() => window.__workbench_stats")
+    stats = run_steps(page, reset, args.steps, every_ms=120)
     cold_ms = [x["ms"] for x in stats["latencies"] if x["kind"] == "step"]
     cold_rtt = [p["recvAt"] - p["sentAt"] for p in stats["paints"]]
     cold_paint = [p["at"] - p["recvAt"] for p in stats["paints"]]
     nb.run_code("s.view_cache_mb = 64")
-    page.focus(".wb-scrubber")
 
     # a held arrow key: steps at the keyboard's auto-repeat rate (~30 per second)
-    page.keyboard.press("Home")
-    page.wait_for_timeout(1000)
-    page.evaluate(reset)
-    for _ in range(args.steps):
-        page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(33)
-    page.wait_for_timeout(500)
-    stats = page.evaluate("() => window.__workbench_stats")
+    stats = run_steps(page, reset, args.steps, every_ms=33)
     held_ms = [x["ms"] for x in stats["latencies"] if x["kind"] == "step"]
     held_painted = len({p["index"] for p in stats["paints"] if p["exact"]})
 
@@ -233,13 +205,24 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
         "drag_previews": len(previews),
         "drag_previews_from_store": sum(p["fromStore"] for p in previews),
         "drag_requests": drag_requests,
-        "step_request_reply": step_rtt,
-        "step_decode_paint": step_paint,
         "step_from_store": step_from_store,
         "step_store_off": cold_ms,
         "step_store_off_request_reply": cold_rtt,
         "step_store_off_decode_paint": cold_paint,
     }
+
+
+def run_steps(page: Any, reset: str, steps: int, *, every_ms: int) -> dict[str, Any]:
+    """From the first frame (after a second's rest), press the right arrow ``steps`` times."""
+    page.focus(".wb-scrubber")
+    page.keyboard.press("Home")
+    page.wait_for_timeout(1000)
+    page.evaluate(reset)
+    for _ in range(steps):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(every_ms)
+    page.wait_for_timeout(500)
+    return page.evaluate("() => window.__workbench_stats")
 
 
 def release_to_exact(page: Any, count: int) -> list[float]:
