@@ -16,6 +16,7 @@ Examples
 >>> class Server:  # stands in for FrameServer: answers at once
 ...     def request(self, index, *, preview, hint, reply):
 ...         reply(index, None)
+...     def set_play_stride(self, stride): pass
 >>> stream = PlaybackStream(Server(), lambda req, frame, err: sent.append(req.index), 100)
 >>> stream.start(seq=5, first=10, stride=1, credit=3)
 >>> sent
@@ -53,7 +54,7 @@ class PlaybackStream:
     ----------
     server
         The :class:`workbench.widgets.prefetch.FrameServer` (anything with its
-        ``request(index, preview=, hint=, reply=)``).
+        ``request(index, preview=, hint=, reply=)`` and ``set_play_stride(stride)``).
     send
         ``send(request, frame, error)``: sends one frame reply to the view.
     num_frames
@@ -82,6 +83,7 @@ class PlaybackStream:
             self._next = max(0, int(first))
             self._stride = max(1, int(stride))
             self._credit = min(max(0, int(credit)), MAX_CREDIT)
+        self._server.set_play_stride(self._stride)
         self._fill()
 
     def credit(self, *, seq: int, n: int, first: int) -> None:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -189,7 +188,6 @@ class FrameServer:
         self._warm = bool(warm_keyframes) and self._keyframes.size <= max_warm_keyframes
         self._closed = False
         self._play_step = 1
-        self._last_play: tuple[int, float] | None = None
         self._last_served_play = -1
         self._encoder = ThreadPoolExecutor(
             max_workers=max(1, int(encode_threads)), thread_name_prefix="workbench-jpeg"
@@ -248,10 +246,8 @@ class FrameServer:
             reply(None, RuntimeError("the frame server is closed"))
             return
         hit = self._cached(index, preview)
-        if hint == "play":
-            self._track_play(index)
-            if hit is None and not preview:
-                hit = self._late_substitute(index)
+        if hint == "play" and hit is None and not preview:
+            hit = self._late_substitute(index)
         if hit is not None:  # answer at once, then refresh the plan
             reply(hit, None)
             with self._cond:
@@ -281,15 +277,10 @@ class FrameServer:
             self._soon.append((index, preview, reply))
             self._cond.notify()
 
-    def _track_play(self, index: int) -> None:
-        """Estimate how many frames apart playback requests land (1 when keeping up)."""
-        now = time.monotonic()
-        last = self._last_play
-        step = 1
-        if last is not None and now - last[1] < 1.0 and index > last[0]:
-            step = round(0.5 * self._play_step + 0.5 * (index - last[0]))
-        self._play_step = min(max(step, 1), 15)
-        self._last_play = (index, now)
+    def set_play_stride(self, stride: int) -> None:
+        """Playback shows every ``stride``-th frame: prefetch those, and when the frame due
+        is not ready, answer with a prefetched one less than ``stride`` frames before it."""
+        self._play_step = min(max(int(stride), 1), 15)
 
     def _late_substitute(self, index: int) -> EncodedFrame | None:
         """While playing, a prefetched frame just before ``index`` beats waiting for it."""
