@@ -780,20 +780,25 @@ function render({ model, el }) {
     }
   }
 
-  /** While playing: paint the newest held frame that is due, drop the late ones. */
+  /**
+   * While playing: paint the newest held frame that is due; drop the ones it overtakes
+   * and any not newer than the frame on screen (decodes can finish out of order).
+   */
   function showDue() {
     if (!held.length) return;
     const target = playTarget();
     held.sort((a, b) => a.msg.index - b.msg.index);
     let k = -1;
     while (k + 1 < held.length && held[k + 1].msg.index <= target) k += 1;
-    if (k < 0) return;
-    for (let j = 0; j < k; j += 1) held[j].bitmap.close();
-    const due = held[k];
-    held = held.slice(k + 1);
-    settled(k + 1);
-    if (due.msg.seq < paintSeq) due.bitmap.close();
-    else paint(due.msg, due.bitmap, due.t);
+    let stale = 0;
+    while (stale < held.length && held[stale].msg.index <= shownIndex) stale += 1;
+    const gone = Math.max(k + 1, stale);
+    if (!gone) return;
+    const due = k >= stale ? held[k] : null;
+    for (let j = 0; j < gone; j += 1) if (held[j] !== due) held[j].bitmap.close();
+    held = held.slice(gone);
+    settled(gone);
+    if (due) paint(due.msg, due.bitmap, due.t);
   }
 
   /** Open a playback session from the frame after the one shown. */
@@ -900,7 +905,7 @@ function render({ model, el }) {
 
   function play() {
     if (playing) return;
-    if (shownIndex >= n() - 1) go(0, "step");
+    if (current() >= n() - 1) go(0, "step"); // at the end: play from the start
     playing = true;
     playBtn.textContent = "⏸";
     playT0 = performance.now();

@@ -170,6 +170,29 @@ def test_keyboard(nb: Notebook) -> None:
     assert len(played) >= 10 and kinds.count("credit") < len(played)
 
 
+def test_playback_at_2x_moves_forward_in_steps_of_two(nb: Notebook) -> None:
+    page = nb.page
+    kernel(nb, "setattr(s, 'playback_rate', 2.0)")
+    page.focus(".wb-scrubber")
+    page.keyboard.press("Home")
+    shown(nb, 0)
+    page.evaluate("() => { window.__workbench_stats.paints.length = 0; }")
+    page.keyboard.press(" ")
+    page.wait_for_function(
+        "(sel) => Number(document.querySelector(sel).dataset.index) >= 40",
+        arg=CANVAS,
+        timeout=10_000,
+    )
+    page.keyboard.press(" ")
+    kernel(nb, "setattr(s, 'playback_rate', 1.0)")
+    index = int(page.eval_on_selector(CANVAS, "c => c.dataset.index"))
+    assert shown(nb, index) == index  # the frame it stopped on is the one shown
+    painted = [p["index"] for p in page.evaluate("() => window.__workbench_stats.paints")]
+    steps = [b - a for a, b in itertools.pairwise(painted)]
+    assert steps and all(d > 0 for d in steps), painted  # never a frame from the past
+    assert sum(d % 2 == 0 for d in steps) >= len(steps) / 2, painted  # mostly every 2nd
+
+
 def test_filmstrip_click_jumps(nb: Notebook) -> None:
     page = nb.page
     page.wait_for_selector(".wb-filmstrip[data-loaded='true']", timeout=30_000)
