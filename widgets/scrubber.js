@@ -340,6 +340,7 @@ function render({ model, el }) {
   let shownTimestamp = NaN;
   let paintSeq = 0;
   let playSession = 0; // seq of the open playback session (0: none)
+  let playRate = 1; // the playback rate the session was opened at
   /** @type {Set<number>} playback sessions closed: their late frames are ignored */
   const playStale = new Set();
   let playOwed = 0; // frames decoded (or skipped) whose credit is not returned yet
@@ -809,6 +810,7 @@ function render({ model, el }) {
     playOwed = 0;
     creditAt = playFrameAt = performance.now();
     const r = Number(model.get("playback_rate")) || 1;
+    playRate = r;
     const first = playI0 + 1;
     const stride = Math.max(1, Math.round(r));
     model.send({ type: "play", seq, first, stride, credit: PLAY_CREDIT });
@@ -938,24 +940,36 @@ function render({ model, el }) {
 
   /** The frame that should be on screen now while playing. */
   function playTarget() {
-    const r = Number(model.get("playback_rate")) || 1;
-    return playI0 + Math.floor(((performance.now() - playT0) / 1000) * fps() * r);
+    return playI0 + Math.floor(((performance.now() - playT0) / 1000) * fps() * playRate);
   }
 
-  function stop() {
+  /**
+   * Stop playing. Stopped here (a key, a click, the end): tell the kernel `playing` is
+   * false first, then which frame playback stopped on, so that scrubbers playing along
+   * with this one (a CatalogBrowser's cameras) stop and then follow it. Stopped by the
+   * kernel (`fromKernel`): the kernel leads, so show its frame rather than publish ours.
+   * @param {boolean} [fromKernel]
+   */
+  function stop(fromKernel = false) {
     if (!playing) return;
     playing = false;
     cancelAnimationFrame(rafId);
     closeSession();
     for (const f of held) f.bitmap.close();
     held = [];
-    if (shownIndex >= 0 && !dragging) slider.value = String(shownIndex);
-    if (unpublished) publish(unpublished);
     playBtn.textContent = "▶";
+    if (fromKernel) {
+      unpublished = null;
+      const v = Number(model.get("value"));
+      if (v !== shownIndex && !dragging) go(v, "kernel");
+      return;
+    }
+    if (shownIndex >= 0 && !dragging) slider.value = String(shownIndex);
     if (model.get("playing")) {
       model.set("playing", false);
       model.save_changes();
     }
+    if (unpublished) publish(unpublished);
   }
 
   /** @param {"in" | "out"} which */
@@ -1052,13 +1066,8 @@ function render({ model, el }) {
   };
   const onKeyUp = (/** @type {KeyboardEvent} */ e) => e.stopPropagation();
   const onRate = () => {
-    model.set("playback_rate", Number(rate.value));
+    model.set("playback_rate", Number(rate.value)); // onRateModel follows
     model.save_changes();
-    if (playing) {
-      playI0 = shownIndex;
-      playT0 = performance.now();
-      openSession(); // at the new stride
-    }
   };
   const onStageClick = () => root.focus();
 
@@ -1076,9 +1085,15 @@ function render({ model, el }) {
     const v = Number(model.get("value"));
     if (!dragging && !playing && v !== shownIndex) go(v, "kernel");
   };
-  const onPlaying = () => (model.get("playing") ? play() : stop());
+  const onPlaying = () => (model.get("playing") ? play() : stop(true));
+  /** The rate changed (here, from the kernel, or from a camera playing along). */
   const onRateModel = () => {
     rate.value = String(model.get("playback_rate"));
+    if (playing && Number(model.get("playback_rate")) !== playRate) {
+      playI0 = shownIndex; // go on from the frame on screen at the new rate and stride
+      playT0 = performance.now();
+      openSession();
+    }
   };
   const onLabel = () => {
     nameLabel.textContent = String(model.get("label") || "");

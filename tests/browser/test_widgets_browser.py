@@ -287,6 +287,40 @@ def test_catalog_browser_opens_a_record_on_one_clock(lab: JupyterLab, browser: A
             assert code == index
             codes.append(code)
         assert abs(codes[0] - codes[1]) <= 1  # both cameras on one clock
+        # one play button plays both cameras; stopping one stops both on one frame time
+        page.locator(".wb-scrubber").first.focus()
+        page.keyboard.press("Home")  # the records are 2 s long: play from the start
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.wb-scrubber canvas.wb-frame')]"
+            ".every(c => c.dataset.exact === 'true' && c.dataset.index === '0')",
+            timeout=10_000,
+        )
+        page.keyboard.press(" ")
+        # frames the second camera shows in 0.9 s: it plays along (~27), it does not just
+        # follow the first one's position as the kernel hears of it (~4 times a second)
+        second = page.evaluate(
+            """() => new Promise((done) => {
+              const c = document.querySelectorAll('.wb-scrubber canvas.wb-frame')[1];
+              const seen = new Set(); const t0 = performance.now();
+              const look = () => { seen.add(c.dataset.index);
+                if (performance.now() - t0 < 900) requestAnimationFrame(look);
+                else done([...seen]); };
+              look();
+            })"""
+        )
+        page.keyboard.press(" ")
+        assert len(second) >= 10, f"the second camera did not play along: {second}"
+        page.wait_for_function(
+            "() => { const c = [...document.querySelectorAll('.wb-scrubber canvas.wb-frame')];"
+            " return c.every(x => x.dataset.exact === 'true')"
+            " && Math.abs(c[0].dataset.index - c[1].dataset.index) <= 1; }",
+            timeout=10_000,
+        )
+        page.wait_for_timeout(500)
+        stopped = [int(canvases.nth(k).get_attribute("data-index")) for k in range(2)]
+        assert abs(stopped[0] - stopped[1]) <= 1 and stopped[0] > 0, stopped
+        playing = nb.run_code("print([s.playing for s in browser.scrubbers])").strip()
+        assert playing == "[False, False]"
         page.screenshot(path=str(lab.home / "catalog.png"), full_page=True)
     finally:
         page.close()

@@ -58,7 +58,9 @@ class CatalogBrowser(ipywidgets.VBox):
     Attributes
     ----------
     scrubbers : list of VideoScrubber
-        One per camera of the opened record, all on one clock with the timeline.
+        One per camera of the opened record, all on one clock with the timeline. Play,
+        pause and the playback rate of one apply to all: each plays on its own clock
+        from the same time, and the one stopped first leads the others to its time.
     timeline : Timeline or None
         The record's time series (CAN, GPS ...).
     """
@@ -80,6 +82,7 @@ class CatalogBrowser(ipywidgets.VBox):
         self.scrubbers: list[VideoScrubber] = []
         self.timeline: Timeline | None = None
         self._clock: ClockGroup | None = None
+        self._transport: list[ClockGroup] = []
         super().__init__(children=[self.list, self.player], **kwargs)
         self.list.observe(self._on_filter, names="selected_tags")
         self.list.observe(self._on_open, names="opened")
@@ -161,6 +164,9 @@ class CatalogBrowser(ipywidgets.VBox):
         self.scrubbers, self.timeline = scrubbers, timeline
         members: list[Any] = [*scrubbers, *([timeline] if timeline else [])]
         self._clock = ClockGroup(members)
+        # one play button for every camera: each view plays on its own clock from the
+        # same timestamp; when they stop, the one that stopped first leads the others
+        self._transport = [ClockGroup(scrubbers, name=n) for n in ("playing", "playback_rate")]
         if timeline is not None and scrubbers:
             timeline.timestamp = scrubbers[0].timestamp
         row = ipywidgets.HBox(scrubbers, layout=ipywidgets.Layout(width="100%"))
@@ -174,6 +180,9 @@ class CatalogBrowser(ipywidgets.VBox):
         if self._clock is not None:
             self._clock.unlink()
             self._clock = None
+        for group in self._transport:
+            group.unlink()
+        self._transport = []
         for w in [*self.scrubbers, *([self.timeline] if self.timeline else [])]:
             w.close()
         self.scrubbers, self.timeline = [], None
