@@ -91,10 +91,14 @@ class FrameStore {
     this.decoded = new Map();
   }
 
-  /** How many decoded frames of `frameBytes` each fit. @param {number} frameBytes */
+  /**
+   * How many decoded frames of `frameBytes` each it keeps: the window around the
+   * cursor, or fewer when the budget is smaller. @param {number} frameBytes
+   */
   exactCapacity(frameBytes) {
     if (frameBytes <= 0) return 0;
-    return Math.floor((this.budget * (1 - PREVIEW_SHARE)) / frameBytes);
+    const fit = Math.floor((this.budget * (1 - PREVIEW_SHARE)) / frameBytes);
+    return Math.min(KEEP_AHEAD + KEEP_BEHIND + 1, fit);
   }
 
   /** How many preview JPEGs fit (by the average size seen so far). */
@@ -271,6 +275,10 @@ function h(tag, attrs = {}, text = "") {
 /** @param {{model: any, el: HTMLElement}} ctx */
 function render({ model, el }) {
   const stats = statsSink(model);
+  // numbers each view's debug statistics (on the page: each widget imports its own
+  // copy of this module)
+  const g = /** @type {any} */ (globalThis);
+  const viewId = (g.__workbench_views = (g.__workbench_views || 0) + 1);
   const root = h("div", {
     class: "wb-scrubber",
     tabindex: "0",
@@ -658,7 +666,7 @@ function render({ model, el }) {
         const paintedAt = performance.now();
         stats.paints.push({
           at: paintedAt, index: msg.index, exact: shownExact, sentAt, recvAt, decodedAt, drawnAt,
-          fromStore: borrowed,
+          fromStore: borrowed, view: viewId,
         });
         if (Number.isFinite(sentAt)) {
           const served = pendingInputs.filter((p) => p.t <= sentAt);

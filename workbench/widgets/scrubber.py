@@ -109,9 +109,10 @@ class VideoScrubber(anywidget.AnyWidget):
         by the view; 0 = full size). Frames are decoded and sent at that width, never
         wider than the video.
     view_cache_mb : float
-        Browser memory (MiB) for frames kept in the view: decoded frames around the
-        cursor, so that a step paints without a round trip to the kernel, and keyframe
-        previews, so that a drag paints at once. 0 turns the view's cache off.
+        Most browser memory (MiB) for frames kept in the view: up to 19 decoded frames
+        around the cursor (fewer if they do not fit in three quarters of it), so that a
+        step paints without a round trip to the kernel, and keyframe preview JPEGs in the
+        last quarter, so that a drag paints at once. 0 turns the view's cache off.
 
     Examples
     --------
