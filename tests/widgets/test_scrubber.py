@@ -413,3 +413,24 @@ def test_bad_playback_message_gets_error_reply(scrubber, frontend) -> None:
     fe.request({"type": "credit", "seq": 3, "n": "many"})
     reply, _ = fe.wait_for(3)
     assert reply["type"] == "error" and "'n'" in reply["message"]
+
+
+def test_stopping_playback_withdraws_its_queued_frames(video_path) -> None:
+    from workbench.widgets.playback import PlaybackStream
+    from workbench.widgets.prefetch import FrameServer
+
+    video = wb.open_video(video_path)
+    server = FrameServer(video, warm_keyframes=False)
+    sent: list[int] = []
+    try:
+        stream = PlaybackStream(server, lambda req, frame, err: sent.append(req.index), 90)
+        with server._cond:  # hold the worker: the pushed frames wait in the queue
+            stream.start(seq=3, first=50, stride=1, credit=6)
+            queued = len(server._urgent)
+        stream.stop(seq=3)
+        assert queued == 6 and len(server._urgent) == 0
+        assert server.get(10).index == 10  # the next request is served at once
+        assert sent == []
+    finally:
+        server.close()
+        video.close()

@@ -5,10 +5,10 @@ JupyterLab each message from a view to the kernel makes the kernel publish a bus
 idle status, and every status update re-renders parts of the page (about 20 ms of the
 browser's main thread per request on a 2-core machine, against about 6 ms for a frame the
 kernel sends unasked). So while playing, the view asks once, ``{"type": "play"}``, and
-the kernel pushes the frames; the view hands back credits in batches as it decodes
-them, ``{"type": "credit"}``, so that no more than ``credit`` frames are ever on their way
-or waiting to be decoded (the browser's decoding speed, not the kernel's, sets the pace
-when it paints in software).
+the kernel pushes the frames; the view hands back credits in batches as it shows (or
+drops) them, ``{"type": "credit"}``, so that no more than ``credit`` frames are ever on
+their way, being decoded or waiting for their time (the browser's decoding speed, not the
+kernel's, sets the pace when it paints in software).
 
 Examples
 --------
@@ -17,6 +17,7 @@ Examples
 ...     def request(self, index, *, preview, hint, reply):
 ...         reply(index, None)
 ...     def set_play_stride(self, stride): pass
+...     def withdraw(self, unwanted): return 0
 >>> stream = PlaybackStream(Server(), lambda req, frame, err: sent.append(req.index), 100)
 >>> stream.start(seq=5, first=10, stride=1, credit=3)
 >>> sent
@@ -54,7 +55,8 @@ class PlaybackStream:
     ----------
     server
         The :class:`workbench.widgets.prefetch.FrameServer` (anything with its
-        ``request(index, preview=, hint=, reply=)`` and ``set_play_stride(stride)``).
+        ``request(index, preview=, hint=, reply=)``, ``set_play_stride(stride)`` and
+        ``withdraw(unwanted)``).
     send
         ``send(request, frame, error)``: sends one frame reply to the view.
     num_frames
@@ -87,7 +89,7 @@ class PlaybackStream:
         self._fill()
 
     def credit(self, *, seq: int, n: int, first: int) -> None:
-        """The view decoded ``n`` more frames of session ``seq`` and wants ``first`` or later."""
+        """The view is done with ``n`` more frames of session ``seq``; it wants ``first`` on."""
         with self._lock:
             if seq != self._seq or self._seq == 0:
                 return  # a session that was stopped or replaced
@@ -96,11 +98,13 @@ class PlaybackStream:
         self._fill()
 
     def stop(self, seq: int | None = None) -> None:
-        """End session ``seq`` (or whichever is open); frames already asked for still go."""
+        """End session ``seq`` (or whichever is open) and withdraw its queued frames."""
         with self._lock:
-            if seq is None or seq == self._seq:
-                self._seq = 0
-                self._credit = 0
+            if seq is not None and seq != self._seq:
+                return
+            ended, self._seq, self._credit = self._seq, 0, 0
+        if ended:
+            self._server.withdraw(lambda reply: isinstance(reply, _Push) and reply.seq == ended)
 
     def _fill(self) -> None:
         """Ask the frame server for as many frames as the credit allows (outside the lock:
@@ -113,6 +117,16 @@ class PlaybackStream:
                 self._credit -= 1
         for index in indices:
             request = FrameRequest(index=index, seq=seq, hint="play")
-            self._server.request(
-                index, preview=False, hint="play", reply=partial(self._send, request)
-            )
+            reply = _Push(self._send, request)
+            self._server.request(index, preview=False, hint="play", reply=reply)
+
+
+class _Push:
+    """The reply of one pushed frame: sends it, and says which session it belongs to."""
+
+    def __init__(self, send: Send, request: FrameRequest) -> None:
+        self.seq = request.seq
+        self._send = partial(send, request)
+
+    def __call__(self, frame: Any, error: BaseException | None) -> None:
+        self._send(frame, error)

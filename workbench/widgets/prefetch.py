@@ -277,6 +277,18 @@ class FrameServer:
             self._soon.append((index, preview, reply))
             self._cond.notify()
 
+    def withdraw(self, unwanted: Callable[[Reply], bool]) -> int:
+        """Drop the queued requests whose reply ``unwanted(reply)`` picks; return how many.
+
+        Their replies are never called (e.g. the frames of a playback that stopped, so
+        that the next step is not served after them).
+        """
+        with self._cond:
+            kept = [job for job in self._urgent if not unwanted(job[2])]
+            dropped = len(self._urgent) - len(kept)
+            self._urgent = deque(kept)
+        return dropped
+
     def set_play_stride(self, stride: int) -> None:
         """Playback shows every ``stride``-th frame: prefetch those, and when the frame due
         is not ready, answer with a prefetched one less than ``stride`` frames before it."""
