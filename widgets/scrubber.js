@@ -866,6 +866,9 @@ function render({ model, el }) {
     const now = performance.now();
     if (playing && now - publishedAt < PLAY_PUBLISH_MS) {
       unpublished = msg;
+      // in the browser only (no message): a Timeline following this playback moves on
+      model.set("time", msg.time);
+      model.set("timestamp", msg.timestamp);
       return;
     }
     publishedAt = now;

@@ -1,8 +1,17 @@
 // Front end of workbench.widgets.Timeline: lanes of downsampled series + a cursor.
 // The cursor is the synced `timestamp` (absolute seconds); click or drag to seek.
+//
+// The lanes are drawn once (again on resize or new data); the cursor is an overlay moved
+// by a CSS transform, so it can follow playback at the frame rate. While a scrubber
+// listed in `players` (model ids) plays, the cursor follows that scrubber's model in the
+// browser: the scrubber updates `timestamp` locally for every painted frame and tells
+// the kernel only a few times a second (each message to the kernel costs JupyterLab a
+// status round).
 
 const COLORS = ["#1976d2", "#d32f2f", "#388e3c", "#f57c00", "#7b1fa2", "#0097a7"];
 const SEND_EVERY_MS = 40;
+/** The time label is rewritten at most this often while following playback (ms). */
+const LABEL_EVERY_MS = 100;
 
 /**
  * @typedef {{name: string, t: number[], lo: number[], hi: number[], min: number, max: number}} Lane
@@ -16,9 +25,11 @@ function render({ model, el }) {
   root.tabIndex = 0;
   const canvas = document.createElement("canvas");
   canvas.className = "wb-timeline-canvas";
+  const cursor = document.createElement("div");
+  cursor.className = "wb-timeline-cursor";
   const label = document.createElement("div");
   label.className = "wb-timeline-label";
-  root.append(canvas, label);
+  root.append(canvas, cursor, label);
   el.append(root);
 
   let dragging = false;
@@ -26,6 +37,10 @@ function render({ model, el }) {
   let pendingTs = NaN;
   let sendTimer = 0;
   let raf = 0;
+  let labelAt = 0;
+  let closed = false;
+  /** @type {any[]} models of the scrubbers whose playback the cursor follows */
+  let players = [];
 
   const t0 = () => Number(model.get("t0"));
   const t1 = () => Number(model.get("t1"));
@@ -94,18 +109,52 @@ function render({ model, el }) {
       const px = (s / span) * w;
       ctx.fillText(`${s.toFixed(step < 1 ? 1 : 0)}s`, Math.min(px + 2, w - 30), axisY);
     }
-    // cursor
-    const ts = Number(model.get("timestamp"));
-    const cx = ((ts - t0()) / span) * w;
-    ctx.strokeStyle = "#e53935";
-    ctx.lineWidth = 2;
-    ctx.beginPath();
-    ctx.moveTo(cx, 0);
-    ctx.lineTo(cx, h);
-    ctx.stroke();
-    ctx.lineWidth = 1;
-    label.textContent = `t = ${(ts - t0()).toFixed(3)} s  (${ts.toFixed(3)})`;
+    cursor.style.height = `${h}px`;
+    placeCursor();
+  }
+
+  /** The cursor's time: a playing scrubber's (followed in the browser), else ours. */
+  function cursorTime() {
+    const playing = players.find((m) => m.get("playing"));
+    return Number((playing || model).get("timestamp"));
+  }
+
+  /** Move the cursor (a transform: no repaint of the lanes). */
+  function placeCursor() {
+    const ts = cursorTime();
+    const span = Math.max(1e-9, t1() - t0());
+    const w = canvas.clientWidth || 1;
+    cursor.style.transform = `translateX(${((ts - t0()) / span) * w - 1}px)`;
     root.dataset.cursor = String(ts);
+    const now = performance.now();
+    const following = players.some((m) => m.get("playing"));
+    if (!following || now - labelAt >= LABEL_EVERY_MS) {
+      labelAt = now;
+      label.textContent = `t = ${(ts - t0()).toFixed(3)} s  (${ts.toFixed(3)})`;
+    }
+  }
+
+  /** Follow the scrubbers listed in `players` (their models, found by id). */
+  async function attachPlayers() {
+    detachPlayers();
+    const ids = /** @type {string[]} */ (model.get("players") || []);
+    const found = await Promise.all(
+      ids.map((id) => model.widget_manager.get_model(id).catch(() => null)),
+    );
+    if (closed) return;
+    players = found.filter(Boolean);
+    for (const m of players) {
+      m.on("change:timestamp", placeCursor);
+      m.on("change:playing", placeCursor);
+    }
+  }
+
+  function detachPlayers() {
+    for (const m of players) {
+      m.off("change:timestamp", placeCursor);
+      m.off("change:playing", placeCursor);
+    }
+    players = [];
   }
 
   /** @param {number} raw */
@@ -157,18 +206,23 @@ function render({ model, el }) {
   canvas.addEventListener("pointermove", onMove);
   canvas.addEventListener("pointerup", onUp);
   root.addEventListener("keydown", stop);
-  model.on("change:timestamp", schedule);
+  model.on("change:timestamp", placeCursor);
   model.on("change:lanes", schedule);
+  model.on("change:players", attachPlayers);
   const ro = new ResizeObserver(schedule);
   ro.observe(root);
   schedule();
+  attachPlayers();
 
   return () => {
+    closed = true;
     ro.disconnect();
     clearTimeout(sendTimer);
     if (raf) cancelAnimationFrame(raf);
-    model.off("change:timestamp", schedule);
+    detachPlayers();
+    model.off("change:timestamp", placeCursor);
     model.off("change:lanes", schedule);
+    model.off("change:players", attachPlayers);
     root.remove();
   };
 }

@@ -177,6 +177,10 @@ def test_playback_at_2x_moves_forward_in_steps_of_two(nb: Notebook) -> None:
     page.keyboard.press("Home")
     shown(nb, 0)
     page.evaluate("() => { window.__workbench_stats.paints.length = 0; }")
+    page.evaluate(
+        "() => { window.__cursor_moves = 0; new MutationObserver(() => window.__cursor_moves++)"
+        ".observe(document.querySelector('.wb-timeline'), {attributeFilter: ['data-cursor']}); }"
+    )
     page.keyboard.press(" ")
     page.wait_for_function(
         "(sel) => Number(document.querySelector(sel).dataset.index) >= 40",
@@ -191,6 +195,9 @@ def test_playback_at_2x_moves_forward_in_steps_of_two(nb: Notebook) -> None:
     steps = [b - a for a, b in itertools.pairwise(painted)]
     assert steps and all(d > 0 for d in steps), painted  # never a frame from the past
     assert sum(d % 2 == 0 for d in steps) >= len(steps) / 2, painted  # mostly every 2nd
+    # the timeline's cursor followed frame by frame, not only when the kernel heard of it
+    moves = page.evaluate("() => window.__cursor_moves")
+    assert moves >= 0.9 * len(painted), (moves, len(painted))
 
 
 def test_filmstrip_click_jumps(nb: Notebook) -> None:

@@ -154,6 +154,7 @@ def test_timeline_lanes_and_cursor(scrubber) -> None:
     tl = wb.Timeline({"can": _series(0.0)}, scrubber=scrubber, buckets=100)
     assert [lane["name"] for lane in tl.lanes] == ["can.speed_kmh", "can.brake"]
     assert all(len(lane["t"]) <= 100 for lane in tl.lanes)
+    assert tl.players == [scrubber.model_id]  # its view follows that playback in the browser
     scrubber.value = 45
     assert tl.timestamp == pytest.approx(scrubber.timestamp)
     tl.set_state({"timestamp": 2.0 + 0.001})  # a click on the lanes

@@ -169,6 +169,7 @@ class CatalogBrowser(ipywidgets.VBox):
         self._transport = [ClockGroup(scrubbers, name=n) for n in ("playing", "playback_rate")]
         if timeline is not None and scrubbers:
             timeline.timestamp = scrubbers[0].timestamp
+            timeline.players = [s.model_id for s in scrubbers]
         row = ipywidgets.HBox(scrubbers, layout=ipywidgets.Layout(width="100%"))
         for s in scrubbers:
             s.layout = ipywidgets.Layout(flex="1 1 0", min_width="0")

@@ -123,6 +123,10 @@ class Timeline(anywidget.AnyWidget):
         The cursor, absolute seconds (synced both ways).
     lanes : list of dict
         What is drawn: ``name``, ``t`` (seconds after ``t0``), ``lo``, ``hi``, ``min``, ``max``.
+    players : list of str
+        Model ids of scrubbers whose playback the cursor follows in the browser, frame by
+        frame (the kernel hears of a playing scrubber's time only a few times a second).
+        Set by :meth:`follow` and by :class:`CatalogBrowser`.
     """
 
     _esm = frontend_file("timeline.js")
@@ -133,6 +137,7 @@ class Timeline(anywidget.AnyWidget):
     t1 = traitlets.Float(1.0).tag(sync=True)
     lanes = traitlets.List(traitlets.Dict()).tag(sync=True)
     lane_height = traitlets.Int(44).tag(sync=True)
+    players = traitlets.List(traitlets.Unicode()).tag(sync=True)
 
     def __init__(
         self,
@@ -173,6 +178,7 @@ class Timeline(anywidget.AnyWidget):
             self._link.unlink()
         self.timestamp = scrubber.timestamp
         self._link = traitlets.link((scrubber, "timestamp"), (self, "timestamp"))
+        self.players = [scrubber.model_id]
 
     def close(self) -> None:
         """Unlink from the scrubber and close the widget."""
