@@ -263,6 +263,18 @@ def release_to_exact(page: Any, count: int) -> list[float]:
     return out
 
 
+def naive_steps(page: Any, steps: int, *, every_ms: int, drain_ms: int) -> dict[str, Any]:
+    """From the first frame, press the right arrow on the naive slider ``steps`` times."""
+    page.keyboard.press("Home")
+    page.wait_for_timeout(1500)
+    page.evaluate(NAIVE_HOOK)
+    for _ in range(steps):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(every_ms)
+    page.wait_for_timeout(drain_ms)  # let the queue drain (that is the point)
+    return page.evaluate("() => window.__naive")
+
+
 def measure_naive(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     page = nb.page
     page.wait_for_selector(".naive img.naive-img", timeout=60_000)
@@ -280,25 +292,9 @@ def measure_naive(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     queue_drain_ms = (log["paints"][-1]["t"] - log["inputs"][-1]["t"]) if log["paints"] else 0
 
     page.evaluate(NAIVE_HOOK)
-    handle = page.locator(".naive .noUi-handle")
-    handle.focus()
-    page.keyboard.press("Home")
-    page.wait_for_timeout(800)
-    page.evaluate(NAIVE_HOOK)
-    for _ in range(args.steps):
-        page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(120)
-    page.wait_for_timeout(1500)
-    step_ms = naive_latencies(page.evaluate("() => window.__naive"))
-
-    page.keyboard.press("Home")
-    page.wait_for_timeout(1500)
-    page.evaluate(NAIVE_HOOK)
-    for _ in range(args.steps):
-        page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(33)
-    page.wait_for_timeout(3000)
-    log = page.evaluate("() => window.__naive")
+    page.locator(".naive .noUi-handle").focus()
+    step_ms = naive_latencies(naive_steps(page, args.steps, every_ms=120, drain_ms=1500))
+    log = naive_steps(page, args.steps, every_ms=33, drain_ms=3000)
     held_ms = naive_latencies(log)
     held_painted = len({p["v"] for p in log["paints"]})
 
