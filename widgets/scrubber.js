@@ -337,7 +337,11 @@ function render({ model, el }) {
   el.append(root);
 
   // ---- state -------------------------------------------------------------------
-  let seq = 0;
+  // Request numbers start at a random point per view: every view of this widget (the
+  // output and a "new view for output" copy) receives every reply, and takes only its own.
+  const seqBase = Math.floor(Math.random() * 2 ** 40);
+  let seq = seqBase;
+  const mine = (/** @type {number} */ s) => s > seqBase && s <= seq;
   /** @type {InFlight | null} */
   let inflight = null;
   /** @type {Want | null} */
@@ -556,7 +560,7 @@ function render({ model, el }) {
       schedulePrefetch();
       return;
     }
-    if (msg.type !== "frame" && msg.type !== "error") return;
+    if ((msg.type !== "frame" && msg.type !== "error") || !mine(msg.seq)) return;
     if (stats) stats.replies.push({ seq: msg.seq, index: msg.index, at: performance.now() });
     if (batches.has(msg.seq)) {
       await onPrefetched(msg, buffers);

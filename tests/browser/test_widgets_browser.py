@@ -331,3 +331,54 @@ def test_catalog_browser_opens_a_record_on_one_clock(lab: JupyterLab, browser: A
         page.screenshot(path=str(lab.home / "catalog.png"), full_page=True)
     finally:
         page.close()
+
+
+TWO_VIEWS_CELLS = [
+    "import workbench as wb\n"
+    "from pathlib import Path\n"
+    f"video = wb.make_video(Path('media') / 'twice.mp4', size=(320, 180), fps=30, frames={N},"
+    " gop=15)\n"
+    "s = wb.VideoScrubber(video, debug=True)\n"
+    "display(s)\n"
+    "display(s)  # two views of one widget, like JupyterLab's 'new view for output'",
+]
+
+
+def test_two_views_of_one_scrubber_play_together(lab: JupyterLab, browser: Any) -> None:
+    lab.write_notebook("twice.ipynb", TWO_VIEWS_CELLS)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    try:
+        nb = Notebook(page, lab, "twice.ipynb").open()
+        nb.run_all()
+        page.wait_for_function(
+            "() => document.querySelectorAll(\".wb-scrubber canvas[data-exact='true']\")"
+            ".length === 2",
+            timeout=60_000,
+        )
+        page.evaluate("() => { window.__workbench_stats.paints.length = 0; }")
+        page.locator(".wb-scrubber").first.focus()
+        page.keyboard.press(" ")
+        page.wait_for_timeout(1200)
+        stopped_at = page.evaluate("() => performance.now()")
+        page.keyboard.press(" ")
+        stats = page.evaluate("() => window.__workbench_stats")
+        paints = [p for p in stats["paints"] if p["at"] < stopped_at]
+        per_view = {
+            v: [p["index"] for p in paints if p["view"] == v and p["exact"]]
+            for v in {p["view"] for p in paints}
+        }
+        assert len(per_view) == 2, per_view
+        for shown_by_view in per_view.values():  # each plays its own frames, in order
+            assert len(shown_by_view) >= 8, per_view
+            assert all(b > a for a, b in itertools.pairwise(shown_by_view)), per_view
+        page.wait_for_function(
+            "() => { const c = [...document.querySelectorAll('.wb-scrubber canvas.wb-frame')];"
+            " return c.every(x => x.dataset.exact === 'true')"
+            " && c[0].dataset.index === c[1].dataset.index; }",
+            timeout=10_000,
+        )
+        index = int(page.locator(CANVAS).first.get_attribute("data-index"))
+        assert read_frame_code(nb.canvas_rgb(".wb-scrubber >> nth=1 >> canvas.wb-frame")) == index
+        assert kernel(nb, "s.value, s.playing") == f"{index} False"
+    finally:
+        page.close()

@@ -395,17 +395,22 @@ def test_playback_stride_stops_at_the_last_frame(scrubber, frontend) -> None:
     assert _frames_of(fe, 4) == [80, 84, 88]  # frame 92 does not exist
 
 
-def test_a_new_session_replaces_the_old(scrubber, frontend) -> None:
+def test_two_views_play_in_sessions_of_their_own(scrubber, frontend) -> None:
     import time
 
-    fe = frontend(scrubber)
+    fe = frontend(scrubber)  # e.g. the output and its "new view for output" copy
     fe.request({"type": "play", "seq": 1, "first": 0, "stride": 1, "credit": 1})
+    fe.request({"type": "play", "seq": 2**40, "first": 50, "stride": 1, "credit": 1})
     _replies(fe, 1, 1)
-    fe.request({"type": "play", "seq": 2, "first": 50, "stride": 1, "credit": 1})
-    _replies(fe, 2, 1)
-    fe.request({"type": "credit", "seq": 1, "n": 5, "first": 0})  # the old session
+    _replies(fe, 2**40, 1)
+    fe.request({"type": "credit", "seq": 1, "n": 1, "first": 0})
+    _replies(fe, 1, 2)
+    fe.request({"type": "stop", "seq": 1})
+    fe.request({"type": "credit", "seq": 1, "n": 5, "first": 0})  # stopped: nothing more
+    fe.request({"type": "credit", "seq": 2**40, "n": 1, "first": 0})
+    _replies(fe, 2**40, 2)
     time.sleep(0.3)
-    assert _frames_of(fe, 1) == [0] and _frames_of(fe, 2) == [50]
+    assert _frames_of(fe, 1) == [0, 1] and _frames_of(fe, 2**40) == [50, 51]
 
 
 def test_bad_playback_message_gets_error_reply(scrubber, frontend) -> None:

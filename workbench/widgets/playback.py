@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -45,11 +46,14 @@ __all__ = ["PlaybackStream"]
 #: Most frames a view may have outstanding (credit), whatever it asks for.
 MAX_CREDIT = 16
 
+#: Most playback sessions open at once (one per view of the widget that is playing).
+MAX_SESSIONS = 8
+
 Send = Callable[[FrameRequest, Any, BaseException | None], None]
 
 
 class PlaybackStream:
-    """One playback session at a time: which frame comes next and how many may go.
+    """Playback sessions of one widget: which frame comes next and how many may go.
 
     Parameters
     ----------
@@ -68,57 +72,73 @@ class PlaybackStream:
         self._send = send
         self._num_frames = int(num_frames)
         self._lock = threading.Lock()
-        self._seq = 0  # the session; 0: not playing
-        self._next = 0
-        self._stride = 1
-        self._credit = 0
+        self._sessions: dict[int, _Session] = {}  # oldest first
 
     @property
     def playing(self) -> bool:
         """True while a session is open."""
-        return self._seq != 0
+        return bool(self._sessions)
 
     def start(self, *, seq: int, first: int, stride: int, credit: int) -> None:
-        """Open session ``seq``: push frames ``first``, ``first + stride``, ... as credit allows."""
+        """Open session ``seq``: push frames ``first``, ``first + stride``, ... as credit allows.
+
+        Each view of the widget (a notebook output and its "new view for output" copy) has
+        sessions of its own; the oldest are dropped beyond :data:`MAX_SESSIONS`.
+        """
+        session = _Session(
+            next=max(0, int(first)),
+            stride=max(1, int(stride)),
+            credit=min(max(0, int(credit)), MAX_CREDIT),
+        )
         with self._lock:
-            self._seq = int(seq)
-            self._next = max(0, int(first))
-            self._stride = max(1, int(stride))
-            self._credit = min(max(0, int(credit)), MAX_CREDIT)
-        self._server.set_play_stride(self._stride)
-        self._fill()
+            self._sessions[int(seq)] = session
+            dropped = list(self._sessions)[:-MAX_SESSIONS]
+        for old in dropped:
+            self.stop(old)
+        self._server.set_play_stride(session.stride)
+        self._fill(int(seq))
 
     def credit(self, *, seq: int, n: int, first: int) -> None:
         """The view is done with ``n`` more frames of session ``seq``; it wants ``first`` on."""
         with self._lock:
-            if seq != self._seq or self._seq == 0:
-                return  # a session that was stopped or replaced
-            self._credit = min(self._credit + max(0, int(n)), MAX_CREDIT)
-            self._next = max(self._next, int(first))
-        self._fill()
+            session = self._sessions.get(seq)
+            if session is None:
+                return  # a session that was stopped
+            session.credit = min(session.credit + max(0, int(n)), MAX_CREDIT)
+            session.next = max(session.next, int(first))
+        self._fill(seq)
 
     def stop(self, seq: int | None = None) -> None:
-        """End session ``seq`` (or whichever is open) and withdraw its queued frames."""
+        """End session ``seq`` (or all of them) and withdraw their queued frames."""
         with self._lock:
-            if seq is not None and seq != self._seq:
-                return
-            ended, self._seq, self._credit = self._seq, 0, 0
+            ended = set(self._sessions) if seq is None else {seq} & set(self._sessions)
+            for s in ended:
+                del self._sessions[s]
         if ended:
-            self._server.withdraw(lambda reply: isinstance(reply, _Push) and reply.seq == ended)
+            self._server.withdraw(lambda reply: isinstance(reply, _Push) and reply.seq in ended)
 
-    def _fill(self) -> None:
-        """Ask the frame server for as many frames as the credit allows (outside the lock:
-        a cached frame is sent from inside ``request``)."""
+    def _fill(self, seq: int) -> None:
+        """Ask the frame server for as many frames of session ``seq`` as its credit allows
+        (outside the lock: a cached frame is sent from inside ``request``)."""
         with self._lock:
-            seq, indices = self._seq, []
-            while seq and self._credit > 0 and self._next < self._num_frames:
-                indices.append(self._next)
-                self._next += self._stride
-                self._credit -= 1
+            session, indices = self._sessions.get(seq), []
+            while session and session.credit > 0 and session.next < self._num_frames:
+                indices.append(session.next)
+                session.next += session.stride
+                session.credit -= 1
         for index in indices:
             request = FrameRequest(index=index, seq=seq, hint="play")
             reply = _Push(self._send, request)
             self._server.request(index, preview=False, hint="play", reply=reply)
+
+
+@dataclass
+class _Session:
+    """Where one view's playback stands: the next frame to push, the stride, the credit."""
+
+    next: int
+    stride: int
+    credit: int
 
 
 class _Push:
