@@ -6,7 +6,7 @@
 // listed in `players` (model ids) plays, the cursor follows that scrubber's model in the
 // browser: the scrubber updates `timestamp` locally for every painted frame and tells
 // the kernel only a few times a second (each message to the kernel costs JupyterLab a
-// status round).
+// status round). The cursor shows the latest time heard from either model.
 
 const COLORS = ["#1976d2", "#d32f2f", "#388e3c", "#f57c00", "#7b1fa2", "#0097a7"];
 const SEND_EVERY_MS = 40;
@@ -113,15 +113,23 @@ function render({ model, el }) {
     placeCursor();
   }
 
-  /** The cursor's time: a playing scrubber's (followed in the browser), else ours. */
-  function cursorTime() {
-    const playing = players.find((m) => m.get("playing"));
-    return Number((playing || model).get("timestamp"));
-  }
+  /** The cursor's time: the latest heard, from our model or a scrubber we follow. */
+  let cursorTs = Number(model.get("timestamp"));
+  const fromModel = () => {
+    cursorTs = Number(model.get("timestamp"));
+    placeCursor();
+  };
+  /** @param {any} player */
+  const fromPlayer = (player) => () => {
+    cursorTs = Number(player.get("timestamp"));
+    placeCursor();
+  };
+  /** @type {Map<any, () => void>} */
+  const listeners = new Map();
 
   /** Move the cursor (a transform: no repaint of the lanes). */
   function placeCursor() {
-    const ts = cursorTime();
+    const ts = cursorTs;
     const span = Math.max(1e-9, t1() - t0());
     const w = canvas.clientWidth || 1;
     cursor.style.transform = `translateX(${((ts - t0()) / span) * w - 1}px)`;
@@ -144,16 +152,15 @@ function render({ model, el }) {
     if (closed) return;
     players = found.filter(Boolean);
     for (const m of players) {
-      m.on("change:timestamp", placeCursor);
-      m.on("change:playing", placeCursor);
+      const listener = fromPlayer(m);
+      listeners.set(m, listener);
+      m.on("change:timestamp", listener);
     }
   }
 
   function detachPlayers() {
-    for (const m of players) {
-      m.off("change:timestamp", placeCursor);
-      m.off("change:playing", placeCursor);
-    }
+    for (const [m, listener] of listeners) m.off("change:timestamp", listener);
+    listeners.clear();
     players = [];
   }
 
@@ -206,7 +213,7 @@ function render({ model, el }) {
   canvas.addEventListener("pointermove", onMove);
   canvas.addEventListener("pointerup", onUp);
   root.addEventListener("keydown", stop);
-  model.on("change:timestamp", placeCursor);
+  model.on("change:timestamp", fromModel);
   model.on("change:lanes", schedule);
   model.on("change:players", attachPlayers);
   const ro = new ResizeObserver(schedule);
@@ -220,7 +227,7 @@ function render({ model, el }) {
     clearTimeout(sendTimer);
     if (raf) cancelAnimationFrame(raf);
     detachPlayers();
-    model.off("change:timestamp", placeCursor);
+    model.off("change:timestamp", fromModel);
     model.off("change:lanes", schedule);
     model.off("change:players", attachPlayers);
     root.remove();
