@@ -53,6 +53,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,13 +160,25 @@ class PlayMessage:
     credit: int = 0
 
 
-def _number(content: dict[str, Any], key: str, default: float = 0) -> float:
+def _is_number(value: Any) -> bool:
+    """True for a finite int or float (not a bool)."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def _number(content: dict[str, Any], key: str, default: float | None = 0) -> float:
+    """Field ``key`` of a message from the view, a finite number (``default`` if absent;
+    ``None``: required)."""
     value = content.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if not _is_number(value):
         raise InvalidArgumentError(
             f"{content.get('type')} message field {key!r} must be a number, got {value!r}"
         )
     return value
+
+
+def _clamp_index(value: float, num_frames: int) -> int:
+    """A frame index from the view, clamped into the video."""
+    return min(max(int(value), 0), max(num_frames - 1, 0))
 
 
 def parse_play_message(content: dict[str, Any], *, num_frames: int) -> PlayMessage:
@@ -187,11 +200,10 @@ def parse_play_message(content: dict[str, Any], *, num_frames: int) -> PlayMessa
     kind = content.get("type") if isinstance(content, dict) else None
     if kind not in ("play", "credit", "stop"):
         raise InvalidArgumentError(f"not a playback message: {content!r}")
-    first = min(max(int(_number(content, "first")), 0), max(num_frames - 1, 0))
     return PlayMessage(
         kind=kind,
         seq=int(_number(content, "seq")),
-        first=first,
+        first=_clamp_index(_number(content, "first"), num_frames),
         stride=max(1, int(_number(content, "stride", 1))),
         credit=max(0, int(_number(content, "credit" if kind == "play" else "n"))),
     )
@@ -219,24 +231,13 @@ def parse_frame_request(content: dict[str, Any], *, num_frames: int) -> FrameReq
     """
     if not isinstance(content, dict) or content.get("type") != "frame":
         raise InvalidArgumentError(f"not a frame request: {content!r}; expected type 'frame'")
-    index, seq = content.get("index"), content.get("seq", 0)
-    if isinstance(index, bool) or not isinstance(index, (int, float)):
-        raise InvalidArgumentError(f"frame request index must be a number, got {index!r}")
-    if isinstance(seq, bool) or not isinstance(seq, (int, float)):
-        raise InvalidArgumentError(f"frame request seq must be a number, got {seq!r}")
     hint = content.get("hint", "step")
-    if hint not in HINTS:
-        hint = "step"
-    offset = content.get("offset_seconds", 0.0)
-    if isinstance(offset, bool) or not isinstance(offset, (int, float)) or offset != offset:
-        raise InvalidArgumentError(f"offset_seconds must be a number, got {offset!r}")
-    clamped = min(max(int(index), 0), max(num_frames - 1, 0))
     return FrameRequest(
-        index=clamped,
-        seq=int(seq),
+        index=_clamp_index(_number(content, "index", None), num_frames),
+        seq=int(_number(content, "seq")),
         preview=bool(content.get("preview", False)),
-        hint=hint,
-        offset_seconds=float(offset),
+        hint=hint if hint in HINTS else "step",
+        offset_seconds=float(_number(content, "offset_seconds")),
     )
 
 
@@ -258,19 +259,16 @@ def parse_prefetch_request(content: dict[str, Any], *, num_frames: int) -> Prefe
     """
     if not isinstance(content, dict) or content.get("type") != "prefetch":
         raise InvalidArgumentError(f"not a prefetch request: {content!r}; expected type 'prefetch'")
-    seq, indices = content.get("seq", 0), content.get("indices")
-    if isinstance(seq, bool) or not isinstance(seq, (int, float)):
-        raise InvalidArgumentError(f"prefetch request seq must be a number, got {seq!r}")
+    seq, indices = _number(content, "seq"), content.get("indices")
     if not isinstance(indices, list) or len(indices) > MAX_PREFETCH_BATCH:
         raise InvalidArgumentError(
             f"prefetch indices must be a list of at most {MAX_PREFETCH_BATCH} frame "
             f"indices, got {indices!r}"
         )
-    if any(isinstance(i, bool) or not isinstance(i, (int, float)) for i in indices):
+    if not all(_is_number(i) for i in indices):
         raise InvalidArgumentError(f"prefetch indices must be numbers, got {indices!r}")
-    last = max(num_frames - 1, 0)
     return PrefetchRequest(
-        indices=tuple(min(max(int(i), 0), last) for i in indices),
+        indices=tuple(_clamp_index(i, num_frames) for i in indices),
         seq=int(seq),
         preview=bool(content.get("preview", False)),
     )
