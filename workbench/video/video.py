@@ -616,13 +616,7 @@ class Video:
         dup = np.flatnonzero(first[inverse] != np.arange(len(idx)))
         if len(dup):
             frames[dup] = frames[first[inverse[dup]]]
-        return FrameBatch(
-            frames=frames,
-            timestamps=self._pts_seconds[idx],
-            indices=idx,
-            columns=list(spec.format[:3]) if spec.format != "gray" else ["gray"],
-            meta={"path": self.path},
-        )
+        return self._as_batch(frames, idx, spec)
 
     def get_frames_at(
         self,
@@ -809,10 +803,14 @@ class Video:
         self, buf: np.ndarray, unique: np.ndarray, gidx: np.ndarray, spec: OutputSpec
     ) -> FrameBatch:
         frames = buf if len(unique) == len(gidx) else buf[np.searchsorted(unique, gidx)]
+        return self._as_batch(frames, gidx, spec)
+
+    def _as_batch(self, frames: np.ndarray, indices: np.ndarray, spec: OutputSpec) -> FrameBatch:
+        """Frames ``indices`` of this video, decoded to ``spec``, as a batch."""
         return FrameBatch(
             frames=frames,
-            timestamps=self._pts_seconds[gidx],
-            indices=gidx,
+            timestamps=self._pts_seconds[indices],
+            indices=indices,
             columns=list(spec.format[:3]) if spec.format != "gray" else ["gray"],
             meta={"path": self.path},
         )
