@@ -187,14 +187,10 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     page.keyboard.press("Home")
     page.wait_for_timeout(500)
     page.evaluate(reset)
-    page.keyboard.press(" ")
-    t0 = page.evaluate("() => performance.now()")
-    page.wait_for_timeout(int(args.play_seconds * 1000))
-    t1 = page.evaluate("() => performance.now()")
+    t0, t1 = play_for(page, args.play_seconds, start=lambda: page.keyboard.press(" "))
     page.keyboard.press(" ")
     stats = page.evaluate("() => window.__workbench_stats")
-    painted = [p for p in stats["paints"] if t0 + 500 <= p["at"] <= t1 and p["exact"]]
-    fps = len(painted) / ((t1 - t0 - 500) / 1000)
+    fps = painted_fps([p["at"] for p in stats["paints"] if p["exact"]], t0, t1)
     return {
         "drag": drag_ms,
         "release": release_ms,
@@ -210,6 +206,24 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
         "step_store_off_request_reply": cold_rtt,
         "step_store_off_decode_paint": cold_paint,
     }
+
+
+#: Playback is timed from this long after it starts (ms), past the start-up.
+PLAY_WARMUP_MS = 500
+
+
+def play_for(page: Any, seconds: float, *, start: Any) -> tuple[float, float]:
+    """Call ``start()``, let it play ``seconds``; return the page clock before and after."""
+    start()
+    t0 = page.evaluate("() => performance.now()")
+    page.wait_for_timeout(int(seconds * 1000))
+    return t0, page.evaluate("() => performance.now()")
+
+
+def painted_fps(paint_times: list[float], t0: float, t1: float) -> float:
+    """Frames painted per second between ``t0`` (plus the warm-up) and ``t1``."""
+    begin = t0 + PLAY_WARMUP_MS
+    return sum(begin <= t <= t1 for t in paint_times) / ((t1 - begin) / 1000)
 
 
 def run_steps(page: Any, reset: str, steps: int, *, every_ms: int) -> dict[str, Any]:
@@ -301,14 +315,12 @@ def measure_naive(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     page.keyboard.press("Home")
     page.wait_for_timeout(1500)
     page.evaluate(NAIVE_HOOK)
-    page.click(".naive .widget-play button:first-child")
-    t0 = page.evaluate("() => performance.now()")
-    page.wait_for_timeout(int(args.play_seconds * 1000))
-    t1 = page.evaluate("() => performance.now()")
+    t0, t1 = play_for(
+        page, args.play_seconds, start=lambda: page.click(".naive .widget-play button:first-child")
+    )
     page.click(".naive .widget-play button:nth-child(2)")
     log = page.evaluate("() => window.__naive")
-    painted = [p for p in log["paints"] if t0 + 500 <= p["t"] <= t1]
-    fps = len(painted) / ((t1 - t0 - 500) / 1000)
+    fps = painted_fps([p["t"] for p in log["paints"]], t0, t1)
     return {
         "drag": drag_ms,
         "step": step_ms,
