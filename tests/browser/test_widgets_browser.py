@@ -7,6 +7,7 @@ code out of the pixels on screen to prove the right frame is shown.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Iterator
 from typing import Any
@@ -37,15 +38,31 @@ CELLS = [
 ]
 
 
+@contextlib.contextmanager
+def notebook_page(
+    lab: JupyterLab, browser: Any, name: str, cells: list[str], *, debug: bool = False
+) -> Iterator[Notebook]:
+    """Write notebook ``name``, open it in a new page and run it; close the page after.
+
+    ``debug`` switches on every scrubber's statistics (``window.__workbench_stats``).
+    """
+    lab.write_notebook(name, cells)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    if debug:
+        page.add_init_script("window.__workbench_debug = true")
+    try:
+        notebook = Notebook(page, lab, name).open()
+        notebook.run_all()
+        yield notebook
+    finally:
+        page.close()
+
+
 @pytest.fixture(scope="module")
 def nb(lab: JupyterLab, browser: Any) -> Iterator[Notebook]:
-    lab.write_notebook("widgets.ipynb", CELLS)
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    notebook = Notebook(page, lab, "widgets.ipynb").open()
-    notebook.run_all()
-    page.wait_for_selector(f"{CANVAS}[data-exact='true']", timeout=60_000)
-    yield notebook
-    page.close()
+    with notebook_page(lab, browser, "widgets.ipynb", CELLS) as notebook:
+        notebook.page.wait_for_selector(f"{CANVAS}[data-exact='true']", timeout=60_000)
+        yield notebook
 
 
 def shown(nb: Notebook, index: int, timeout: float = 20_000) -> int:
@@ -254,12 +271,8 @@ BROWSER_CELLS = [
 
 
 def test_catalog_browser_opens_a_record_on_one_clock(lab: JupyterLab, browser: Any) -> None:
-    lab.write_notebook("catalog.ipynb", BROWSER_CELLS)
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    page.add_init_script("window.__workbench_debug = true")
-    try:
-        nb = Notebook(page, lab, "catalog.ipynb").open()
-        nb.run_all()
+    with notebook_page(lab, browser, "catalog.ipynb", BROWSER_CELLS, debug=True) as nb:
+        page = nb.page
         assert not nb.errors()
         rows = page.locator(".wb-catalog tr[data-record]")
         rows.first.wait_for(timeout=30_000)
@@ -329,8 +342,6 @@ def test_catalog_browser_opens_a_record_on_one_clock(lab: JupyterLab, browser: A
         playing = nb.run_code("print([s.playing for s in browser.scrubbers])").strip()
         assert playing == "[False, False]"
         page.screenshot(path=str(lab.home / "catalog.png"), full_page=True)
-    finally:
-        page.close()
 
 
 TWO_VIEWS_CELLS = [
@@ -345,11 +356,8 @@ TWO_VIEWS_CELLS = [
 
 
 def test_two_views_of_one_scrubber_play_together(lab: JupyterLab, browser: Any) -> None:
-    lab.write_notebook("twice.ipynb", TWO_VIEWS_CELLS)
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    try:
-        nb = Notebook(page, lab, "twice.ipynb").open()
-        nb.run_all()
+    with notebook_page(lab, browser, "twice.ipynb", TWO_VIEWS_CELLS) as nb:
+        page = nb.page
         page.wait_for_function(
             "() => document.querySelectorAll(\".wb-scrubber canvas[data-exact='true']\")"
             ".length === 2",
@@ -380,5 +388,3 @@ def test_two_views_of_one_scrubber_play_together(lab: JupyterLab, browser: Any) 
         index = int(page.locator(CANVAS).first.get_attribute("data-index"))
         assert read_frame_code(nb.canvas_rgb(".wb-scrubber >> nth=1 >> canvas.wb-frame")) == index
         assert kernel(nb, "s.value, s.playing") == f"{index} False"
-    finally:
-        page.close()
