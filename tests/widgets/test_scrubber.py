@@ -432,7 +432,7 @@ def test_stopping_playback_withdraws_its_queued_frames(video_path) -> None:
         with server._cond:  # hold the worker: the pushed frames wait in the queue
             stream.start(seq=3, first=50, stride=1, credit=6)
             queued = len(server._urgent)
-        stream.stop(seq=3)
+            stream.stop(seq=3)  # before the worker can take one (the lock is reentrant)
         assert queued == 6 and len(server._urgent) == 0
         assert server.get(10).index == 10  # the next request is served at once
         assert sent == []
