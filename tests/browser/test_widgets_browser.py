@@ -379,12 +379,18 @@ def test_two_views_of_one_scrubber_play_together(lab: JupyterLab, browser: Any) 
         for shown_by_view in per_view.values():  # each plays its own frames, in order
             assert len(shown_by_view) >= 8, per_view
             assert all(b > a for a, b in itertools.pairwise(shown_by_view)), per_view
-        page.wait_for_function(
+        # both views published frames while playing: wait until the last word has reached
+        # the kernel and both views, then all three must agree
+        same_frame = (
             "() => { const c = [...document.querySelectorAll('.wb-scrubber canvas.wb-frame')];"
             " return c.every(x => x.dataset.exact === 'true')"
-            " && c[0].dataset.index === c[1].dataset.index; }",
-            timeout=10_000,
+            " && c[0].dataset.index === c[1].dataset.index; }"
         )
-        index = int(page.locator(CANVAS).first.get_attribute("data-index"))
+        for _ in range(20):
+            page.wait_for_function(same_frame, timeout=10_000)
+            index = int(page.locator(CANVAS).first.get_attribute("data-index"))
+            if kernel(nb, "s.value") == str(index) and page.evaluate(same_frame):
+                break
+            page.wait_for_timeout(250)
         assert read_frame_code(nb.canvas_rgb(".wb-scrubber >> nth=1 >> canvas.wb-frame")) == index
         assert kernel(nb, "s.value, s.playing") == f"{index} False"
