@@ -206,7 +206,7 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
 
 
 def _export_source(args: argparse.Namespace) -> object:
-    from workbench.readers.source import guess_content_type
+    from workbench.content_types import guess_content_type
 
     db: Path = args.db
     if db.is_file() and guess_content_type(db).split("/")[0] in ("video", "image"):

@@ -42,9 +42,9 @@ import numpy as np
 
 from workbench.catalog.schema import TAG_SEPARATOR
 from workbench.catalog.store import Store
+from workbench.content_types import VIDEO_SUFFIXES, content_type_of_suffix
 
 __all__ = [
-    "VIDEO_EXTENSIONS",
     "IngestReport",
     "ingest",
     "parse_sidecar",
@@ -52,21 +52,6 @@ __all__ = [
     "read_timestamps_csv",
     "timestamps_csv_for",
 ]
-
-#: file suffixes catalogued as video even without a sidecar
-VIDEO_EXTENSIONS = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".ts"})
-
-_CONTENT_TYPES = {
-    ".mp4": "video/mp4",
-    ".m4v": "video/mp4",
-    ".mov": "video/quicktime",
-    ".mkv": "video/x-matroska",
-    ".avi": "video/x-msvideo",
-    ".webm": "video/webm",
-    ".ts": "video/mp2t",
-    ".csv": "text/csv",
-    ".json": "application/json",
-}
 
 #: sidecar keys that map to catalog columns (anything else goes to ``extra``)
 _TOP_KEYS = frozenset(
@@ -192,7 +177,7 @@ def _scan(root: Path, top: Path, skipped: list[tuple[Path, str]]) -> dict[str, _
                         )
                     )
                     continue
-                if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
+                if Path(name).suffix.lower() not in VIDEO_SUFFIXES:
                     continue  # e.g. a timestamps csv without sidecar: not a catalog row
             try:
                 st = item.stat()
@@ -310,7 +295,6 @@ def _parse_sidecar(sidecar: Path, rel: str) -> list[dict[str, Any]]:
         raise _Skip(f"cannot read sidecar: {exc.strerror or exc}") from None
     if not isinstance(meta, dict):
         raise _Skip(f"sidecar must be a JSON object, got {type(meta).__name__}")
-    suffix = Path(rel).suffix.lower()
     content_type = _text(meta.get("content-type", meta.get("content_type")), "content-type")
     start = _number(meta.get("start_timestamp"), "start_timestamp")
     end = _number(meta.get("end_timestamp"), "end_timestamp")
@@ -320,7 +304,7 @@ def _parse_sidecar(sidecar: Path, rel: str) -> list[dict[str, Any]]:
         "record_id": _text(meta.get("record_id"), "record_id") or record_id_from_folder(rel),
         "sub_record_id": _text(meta.get("sub_record_id"), "sub_record_id"),
         "data_type": _text(meta.get("data_type", meta.get("type")), "type"),
-        "content_type": content_type or _CONTENT_TYPES.get(suffix) or _guess_type(rel),
+        "content_type": content_type or content_type_of_suffix(rel) or _guess_type(rel),
         "path": rel,
         "start_timestamp": start,
         "end_timestamp": end,
@@ -490,8 +474,7 @@ def _rows_for(entry: _Entry) -> list[dict[str, Any]]:
                 "record_id": record_id_from_folder(entry.rel),
                 "sub_record_id": None,
                 "data_type": "raw_data",
-                "content_type": _CONTENT_TYPES.get(entry.data.suffix.lower())
-                or _guess_type(entry.rel),
+                "content_type": content_type_of_suffix(entry.rel) or _guess_type(entry.rel),
                 "path": entry.rel,
                 "start_timestamp": None,
                 "end_timestamp": None,
@@ -507,7 +490,7 @@ def _rows_for(entry: _Entry) -> list[dict[str, Any]]:
             }
         ]
     content_type = rows[0]["content_type"] or ""
-    if content_type.startswith("video/") or entry.data.suffix.lower() in VIDEO_EXTENSIONS:
+    if content_type.startswith("video/") or entry.data.suffix.lower() in VIDEO_SUFFIXES:
         try:
             facts = probe_media(entry.data)
         except ValueError as exc:

@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from workbench.content_types import IMAGE_SUFFIXES
 from workbench.errors import CorruptMediaError, InvalidArgumentError, SourceNotFoundError
 from workbench.readers.base import FrameReader, make_frame_batch
-from workbench.readers.source import IMAGE_SUFFIXES, Source
+from workbench.readers.source import Source
 
 __all__ = ["ImageReader", "load_image"]
 

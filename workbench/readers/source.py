@@ -21,39 +21,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import mimetypes
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workbench.content_types import IMAGE_SUFFIXES, guess_content_type
 from workbench.errors import InvalidArgumentError, SourceNotFoundError
 
-__all__ = ["Source", "guess_content_type", "resolve_source", "timestamps_sidecar"]
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
-
-_SUFFIX_TYPES = {
-    ".mp4": "video/mp4",
-    ".m4v": "video/mp4",
-    ".mov": "video/quicktime",
-    ".mkv": "video/x-matroska",
-    ".webm": "video/webm",
-    ".avi": "video/x-msvideo",
-    ".ts": "video/mp2t",
-    ".h264": "video/h264",
-    ".hevc": "video/h265",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-    ".webp": "image/webp",
-    ".bmp": "image/bmp",
-    ".csv": "text/csv",
-    ".parquet": "application/vnd.apache.parquet",
-    ".pq": "application/vnd.apache.parquet",
-}
-
+__all__ = ["Source", "resolve_source", "timestamps_sidecar"]
 
 @dataclass
 class Source:
@@ -105,24 +82,6 @@ class Source:
             with contextlib.suppress(OSError):
                 ident["timestamps_mtime_ns"] = self.timestamps_path.stat().st_mtime_ns
         return ident
-
-
-def guess_content_type(path: Path) -> str:
-    """Guess a MIME type from a path's suffix (``inode/directory`` for folders).
-
-    Examples
-    --------
-    >>> guess_content_type(Path("a/camera_01.mp4"))
-    'video/mp4'
-    >>> guess_content_type(Path("can.parquet"))
-    'application/vnd.apache.parquet'
-    """
-    if path.is_dir():
-        return "inode/directory"
-    suffix = path.suffix.lower()
-    if suffix in _SUFFIX_TYPES:
-        return _SUFFIX_TYPES[suffix]
-    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
 
 def timestamps_sidecar(path: Path) -> Path | None:
@@ -179,7 +138,7 @@ def _from_fields(obj: Any, path: Path, base: dict[str, Any]) -> Source:
         )
     meta = {**_json_sidecar(path), **base} if path.is_file() else dict(base)
     ctype = _get(obj, "content_type", "content-type") or meta.get("content-type")
-    ctype = ctype or meta.get("content_type") or guess_content_type(path)
+    ctype = ctype or meta.get("content_type") or guess_content_type(path, is_dir=path.is_dir())
     record_id = _get(obj, "record_id") or meta.get("record_id") or path.stem
     start = _get(obj, "start_timestamp")
     if start is None:

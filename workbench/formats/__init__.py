@@ -1,0 +1,1 @@
+"""Foreign recordings read without their native stacks: ROS bags and MCAP, CAN logs."""
