@@ -14,7 +14,7 @@ Examples
 >>> con = sqlite3.connect(":memory:")
 >>> create_schema(con)
 >>> con.execute("SELECT value FROM catalog_info WHERE key = 'schema_version'").fetchone()[0]
-'1'
+'2'
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ __all__ = [
     "SCHEMA_VERSION",
     "TAG_SEPARATOR",
     "create_schema",
+    "normalise_tag",
     "schema_version",
 ]
 
 #: bumped whenever the DDL changes; :func:`create_schema` migrates older files
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: separator used internally to ship tag lists out of SQLite (never appears in a tag)
 TAG_SEPARATOR = "\x1f"
@@ -92,7 +93,9 @@ CREATE TABLE IF NOT EXISTS files (
     size             INTEGER,
     mtime_ns         INTEGER,
     sidecar_size     INTEGER,
-    sidecar_mtime_ns INTEGER
+    sidecar_mtime_ns INTEGER,
+    stamp            TEXT,  -- remote stores: the object's ETag (or modification time)
+    sidecar_stamp    TEXT
 );
 
 CREATE TABLE IF NOT EXISTS contents (
@@ -149,6 +152,17 @@ FROM contents c;
 """
 
 
+def normalise_tag(tag: str) -> str:
+    """The one spelling of a tag, used at ingest and in selects: surrounding space removed.
+
+    Examples
+    --------
+    >>> normalise_tag(" lead\\t")
+    'lead'
+    """
+    return tag.strip()
+
+
 def schema_version(con: sqlite3.Connection) -> int:
     """Return the schema version stored in the catalog, 0 for an empty file.
 
@@ -192,7 +206,10 @@ def create_schema(con: sqlite3.Connection) -> None:
         if sqlite3.complete_statement(statement):
             con.execute(statement)
             statement = ""
-    # future migrations go here: `if found < 2: ...`
+    if 0 < found < 2:  # version 1 had no stamps for objects in remote stores
+        con.execute("ALTER TABLE files ADD COLUMN stamp TEXT")
+        con.execute("ALTER TABLE files ADD COLUMN sidecar_stamp TEXT")
+    # future migrations go here: `if 0 < found < 3: ...`
     con.execute(
         "INSERT OR REPLACE INTO catalog_info(key, value) VALUES ('schema_version', ?)",
         (str(SCHEMA_VERSION),),
