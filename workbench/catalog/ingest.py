@@ -48,7 +48,7 @@ import mimetypes
 import os
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -431,23 +431,26 @@ def parse_sidecar(sidecar: str | os.PathLike[str], rel: str) -> list[dict[str, A
     """
     try:
         size = os.stat(sidecar).st_size
-        return _rows_from_meta(_load_json(_read_limited(open(sidecar, "rb"), size)), rel)
+        return _rows_from_meta(_load_json(_read_limited(lambda: open(sidecar, "rb"), size)), rel)
     except _Skip as exc:
         raise ValueError(str(exc)) from None
     except OSError as exc:
         raise ValueError(f"cannot read sidecar: {exc.strerror or exc}") from None
 
 
-def _read_limited(handle: Any, size: int | None) -> bytes:
-    """Read a sidecar, refusing (unread) one over :data:`MAX_SIDECAR_BYTES`."""
+def _read_limited(opener: Callable[[], Any], size: int | None) -> bytes:
+    """Read a sidecar, refusing (unopened) one over :data:`MAX_SIDECAR_BYTES`.
+
+    ``size`` is the size the listing saw; ``opener`` opens the file for reading.
+    """
     limit = MAX_SIDECAR_BYTES
     too_big = (
         f"sidecar is larger than {limit} bytes (MAX_SIDECAR_BYTES); a dwtk sidecar is a few "
         "KiB: is this file really a sidecar?"
     )
-    with handle:
-        if size is not None and size > limit:
-            raise _Skip(too_big)
+    if size is not None and size > limit:
+        raise _Skip(too_big)
+    with opener() as handle:
         data = handle.read(limit + 1)  # never more, even if the file grew since listed
     if len(data) > limit:
         raise _Skip(too_big)
@@ -671,9 +674,9 @@ def _rows_for(
 ) -> list[dict[str, Any]]:
     """Build the catalog rows of one data file (raises _Skip with the reason)."""
     if entry.sidecar is not None:
-        handle = _open_bytes(entry.sidecar, fs)
+        sidecar = entry.sidecar
         try:
-            data = _read_limited(handle, entry.sidecar_size)
+            data = _read_limited(lambda: _open_bytes(sidecar, fs), entry.sidecar_size)
         except OSError as exc:
             raise _Skip(f"cannot read sidecar: {exc.strerror or exc}") from None
         rows = _rows_from_meta(_load_json(data), entry.rel)

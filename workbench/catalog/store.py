@@ -134,6 +134,8 @@ class Store:
                 "nothing was written to it. Give the path of a catalog, or a new path for "
                 "workbench.build_catalog to create"
             )
+        if not readonly:  # only now that it is known to be a catalog: WAL writes
+            self._switch_to_wal()
         if not readonly and found != SCHEMA_VERSION:
             with self.write() as con:  # an older catalog: migrate under the lock
                 if schema_version(con) != SCHEMA_VERSION:
@@ -181,8 +183,6 @@ class Store:
             else:
                 con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
                 con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                _switch_to_wal(con)
-                con.execute("PRAGMA synchronous = NORMAL")
             con.execute("PRAGMA foreign_keys = ON")
             # make sure this really is a database before going on
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -195,6 +195,16 @@ class Store:
                 f"cannot open catalog '{self.path}': {exc}; is it a workbench catalog?"
             ) from exc
         return con
+
+    def _switch_to_wal(self) -> None:
+        try:
+            _switch_to_wal(self.con)
+            self.con.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.OperationalError as exc:
+            self.close()
+            if _is_readonly_error(exc):
+                raise _cannot_write(self.path, str(exc)) from exc
+            raise CatalogError(f"cannot open catalog '{self.path}': {exc}") from exc
 
     def _connect_readonly(self) -> sqlite3.Connection:
         """``mode=ro``; where WAL cannot create its ``-shm`` file, ``immutable=1``."""
