@@ -262,10 +262,14 @@ def _remote_stamp(info: dict[str, Any]) -> str:
     return ""
 
 
-def _walk_remote(fs: Any, root_url: str, top_url: str) -> Iterator[dict[str, _FileInfo]]:
+def _walk_remote(
+    fs: Any, root_url: str, top_url: str, storage_options: dict[str, Any]
+) -> Iterator[dict[str, _FileInfo]]:
     """Yield the objects under ``top_url`` grouped by folder, from one listing."""
-    root_fs = fs._strip_protocol(root_url).rstrip("/")
-    top_fs = fs._strip_protocol(top_url).rstrip("/")
+    import fsspec
+
+    root_fs = fsspec.core.url_to_fs(root_url, **storage_options)[1].rstrip("/")
+    top_fs = fsspec.core.url_to_fs(top_url, **storage_options)[1].rstrip("/")
     try:
         fs.invalidate_cache(top_fs)  # a listing cached by an earlier run would hide changes
         found = fs.find(top_fs, detail=True)
@@ -660,13 +664,27 @@ def read_timestamps_csv(path: str | os.PathLike[str]) -> np.ndarray:
 # --------------------------------------------------------------------------- rows
 
 
-def _open_bytes(location: str, fs: Any) -> Any:
+def _read_sidecar(entry: _Entry, fs: Any) -> bytes:
+    """The sidecar's bytes (raises _Skip; StorageError when a remote store fails)."""
+    location = entry.sidecar
+    assert location is not None
     try:
-        return fs.open(location, "rb") if fs is not None else open(location, "rb")
+        if fs is None:
+            return _read_limited(lambda: open(location, "rb"), entry.sidecar_size)
+        return _read_limited(lambda: fs.open(location, "rb"), entry.sidecar_size)
     except FileNotFoundError:
-        raise _Skip("the file disappeared while the catalog was being built") from None
-    except OSError as exc:
-        raise _Skip(f"cannot read sidecar: {exc.strerror or exc}") from None
+        raise _Skip("the sidecar disappeared while the catalog was being built") from None
+    except _Skip:
+        raise
+    except Exception as exc:
+        if fs is not None:  # the store failed, not the file: conclude nothing about it
+            raise StorageError(
+                f"cannot read sidecar '{location}': {type(exc).__name__}: {exc}; check the "
+                "network and storage_options, then ingest again"
+            ) from exc
+        if isinstance(exc, OSError):
+            raise _Skip(f"cannot read sidecar: {exc.strerror or exc}") from None
+        raise
 
 
 def _rows_for(
@@ -674,12 +692,7 @@ def _rows_for(
 ) -> list[dict[str, Any]]:
     """Build the catalog rows of one data file (raises _Skip with the reason)."""
     if entry.sidecar is not None:
-        sidecar = entry.sidecar
-        try:
-            data = _read_limited(lambda: _open_bytes(sidecar, fs), entry.sidecar_size)
-        except OSError as exc:
-            raise _Skip(f"cannot read sidecar: {exc.strerror or exc}") from None
-        rows = _rows_from_meta(_load_json(data), entry.rel)
+        rows = _rows_from_meta(_load_json(_read_sidecar(entry, fs)), entry.rel)
     else:
         rows = [
             {
@@ -848,7 +861,9 @@ def ingest(
         top_url = root_url if top is None else os.fspath(top).rstrip("/")
         fs, _ = fsspec.core.url_to_fs(root_url, **(storage_options or {}))
         report = IngestReport(root=root_url)
-        folders: Iterable[dict[str, _FileInfo]] = _walk_remote(fs, root_url, top_url)
+        folders: Iterable[dict[str, _FileInfo]] = _walk_remote(
+            fs, root_url, top_url, storage_options or {}
+        )
         prefix = top_url[len(root_url) + 1 :] if top_url != root_url else ""
     else:
         report_root = Path(root).resolve()
