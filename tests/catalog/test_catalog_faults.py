@@ -173,6 +173,10 @@ except PermissionError:
 cat = wb.open_catalog(folder / "catalog.db", readonly=True)
 print("cameras", len(cat.select(tags="camera")), "immutable", cat._store.immutable)
 try:
+    cat.ingest()
+except wb.ReadOnlyCatalogError as exc:
+    print("ingest refused:", exc)
+try:
     wb.open_catalog(folder / "catalog.db")
 except wb.ReadOnlyCatalogError as exc:
     print("write refused:", exc)
@@ -188,6 +192,7 @@ except wb.CatalogPermissionError as exc:
     assert "folder unwritable" in out
     assert "cameras 3 immutable True" in out
     assert "write refused:" in out and "readonly=True" in out and "not writable" in out
+    assert "ingest refused:" in out and "read-only mount" in out
     assert "locked: CatalogPermissionError True" in out and "permission denied" in out
     assert sorted(p.name for p in folder.iterdir()) == ["catalog.db", "data"]
 
@@ -347,3 +352,20 @@ def test_a_damaged_catalog_raises_a_catalog_error(dataset: Path) -> None:
         len(cat)
         cat.tags()
     assert not isinstance(info.value, sqlite3.Error)
+
+
+def test_a_catalog_of_the_previous_schema_is_migrated(dataset: Path) -> None:
+    wb.build_catalog(dataset).close()
+    db = dataset / "catalog.db"
+    con = sqlite3.connect(db)
+    con.execute("ALTER TABLE files DROP COLUMN stamp")
+    con.execute("ALTER TABLE files DROP COLUMN sidecar_stamp")
+    con.execute("UPDATE catalog_info SET value = '1' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    assert len(wb.open_catalog(db, readonly=True).select(tags="camera")) == 3  # as it is
+    cat = wb.open_catalog(db)
+    assert cat.sql("SELECT value FROM catalog_info WHERE key = 'schema_version'")["value"][0] == "2"
+    report = cat.ingest()  # local files keep their identity: nothing is re-read
+    assert report.unchanged == 7 and report.updated == [] and len(cat) == 7
+    assert cat.sql("SELECT count(*) AS n FROM files WHERE stamp IS NULL")["n"][0] == 7

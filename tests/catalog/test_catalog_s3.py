@@ -116,3 +116,22 @@ def test_s3_catalog_errors_are_typed(s3_endpoint: str, tmp_path: Path) -> None:
         wb.build_catalog(
             "s3://no-such-bucket-here/data", db=tmp_path / "c.db", storage_options=options
         )
+
+
+def test_an_unreachable_store_changes_nothing(
+    bucket: tuple[Any, str, dict], tmp_path: Path
+) -> None:
+    from s3_support import free_port
+
+    _fs, url, options = bucket
+    db = tmp_path / "catalog.db"
+    wb.build_catalog(url, db=db, storage_options=options).close()
+    gone = {
+        **options,
+        "endpoint_url": f"http://127.0.0.1:{free_port()}",  # nobody listens there
+        "config_kwargs": {"retries": {"total_max_attempts": 1}, "connect_timeout": 1},
+    }
+    cat = wb.open_catalog(db, storage_options=gone)
+    with pytest.raises(wb.StorageError, match="cannot list dataset prefix"):
+        cat.ingest()
+    assert len(cat) == 2 and cat.select(tags="can")[0].path == f"{url}/rec1/can.csv"

@@ -188,10 +188,7 @@ class Catalog:
             When ``root`` lies outside the catalog's root.
         """
         if self.readonly:
-            raise ReadOnlyCatalogError(
-                f"catalog '{self.path}' was opened read-only; open it with "
-                "open_catalog(path, readonly=False) to ingest"
-            )
+            raise self._store.readonly_error("ingest")
         if storage_options is not None:
             self.storage_options = dict(storage_options)
         current = self.root

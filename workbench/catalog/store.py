@@ -253,10 +253,7 @@ class Store:
             When the store was opened read-only.
         """
         if self.readonly:
-            raise ReadOnlyCatalogError(
-                f"catalog '{self.path}' was opened read-only; "
-                "open it with open_catalog(path, readonly=False) to change it"
-            )
+            raise self.readonly_error("change it")
         con = self.con
         try:
             con.execute("BEGIN IMMEDIATE")
@@ -274,11 +271,28 @@ class Store:
                 con.execute("ROLLBACK")
                 raise translate_error(exc, self.path) from exc
 
+    def readonly_error(self, action: str) -> ReadOnlyCatalogError:
+        """The error for a write to this read-only store, saying why and what to do."""
+        if self.immutable:
+            return ReadOnlyCatalogError(
+                f"catalog '{self.path}' is in a folder that cannot be written (a read-only "
+                f"mount?), so it was opened as an immutable file and nothing can {action}; "
+                "copy it to a writable folder to change it"
+            )
+        return ReadOnlyCatalogError(
+            f"catalog '{self.path}' was opened read-only; "
+            f"open it with open_catalog(path, readonly=False) to {action}"
+        )
+
     def checkpoint(self) -> None:
-        """Copy the WAL into the main file, so ``immutable`` readers see everything."""
+        """Copy the WAL into the main file, so ``immutable`` readers see everything.
+
+        Passive: it never waits for readers of other processes (what they still read
+        is copied by a later checkpoint).
+        """
         if not self.readonly:
-            with contextlib.suppress(sqlite3.OperationalError):  # busy readers: next time
-                self.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            with contextlib.suppress(sqlite3.OperationalError):
+                self.con.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def close(self) -> None:
         """Close the connection (idempotent)."""
