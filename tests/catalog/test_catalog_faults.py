@@ -352,6 +352,8 @@ def test_a_damaged_catalog_raises_a_catalog_error(dataset: Path) -> None:
         len(cat)
         cat.tags()
     assert not isinstance(info.value, sqlite3.Error)
+    with pytest.raises(wb.CatalogError, match="damaged"):
+        wb.build_catalog(dataset)  # ingest into it: refused the same way
 
 
 def test_a_catalog_of_the_previous_schema_is_migrated(dataset: Path) -> None:

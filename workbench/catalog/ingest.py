@@ -810,7 +810,7 @@ def _existing(store: Store, prefix: str) -> dict[str, tuple[int, tuple[Any, ...]
         # every path starting with 'prefix/' sorts in ['prefix/', 'prefix0')
         sql += " WHERE path >= ? AND path < ?"
         params = (prefix + "/", prefix + "0")
-    return {row[0]: (row[1], tuple(row[2:])) for row in store.con.execute(sql, params).fetchall()}
+    return {row[0]: (row[1], tuple(row[2:])) for row in store.execute(sql, params).fetchall()}
 
 
 def ingest(

@@ -261,6 +261,10 @@ class Store:
             raise translate_error(exc, self.path) from exc
         try:
             yield con
+        except sqlite3.DatabaseError as exc:
+            with contextlib.suppress(sqlite3.Error):
+                con.execute("ROLLBACK")
+            raise translate_error(exc, self.path) from exc
         except BaseException:
             con.execute("ROLLBACK")
             raise
