@@ -64,6 +64,9 @@ def test_build_catalog_over_an_s3_prefix(bucket: tuple[Any, str, dict], tmp_path
     assert video.fps == pytest.approx(FPS)
     assert video.start_timestamp == pytest.approx(T0)
     assert pickle.loads(pickle.dumps(video)).storage_options == options
+    # the record is all a reader needs: its URL and options open the video
+    with wb.open_video(video.path, storage_options=video.storage_options, cache=False) as v:
+        assert len(v) == FRAMES and v[5].shape == (HEIGHT, WIDTH, 3)
     (can,) = cat.select(tags="can", content_type="text/csv")
     assert can.path == f"{url}/rec1/can.csv" and can.frequency == 100.0
     assert cat.select(record_id="rec1").paths == [f"{url}/rec1/camera_01.mp4", can.path]
@@ -87,9 +90,23 @@ def test_an_s3_catalog_is_updated_incrementally(
     db = tmp_path / "catalog.db"
     wb.build_catalog(url, db=db, storage_options=options).close()
 
-    cat = wb.build_catalog(url, db=db, storage_options=options)  # nothing changed
+    calls: list[tuple[str, str]] = []  # the S3 requests really sent (botocore's event hook)
+
+    def count(model: Any, params: dict, **kwargs: Any) -> None:  # params: the HTTP request
+        calls.append((model.name, f"{params['url_path']}?{params['query_string']}"))
+
+    fs.s3.meta.events.register("before-call.s3", count)  # the instance ingest shares
+    try:
+        cat = wb.build_catalog(url, db=db, storage_options=options)  # nothing changed
+    finally:
+        fs.s3.meta.events.unregister("before-call.s3", count)
     report = cat.last_report
     assert (report.added, report.updated, report.removed, report.unchanged) == ([], [], [], 2)
+    # one listing; no object of rec1 read again (the broken video, never catalogued,
+    # is tried again on every run, as a local one is)
+    assert [name for name, _ in calls].count("ListObjectsV2") == 1
+    assert not [where for name, where in calls if "rec1" in where]
+    assert [name for name, where in calls if "rec2/broken.mp4" in where]  # the hook sees keys
 
     # a CSV overwritten with the same size (only the ETag tells) and a changed sidecar
     old = fs.cat(f"{base}/rec1/can.csv")
