@@ -359,12 +359,11 @@ class Catalog:
             if v is not None
         }
         description = ", ".join(f"{k}={v!r}" for k, v in described.items())
-        hint = self._tag_hint(_tag_list(tags, "tags") + _tag_list(any_tags, "any_tags"))
+        hint = ""
+        if df.empty:  # only then: it reads every tag of the catalog
+            hint = self._tag_hint(_tag_list(tags, "tags") + _tag_list(any_tags, "any_tags"))
         return Selection(
-            df,
-            description=description,
-            hint=hint if df.empty else "",
-            storage_options=self.storage_options,
+            df, description=description, hint=hint, storage_options=self.storage_options
         )
 
     def _tag_hint(self, asked: list[str]) -> str:
