@@ -158,8 +158,11 @@ def test_read_only_catalog_on_a_read_only_folder(dataset: Path, tmp_path: Path) 
     wb.build_catalog(folder / "data", db=folder / "catalog.db").close()
     locked = tmp_path / "locked"
     locked.mkdir()
+    unreadable = tmp_path / "unreadable.db"
+    shutil.copy(folder / "catalog.db", unreadable)
     os.chmod(folder, 0o555)
     os.chmod(locked, 0o000)
+    os.chmod(unreadable, 0o000)
     try:
         out = run_without_file_override(
             f"""
@@ -184,6 +187,11 @@ try:
     wb.open_catalog(Path({str(locked)!r}) / "catalog.db")
 except wb.CatalogPermissionError as exc:
     print("locked:", type(exc).__name__, isinstance(exc, PermissionError), exc)
+for readonly in (True, False):
+    try:
+        wb.open_catalog(Path({str(unreadable)!r}), readonly=readonly)
+    except wb.CatalogPermissionError as exc:
+        print("unreadable:", readonly, exc)
 """
         )
     finally:
@@ -194,6 +202,7 @@ except wb.CatalogPermissionError as exc:
     assert "write refused:" in out and "readonly=True" in out and "not writable" in out
     assert "ingest refused:" in out and "read-only mount" in out
     assert "locked: CatalogPermissionError True" in out and "permission denied" in out
+    assert "unreadable: True" in out and "unreadable: False" in out
     assert sorted(p.name for p in folder.iterdir()) == ["catalog.db", "data"]
 
 

@@ -70,6 +70,19 @@ def _is_file(path: Path) -> bool:
         ) from None
 
 
+def _check_readable(path: Path) -> None:
+    """Raise :class:`CatalogPermissionError` when the file itself cannot be read."""
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise CatalogPermissionError(
+            f"cannot read catalog '{path}': permission denied; check the file's permissions"
+        ) from None
+    except OSError:
+        pass  # not a permission problem: SQLite's own message says more
+
+
 class Store:
     """One SQLite catalog file and the connection to it.
 
@@ -187,6 +200,7 @@ class Store:
             # make sure this really is a database before going on
             con.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.OperationalError as exc:
+            _check_readable(self.path)
             if not self.readonly and _is_readonly_error(exc):
                 raise _cannot_write(self.path, str(exc)) from exc
             raise CatalogError(f"cannot open catalog '{self.path}': {exc}") from exc
