@@ -52,3 +52,38 @@ def test_script_with_scrubber_and_export_panel_exits(tmp_path: Path) -> None:
         pytest.fail(f"the script did not exit: {exc.stdout!r} {exc.stderr!r}")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("made 150 "), done.stdout
+
+
+def test_video_close_at_exit_does_not_wait_for_a_stopped_thread(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """During interpreter shutdown a daemon thread stopped while decoding keeps the video's
+    lock forever: close() then marks the video closed instead of waiting for it."""
+    import threading
+
+    from workbench.samples import make_video
+
+    video = workbench.open_video(
+        make_video(tmp_path / "clip.mp4", size=(64, 48), frames=10), cache=False
+    )
+    holding, release = threading.Event(), threading.Event()
+
+    def decoding_thread() -> None:  # stands in for a frame server stopped mid-decode
+        with video._lock:
+            holding.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=decoding_thread, daemon=True)
+    thread.start()
+    assert holding.wait(30)
+    monkeypatch.setattr(sys, "is_finalizing", lambda: True)
+    closer = threading.Thread(target=video.close, daemon=True)
+    try:
+        closer.start()
+        closer.join(EXIT_TIMEOUT_SECONDS / 4)
+        assert not closer.is_alive(), "Video.close waited for a lock held by a stopped thread"
+        assert video._closed
+    finally:
+        release.set()
+        thread.join()
+        closer.join()
