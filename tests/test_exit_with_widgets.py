@@ -9,11 +9,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 import workbench
+from workbench.samples import make_video
 
 ROOT = Path(workbench.__file__).resolve().parents[1]
 
@@ -59,10 +61,6 @@ def test_video_close_at_exit_does_not_wait_for_a_stopped_thread(
 ) -> None:
     """During interpreter shutdown a daemon thread stopped while decoding keeps the video's
     lock forever: close() then marks the video closed instead of waiting for it."""
-    import threading
-
-    from workbench.samples import make_video
-
     video = workbench.open_video(
         make_video(tmp_path / "clip.mp4", size=(64, 48), frames=10), cache=False
     )

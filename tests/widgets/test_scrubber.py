@@ -533,3 +533,15 @@ def test_huge_frame_index_is_clamped(scrubber, frontend, jpeg_code, index) -> No
     expected = 89 if index > 0 else 0
     assert reply["type"] == "frame" and reply["index"] == expected
     assert jpeg_code(buffers[0]) == expected
+
+
+def test_filmstrip_clamps_a_frame_index_from_the_view(scrubber) -> None:
+    strip = wb.Filmstrip(scrubber, count=4)
+    try:
+        strip.set_state({"value": 10**400})
+        assert strip.value == scrubber.value == 89
+        assert scrubber.time == scrubber.source.clock.pts_seconds[89]
+        strip.set_state({"value": 30})
+        assert scrubber.value == 30
+    finally:
+        strip.close()
