@@ -309,6 +309,8 @@ class FrameServer:
         Their replies are never called (e.g. the frames of a playback that stopped, so
         that the next step is not served after them).
         """
+        if sys.is_finalizing():  # nothing is served any more; a stopped worker may hold
+            return 0  # the lock forever (see close)
         with self._cond:
             kept = [job for job in self._urgent if not unwanted(job[2])]
             dropped = len(self._urgent) - len(kept)
