@@ -202,7 +202,12 @@ def test_a_bad_tile_template_is_refused(tiles: str) -> None:
 
 def test_the_sample_database_record_maps_with_its_speed(tmp_path: Path) -> None:
     root = wb.make_sample_database(
-        tmp_path / "db", records=1, duration_seconds=6, cameras=("front",), size=(160, 96), workers=1
+        tmp_path / "db",
+        records=1,
+        duration_seconds=6,
+        cameras=("front",),
+        size=(160, 96),
+        workers=1,
     )
     rec = wb.build_catalog(root).select().recordings()[0]
     m = MapView(rec, color_by="speed_kmh")
