@@ -215,3 +215,25 @@ def test_the_sample_database_record_maps_with_its_speed(tmp_path: Path) -> None:
     assert m.tracks[0]["fixes"] == 60 and m.tracks[0]["skipped"] == 0
     lo, hi = m.color_range
     assert 0 < lo < hi < 200
+
+
+def test_catalog_browser_shows_the_map_beside_the_cameras_on_one_clock(tmp_path: Path) -> None:
+    root = wb.make_sample_database(
+        tmp_path / "db", records=2, duration_seconds=2, cameras=("front",), size=(160, 96),
+        workers=1,
+    )  # fmt: skip
+    browser = wb.CatalogBrowser(wb.build_catalog(root))
+    try:
+        browser.open_record(browser.list.records[0]["record_id"])
+        (front,) = browser.scrubbers
+        m = browser.map
+        assert m is not None and m in browser.player.children[0].children
+        assert m.players == [front.model_id]
+        front.value = 40
+        assert m.timestamp == pytest.approx(front.timestamp)
+        m.timestamp = float(front.frame_timestamps[10])  # a click on the track
+        assert front.value == 10
+        browser.open_record(browser.list.records[-1]["record_id"])
+        assert m.comm is None and browser.map is not m  # the previous map was closed
+    finally:
+        browser.close()
