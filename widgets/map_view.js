@@ -6,8 +6,9 @@
 // north arrow) when the data or the view changes; the marker is an overlay moved by a CSS
 // transform, so it follows playback frame by frame: while a scrubber listed in `players`
 // plays, the marker follows that scrubber's model in the browser, as the Timeline does.
-// Drag to pan, wheel to zoom, double-click to fit; a click near a track sets the clock to
-// the nearest fix's time (and selects that record).
+// Drag to pan, wheel to zoom, double-click to fit; a click near a track asks the kernel
+// to move the clock to the point's time ({type: "seek", timestamp, record_id}): a linked
+// scrubber goes to the frame nearest that time, and that record is selected.
 
 const R = 6378137;
 const TRACK_COLORS = ["#1976d2", "#d32f2f", "#388e3c", "#f57c00", "#7b1fa2", "#0097a7"];
@@ -15,7 +16,6 @@ const VIRIDIS = ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"];
 const FIELDS = 4; // t, x, y, value
 const PICK_PX = 12; // a click this close to a track picks it
 const DRAG_PX = 4; // a press that moves farther than this pans instead of clicking
-const SEND_EVERY_MS = 40;
 
 /**
  * @typedef {{record_id: string, offset: number, count: number, fixes: number,
@@ -88,6 +88,13 @@ function viridis(/** @type {number} */ f) {
   const b = VIRIDIS[i + 1];
   const mix = (/** @type {number} */ o) => Math.round(hex(a, o) + (s - i) * (hex(b, o) - hex(a, o)));
   return `rgb(${mix(1)},${mix(3)},${mix(5)})`;
+}
+
+/** A round number (1, 2 or 5 times a power of ten) not below `raw`. */
+function niceAbove(/** @type {number} */ raw) {
+  const p = Math.pow(10, Math.floor(Math.log10(Math.max(raw, 1e-12))));
+  for (const m of [1, 2, 5]) if (m * p >= raw) return m * p;
+  return 10 * p;
 }
 
 /** A round number (1, 2 or 5 times a power of ten) not above `raw`. */
@@ -212,23 +219,27 @@ function render({ model, el }) {
     const [wx0, wy1] = toWorld(0, 0);
     const [wx1, wy0] = toWorld(view.w, view.h);
     const lon0 = lonOf(wx0), lon1 = lonOf(wx1), lat0 = latOf(wy0), lat1 = latOf(wy1);
-    const step = niceBelow(Math.max(lon1 - lon0, lat1 - lat0) / 4);
-    const digits = Math.max(0, -Math.floor(Math.log10(step)));
+    // labels at least this far apart (px): ~70 across, ~40 down
+    const lonStep = niceAbove(((lon1 - lon0) * 70) / view.w);
+    const latStep = niceAbove(((lat1 - lat0) * 40) / view.h);
+    const digits = (/** @type {number} */ step) => Math.max(0, -Math.floor(Math.log10(step)));
     ctx.strokeStyle = "rgba(128,128,128,0.25)";
     ctx.fillStyle = fg;
     ctx.lineWidth = 1;
     ctx.beginPath();
-    for (let lon = Math.ceil(lon0 / step) * step; lon <= lon1; lon += step) {
+    for (let k = Math.ceil(lon0 / lonStep); k * lonStep <= lon1; k++) {
+      const lon = k * lonStep;
       const [px] = toScreen((lon * Math.PI * R) / 180, 0);
       ctx.moveTo(px, 0);
       ctx.lineTo(px, view.h);
-      ctx.fillText(`${lon.toFixed(digits)}°`, px + 2, view.h - 4);
+      ctx.fillText(`${lon.toFixed(digits(lonStep))}°`, px + 2, view.h - 4);
     }
-    for (let lat = Math.ceil(lat0 / step) * step; lat <= lat1; lat += step) {
+    for (let k = Math.ceil(lat0 / latStep); k * latStep <= lat1; k++) {
+      const lat = k * latStep;
       const [, py] = toScreen(0, yOfLat(lat));
       ctx.moveTo(0, py);
       ctx.lineTo(view.w, py);
-      ctx.fillText(`${lat.toFixed(digits)}°`, 2, py - 2);
+      ctx.fillText(`${lat.toFixed(digits(latStep))}°`, 2, py - 2);
     }
     ctx.stroke();
   }
@@ -466,23 +477,11 @@ function render({ model, el }) {
     return best;
   }
 
-  let lastSent = 0;
-  let sendTimer = 0;
-  /** @param {number} ts @param {string} record */
-  function seek(ts, record) {
+  /** A click on a track: the kernel moves the clock to the frame nearest that time. */
+  function seek(/** @type {number} */ ts, /** @type {string} */ record) {
     cursorTs = ts;
     placeMarker();
-    const go = () => {
-      sendTimer = 0;
-      lastSent = performance.now();
-      if (record && record !== model.get("selected_record")) model.set("selected_record", record);
-      model.set("timestamp", ts);
-      model.save_changes();
-    };
-    clearTimeout(sendTimer);
-    const wait = SEND_EVERY_MS - (performance.now() - lastSent);
-    if (wait <= 0) go();
-    else sendTimer = window.setTimeout(go, wait);
+    model.send({ type: "seek", timestamp: ts, record_id: record });
   }
 
   /** @type {{x: number, y: number, cx: number, cy: number, moved: boolean} | null} */
@@ -559,7 +558,6 @@ function render({ model, el }) {
   return () => {
     closed = true;
     ro.disconnect();
-    clearTimeout(sendTimer);
     if (raf) cancelAnimationFrame(raf);
     detachPlayers();
     model.off("change:points", loadData);

@@ -237,3 +237,24 @@ def test_catalog_browser_shows_the_map_beside_the_cameras_on_one_clock(tmp_path:
         assert m.comm is None and browser.map is not m  # the previous map was closed
     finally:
         browser.close()
+
+
+def test_a_click_seeks_the_scrubber_to_the_nearest_frame_and_selects_the_record(
+    video_path: Path,
+) -> None:
+    s = wb.VideoScrubber(video_path)
+    t = s.frame_timestamps
+    gps = pd.DataFrame(
+        {"lat": np.linspace(35, 35.001, 30), "lon": np.full(30, 137.0)},
+        index=pd.Index(t[::3]),
+    )
+    m = MapView(gps, scrubber=s, record_id="r1")
+    # the view sends a click's time; just before frame 69 starts, frame 69 is nearest
+    m._handle_custom_msg({"type": "seek", "timestamp": float(t[69]) - 1e-6, "record_id": "r1"}, [])
+    assert s.value == 69 and m.timestamp == pytest.approx(t[69])
+    for bad in ({"type": "seek", "timestamp": "abc"}, {"type": "seek", "timestamp": None},
+                {"type": "seek", "timestamp": 1.0, "record_id": "nope"}, ["seek"]):  # fmt: skip
+        m._handle_custom_msg(bad, [])  # logged and ignored: the clock does not move
+        assert s.value == 69
+    s.close()
+    m.close()

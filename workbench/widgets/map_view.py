@@ -159,6 +159,8 @@ class MapView(anywidget.AnyWidget):
         )
         self._tracks = {t.record_id: t for t in tracks}
         self._link: Any = None
+        self._scrubber: Any = None
+        self.on_msg(self._on_message)
         if scrubber is not None:
             self.follow(scrubber)
         elif timeline is not None:
@@ -172,6 +174,7 @@ class MapView(anywidget.AnyWidget):
             self._link.unlink()
         self.timestamp = scrubber.timestamp
         self._link = traitlets.link((scrubber, "timestamp"), (self, "timestamp"))
+        self._scrubber = scrubber
         self.players = [scrubber.model_id]
 
     def close(self) -> None:
@@ -179,7 +182,38 @@ class MapView(anywidget.AnyWidget):
         if getattr(self, "_link", None) is not None:
             self._link.unlink()
             self._link = None
+        self._scrubber = None
         super().close()
+
+    def seek(self, timestamp: float, *, record_id: str | None = None) -> None:
+        """Move the clock to ``timestamp``, as a click on the track does.
+
+        A linked scrubber goes to the frame whose time is nearest ``timestamp`` (not
+        the frame on screen at that instant: a click names a place, and the nearest
+        moment in time is what was meant); ``record_id`` becomes the selected record.
+        """
+        t = float(timestamp)
+        if not np.isfinite(t):
+            raise InvalidArgumentError(f"timestamp must be a finite number, got {timestamp!r}")
+        if record_id is not None:
+            self.track(record_id)  # refuses an unknown record
+            self.selected_record = record_id
+        scrubber = self._scrubber
+        if scrubber is not None:
+            times = np.asarray(scrubber.frame_timestamps)
+            scrubber.value = int(np.argmin(np.abs(times - t)))
+        else:
+            self.timestamp = t
+
+    def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict) or content.get("type") != "seek":
+            log.warning("MapView: ignoring message %r", content)
+            return
+        record = content.get("record_id")
+        try:
+            self.seek(content.get("timestamp"), record_id=str(record) if record else None)
+        except (InvalidArgumentError, TypeError, ValueError) as exc:
+            log.warning("MapView: bad seek message %r: %s", content, exc)
 
     @traitlets.validate("timestamp")
     def _valid_timestamp(self, proposal: dict[str, Any]) -> float:
