@@ -108,8 +108,22 @@ const latOf = (/** @type {number} */ y) => (2 * Math.atan(Math.exp(y / R)) - Mat
 const yOfLat = (/** @type {number} */ lat) => R * Math.log(Math.tan(Math.PI / 4 + (lat * Math.PI) / 360));
 const lonOf = (/** @type {number} */ x) => (x / R) * (180 / Math.PI);
 
+/**
+ * Timing for benchmarks/bench_widgets.py, kept only with `window.__workbench_debug`:
+ * each draw (ms since the view was made, ms drawing) and how often the marker moved.
+ * @returns {{draws: {sinceRender: number, drawMs: number}[], markerMoves: number} | null}
+ */
+function debugStats() {
+  const w = /** @type {any} */ (window);
+  if (!w.__workbench_debug) return null;
+  w.__workbench_map_stats ??= { draws: [], markerMoves: 0 };
+  return w.__workbench_map_stats;
+}
+
 /** @param {{model: any, el: HTMLElement}} ctx */
 function render({ model, el }) {
+  const bornAt = performance.now();
+  const stats = debugStats();
   const root = document.createElement("div");
   root.className = "wb-map";
   root.setAttribute("data-lm-suppress-shortcuts", "true");
@@ -194,6 +208,7 @@ function render({ model, el }) {
   function draw() {
     raf = 0;
     if (closed) return;
+    const drawStart = performance.now();
     const dpr = size();
     if (!fitted) fit();
     const ctx = canvas.getContext("2d");
@@ -213,6 +228,8 @@ function render({ model, el }) {
     drawNorth(ctx, fg);
     root.dataset.view = JSON.stringify(view);
     placeMarker();
+    const done = performance.now();
+    stats?.draws.push({ sinceRender: done - bornAt, drawMs: done - drawStart });
   }
 
   function drawGraticule(/** @type {CanvasRenderingContext2D} */ ctx, /** @type {string} */ fg) {
@@ -413,6 +430,7 @@ function render({ model, el }) {
     if (!pos) return;
     const [px, py] = toScreen(pos[0], pos[1]);
     marker.style.transform = `translate(${px}px, ${py}px)`;
+    if (stats) stats.markerMoves += 1;
     root.dataset.markerX = px.toFixed(2);
     root.dataset.markerY = py.toFixed(2);
     root.dataset.cursor = String(cursorTs);
