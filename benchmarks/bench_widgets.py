@@ -414,6 +414,7 @@ def run(args: argparse.Namespace, *, low_latency: bool) -> dict[str, Any]:
             lab.write_notebook("bench.ipynb", cells(args.frames))
             with launch_chromium() as browser:
                 page = browser.new_page(viewport={"width": 1400, "height": 1100})
+                page.add_init_script("window.__workbench_debug = true")  # the map's timings
                 nb = Notebook(page, lab, "bench.ipynb").open()
                 nb.run_all(timeout_ms=300_000)
                 if nb.errors():
