@@ -45,6 +45,7 @@ _LAZY: dict[str, str] = {
     "Filmstrip": "workbench.widgets",
     "Timeline": "workbench.widgets",
     "CatalogBrowser": "workbench.widgets",
+    "MapView": "workbench.widgets",
     "Datastore": "workbench.streams",
     "NamedVideoStream": "workbench.streams",
     "FilesStream": "workbench.streams",

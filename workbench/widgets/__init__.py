@@ -25,6 +25,7 @@ __all__ = [
     "ExportPanel",
     "Filmstrip",
     "FrameEvent",
+    "MapView",
     "Timeline",
     "VideoScrubber",
 ]
@@ -36,6 +37,7 @@ _MODULES = {
     "Filmstrip": "workbench.widgets.filmstrip",
     "Timeline": "workbench.widgets.timeline",
     "CatalogBrowser": "workbench.widgets.catalog_browser",
+    "MapView": "workbench.widgets.map_view",
 }
 
 
