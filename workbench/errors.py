@@ -35,6 +35,7 @@ __all__ = [
     "StorageError",
     "StreamNotFoundError",
     "ObjectChangedError",
+    "StorageUnreachableError",
     "CorruptStreamError",
 ]
 
@@ -105,6 +106,10 @@ class StreamNotFoundError(StorageError, FileNotFoundError):
 
 class ObjectChangedError(StorageError):
     """A stored object changed while it was being read; nothing was cached from it."""
+
+
+class StorageUnreachableError(StorageError, ConnectionError):
+    """The storage (an S3 endpoint ...) did not answer within its bounded retries."""
 
 
 class CorruptStreamError(CorruptMediaError):
