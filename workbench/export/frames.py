@@ -36,6 +36,7 @@ from workbench.errors import (
     ExportError,
     InvalidArgumentError,
     SourceNotFoundError,
+    StorageUnreachableError,
     UnknownContentTypeError,
     WorkbenchError,
 )
@@ -127,7 +128,7 @@ class _Job:
 def _describe(src: Any) -> tuple[str, str]:
     try:
         s = resolve_source(src)
-        return s.record_id, str(s.path)
+        return s.record_id, s.location
     except WorkbenchError:
         path = src.get("path") if isinstance(src, Mapping) else src
         rid = src.get("record_id") if isinstance(src, Mapping) else None
@@ -166,6 +167,7 @@ def export_frames(
     segment_duration: float = 10.0,
     mode: str = "exact",
     fsync: bool = False,
+    storage_options: dict[str, Any] | None = None,
 ) -> ExportResult:
     """Write the frames of a source or selection as image files, resumably.
 
@@ -203,6 +205,9 @@ def export_frames(
     fsync : bool
         Flush every file to disk before renaming it (slower; see
         :mod:`workbench.export.atomic`).
+    storage_options : dict, optional
+        fsspec options for sources given as URLs (``"s3://bucket/rec/cam.mp4"``); remote
+        Records and Videos carry their own. Files are always written to ``out_dir``.
 
     Returns
     -------
@@ -221,6 +226,10 @@ def export_frames(
         the :class:`ExportResult` so far.
     SourceNotFoundError, UnknownContentTypeError, CorruptMediaError
         For a single source (not a selection) that cannot be read at all.
+    StorageUnreachableError
+        The storage of a remote source stopped answering: the export stops, what was
+        completely written stays (a rerun resumes), nothing partial is left.
+        ``exc.result`` holds the :class:`ExportResult` so far.
 
     Examples
     --------
@@ -267,10 +276,10 @@ def export_frames(
     owners: dict[str, tuple[str, int]] = {}
     for src in sources:
         try:
-            s = resolve_source(src)
-            if not issubclass(find_reader(s.content_type, s.path), FrameReader):
+            s = resolve_source(src, storage_options=storage_options)
+            if not issubclass(find_reader(s.content_type, s.name), FrameReader):
                 result.skipped_sources.append(
-                    SkippedItem(s.record_id, str(s.path), f"{s.content_type} has no frames")
+                    SkippedItem(s.record_id, s.location, f"{s.content_type} has no frames")
                 )
                 continue
             reader = read(
@@ -285,7 +294,7 @@ def export_frames(
             )
             if not isinstance(reader, FrameReader):
                 result.skipped_sources.append(
-                    SkippedItem(s.record_id, str(s.path), f"{s.content_type} has no frames")
+                    SkippedItem(s.record_id, s.location, f"{s.content_type} has no frames")
                 )
                 continue
             try:
@@ -293,7 +302,7 @@ def export_frames(
             except InvalidArgumentError as exc:
                 if single or (start is None and end is None):
                     raise
-                result.skipped_sources.append(SkippedItem(s.record_id, str(s.path), str(exc)))
+                result.skipped_sources.append(SkippedItem(s.record_id, s.location, str(exc)))
                 continue
         except (UnknownContentTypeError, InvalidArgumentError) as exc:
             if single:
@@ -305,7 +314,7 @@ def export_frames(
                 result.failed.append(ExportFailure(rid, where, str(exc), type(exc).__name__))
             continue
         except (SourceNotFoundError, CorruptMediaError, OSError) as exc:
-            if single:
+            if single or isinstance(exc, StorageUnreachableError):
                 raise
             rid, where = _describe(src)
             result.failed.append(ExportFailure(rid, where, str(exc), type(exc).__name__))
@@ -319,20 +328,20 @@ def export_frames(
                 timestamp=t,
                 index=i,
                 n=n,
-                stem=s.path.stem,
-                camera=s.path.stem,
+                stem=s.stem,
+                camera=s.stem,
                 ext=ext,
             )
             names.append(rel)
             owner = owners.get(rel)
             if owner is None:
-                owners[rel] = (str(s.path), i)
-            elif owner == (str(s.path), i):
+                owners[rel] = (s.location, i)
+            elif owner == (s.location, i):
                 continue  # the same frame again (target_frame_rate above the video's)
             else:
                 raise InvalidArgumentError(
                     f"name={template.template!r} gives {rel!r} to two different frames "
-                    f"({owner[0]} frame {owner[1]} and {s.path} frame {i}); add {{camera}} "
+                    f"({owner[0]} frame {owner[1]} and {s.location} frame {i}); add {{camera}} "
                     "or {index} to the name"
                 )
             if manifest.is_done(key, rel):
@@ -378,6 +387,7 @@ def export_frames(
     pool = ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1))
     pending: deque[Future[None]] = deque()
     first = True
+    outage: StorageUnreachableError | None = None
     try:
         for job in jobs:
             if fatal:
@@ -399,9 +409,12 @@ def export_frames(
             except (CorruptMediaError, SourceNotFoundError, OSError) as exc:
                 if isinstance(exc, ExportError):
                     raise
+                if isinstance(exc, StorageUnreachableError):  # every later read would fail too
+                    outage = exc
+                    break
                 result.failed.append(
                     ExportFailure(
-                        job.source.record_id, str(job.source.path), str(exc), type(exc).__name__
+                        job.source.record_id, job.source.location, str(exc), type(exc).__name__
                     )
                 )
         while pending:
@@ -419,4 +432,12 @@ def export_frames(
         )
         err.result = result  # type: ignore[attr-defined]
         raise err from cause
+    if outage is not None:
+        err = StorageUnreachableError(
+            f"{outage} {result.written} file(s) were completely written before it (no "
+            "partial file is left); run the same export again once the storage answers, to "
+            "do only the missing ones"
+        )
+        err.result = result  # type: ignore[attr-defined]
+        raise err from outage
     return result
