@@ -128,8 +128,7 @@ def url_to_fs(url: str, storage_options: dict[str, Any] | None = None) -> tuple[
 def _public(options: dict[str, Any] | None) -> dict[str, Any]:
     secret = ("key", "secret", "token", "password", "session")
     return {
-        k: ("***" if any(s in k.lower() for s in secret) else v)
-        for k, v in (options or {}).items()
+        k: ("***" if any(s in k.lower() for s in secret) else v) for k, v in (options or {}).items()
     }
 
 
@@ -297,8 +296,7 @@ def remote_error(
         return not_found(f"{what} does not exist ({action}); {missing_hint}")
     if isinstance(exc, PermissionError) or code in ("AccessDenied", "403", "InvalidAccessKeyId"):
         return StorageError(
-            f"access to {what} was denied ({action}); check the credentials and the "
-            "bucket policy"
+            f"access to {what} was denied ({action}); check the credentials and the bucket policy"
         )
     if _unreachable(exc):
         attempts = getattr(fs, "retries", None)

@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "streams"))
-from streams_support import free_port, make_bucket, start_moto  # noqa: E402
+from streams_support import free_port, make_bucket, start_moto
 
-from workbench.samples import make_video  # noqa: E402
-from workbench.streams.storage import FilesStorage  # noqa: E402
+from workbench.samples import make_video
+from workbench.streams.storage import FilesStorage
 
 #: dummy credentials so botocore never looks for real ones
 AWS_ENV = {
@@ -75,9 +75,8 @@ def write_recording(root: Path) -> dict[str, Path]:
     (rec / "cam_timestamps.csv").write_text(
         "frame,timestamp\n" + "".join(f"{i},{t:.6f}\n" for i, t in enumerate(times))
     )
-    (rec / "gps.csv").write_text(
-        "timestamp,lat,lon\n" + "".join(f"{i / 10},{35 + i / 1e4},{139 + i / 1e4}\n" for i in range(40))
-    )
+    rows = "".join(f"{i / 10},{35 + i / 1e4},{139 + i / 1e4}\n" for i in range(40))
+    (rec / "gps.csv").write_text("timestamp,lat,lon\n" + rows)
     (rec / "gps.csv.json").write_text(
         json.dumps({"record_id": "016_s3", "content-type": "text/csv", "start_timestamp": START})
     )
