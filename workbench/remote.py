@@ -49,6 +49,7 @@ from workbench.errors import (
 __all__ = [
     "RemoteFile",
     "is_url",
+    "object_changed",
     "object_identity",
     "object_info",
     "object_stamp",
@@ -227,6 +228,20 @@ def _bucket_missing(fs: Any, bucket: str) -> bool:
         return False  # cannot tell: do not claim the bucket is missing
 
 
+def object_changed(what: str) -> ObjectChangedError:
+    """The error for an object overwritten while it was read (its ETag no longer matches).
+
+    Examples
+    --------
+    >>> object_changed("key 'a.bin'")
+    ObjectChangedError("key 'a.bin' was overwritten while it was being read; ...")
+    """
+    return ObjectChangedError(
+        f"{what} was overwritten while it was being read; nothing read from it was kept. "
+        "Open it again to read the new version"
+    )
+
+
 def remote_error(
     exc: BaseException,
     what: str,
@@ -274,10 +289,7 @@ def remote_error(
         or "PreconditionFailed" in text
         or "pre-conditions" in text
     ):
-        return ObjectChangedError(
-            f"{what} was overwritten while it was being read; nothing read from it was "
-            "kept. Open it again to read the new version"
-        )
+        return object_changed(what)
     if code == "InvalidRange" or "range is not satisfiable" in text.lower():
         return ObjectChangedError(
             f"a read past the end of {what} was refused ({text}): the object is shorter "

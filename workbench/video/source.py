@@ -25,13 +25,13 @@ import av
 from workbench.errors import (
     CorruptMediaError,
     InvalidArgumentError,
-    ObjectChangedError,
     SourceNotFoundError,
     StorageError,
 )
 from workbench.remote import (
     RemoteFile,
     is_url,
+    object_changed,
     object_info,
     object_stamp,
     remote_error,
@@ -135,10 +135,7 @@ class Source:
         details = getattr(handle, "details", None) or {}
         if etag is not None and details.get("ETag") not in (None, etag):
             handle.close()
-            raise ObjectChangedError(
-                f"{what} was overwritten while it was being read; nothing read from it was "
-                "kept. Open it again to read the new version"
-            )
+            raise object_changed(what)
         return RemoteFile(
             handle, lambda exc: remote_error(exc, what, fs=self.fs, fs_path=self.fs_path)
         )
