@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import MotoProcess, upload, write_recording
+from remote_support import MotoProcess, upload, write_recording
 from streams_support import make_bucket
 
 import workbench as wb

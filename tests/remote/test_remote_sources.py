@@ -14,8 +14,8 @@ from types import SimpleNamespace
 import av
 import numpy as np
 import pytest
-from conftest import START, Remote
 from PIL import Image
+from remote_support import START, Remote
 
 import workbench as wb
 from workbench.errors import InvalidArgumentError, SourceNotFoundError
@@ -94,6 +94,10 @@ def test_series_and_images_from_urls(remote: Remote) -> None:
     local_images = wb.read(remote.local("rec/frames")).read_all()
     np.testing.assert_array_equal(images.frames, local_images.frames)
     np.testing.assert_array_equal(images.timestamps, local_images.timestamps)
+    # a folder's identity (for resumable exports) covers every image in it
+    ident = resolve_source(remote.url("rec/frames"), storage_options=remote.options).identity()
+    assert ident["size"] == sum(p.stat().st_size for p in remote.local("rec/frames").iterdir())
+    assert len(ident["etag"]) == 40
 
 
 @pytest.mark.parametrize("given", ["url", "video"])

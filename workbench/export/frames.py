@@ -125,9 +125,9 @@ class _Job:
     segments: list[slice]
 
 
-def _describe(src: Any) -> tuple[str, str]:
+def _describe(src: Any, storage_options: dict[str, Any] | None = None) -> tuple[str, str]:
     try:
-        s = resolve_source(src)
+        s = resolve_source(src, storage_options=storage_options)
         return s.record_id, s.location
     except WorkbenchError:
         path = src.get("path") if isinstance(src, Mapping) else src
@@ -307,7 +307,7 @@ def export_frames(
         except (UnknownContentTypeError, InvalidArgumentError) as exc:
             if single:
                 raise
-            rid, where = _describe(src)
+            rid, where = _describe(src, storage_options)
             if isinstance(exc, UnknownContentTypeError):
                 result.skipped_sources.append(SkippedItem(rid, where, str(exc)))
             else:
@@ -316,7 +316,7 @@ def export_frames(
         except (SourceNotFoundError, CorruptMediaError, OSError) as exc:
             if single or isinstance(exc, StorageUnreachableError):
                 raise
-            rid, where = _describe(src)
+            rid, where = _describe(src, storage_options)
             result.failed.append(ExportFailure(rid, where, str(exc), type(exc).__name__))
             continue
         key = job_key(s.identity(), params)

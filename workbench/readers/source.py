@@ -272,14 +272,12 @@ def _find_remote(url: str, storage_options: dict[str, Any], want_timestamps: Any
     images: list[str] = []
     if is_dir:
         try:
-            listed = sorted(fs.ls(fs_path, detail=False))
+            listed = sorted(fs.ls(fs_path, detail=True), key=lambda e: e["name"])
         except Exception as exc:
             raise remote_error(exc, repr(url), action="list", fs=fs, fs_path=fs_path) from exc
-        images = [
-            fs.unstrip_protocol(p)
-            for p in listed
-            if PurePosixPath(p).suffix.lower() in IMAGE_SUFFIXES
-        ]
+        entries = [e for e in listed if PurePosixPath(e["name"]).suffix.lower() in IMAGE_SUFFIXES]
+        images = [fs.unstrip_protocol(e["name"]) for e in entries]
+        info = _combined_info(entries)
     else:
         side = f"{fs_path}.json"
         if exists(side) and int(fs.info(side).get("size") or 0) <= SIDECAR_MAX_BYTES:
@@ -300,6 +298,18 @@ def _find_remote(url: str, storage_options: dict[str, Any], want_timestamps: Any
         storage_options=dict(storage_options),
         info=info,
     )
+
+
+def _combined_info(infos: list[dict[str, Any]]) -> dict[str, Any]:
+    """One identity for a set of objects (a folder of images): total size, and a hash of
+    their names and versions standing for an ETag."""
+    import hashlib
+
+    h = hashlib.sha1(usedforsecurity=False)
+    for info in infos:
+        h.update(f"{info.get('name')}|{object_identity(info)}\n".encode())
+    size = sum(int(i.get("size") or 0) for i in infos)
+    return {"type": "directory", "size": size, "ETag": h.hexdigest()}
 
 
 def _find(raw: Any, storage_options: dict[str, Any] | None, want_timestamps: Any) -> _Found:
@@ -426,9 +436,10 @@ def _image_list(items: Sequence[Any], storage_options: dict[str, Any] | None) ->
         raise InvalidArgumentError("an empty list of images cannot be read")
     if all(is_url(p) for p in items):
         options = dict(storage_options or {})
+        infos = []
         for url in items:
             fs, fs_path = url_to_fs(str(url), options)
-            object_info(fs, fs_path, repr(url))
+            infos.append({**object_info(fs, fs_path, repr(url)), "name": str(url)})
         folder = str(items[0]).rsplit("/", 1)[0]
         return Source(
             path=folder,
@@ -436,6 +447,7 @@ def _image_list(items: Sequence[Any], storage_options: dict[str, Any] | None) ->
             record_id=url_name(folder) or "images",
             paths=[str(p) for p in items],
             storage_options=options,
+            info=_combined_info(infos),
         )
     files = [Path(p).expanduser().absolute() for p in items]
     for f in files:
