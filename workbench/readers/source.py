@@ -251,6 +251,19 @@ def _find_local(path: Path, want_timestamps: Any) -> _Found:
     )
 
 
+def _remote_sidecar(fs: Any, side: str) -> dict[str, Any]:
+    """The JSON sidecar next to a remote object: one ranged GET, ``{}`` when absent."""
+    try:
+        data = fs.cat_file(side, start=0, end=SIDECAR_MAX_BYTES + 1)
+    except FileNotFoundError:
+        return {}
+    except Exception as exc:
+        if "range is not satisfiable" in str(exc).lower():
+            return {}  # an empty object
+        raise remote_error(exc, repr(fs.unstrip_protocol(side)), fs=fs, fs_path=side) from exc
+    return {} if len(data) > SIDECAR_MAX_BYTES else _parse_sidecar(data)
+
+
 def _find_remote(url: str, storage_options: dict[str, Any], want_timestamps: Any) -> _Found:
     """The same lookups as :func:`_find_local`, next to the object, through fsspec."""
     fs, fs_path = url_to_fs(url, storage_options)
@@ -279,10 +292,7 @@ def _find_remote(url: str, storage_options: dict[str, Any], want_timestamps: Any
         images = [fs.unstrip_protocol(e["name"]) for e in entries]
         info = _combined_info(entries)
     else:
-        side = f"{fs_path}.json"
-        if exists(side) and int(fs.info(side).get("size") or 0) <= SIDECAR_MAX_BYTES:
-            with open_file(fs.unstrip_protocol(side), storage_options) as fh:
-                sidecar = _parse_sidecar(fh.read())
+        sidecar = _remote_sidecar(fs, f"{fs_path}.json")
         name = PurePosixPath(fs_path).name
         if want_timestamps(name, sidecar):
             for cand in _timestamps_names(name):
