@@ -133,6 +133,9 @@ def test_export_clip_copy_and_encode(remote: Remote, tmp_path: Path) -> None:
         assert remote_clip.method == local_clip.method == ("copy" if resize is None else "encode")
         assert remote_clip.frames == local_clip.frames > 0
         assert remote_clip.path.read_bytes() == local_clip.path.read_bytes()
+    video = wb.open_video(remote.url(VIDEO), storage_options=remote.options)
+    from_video = wb.export_clip(video, tmp_path / "video.mp4", progress=False, **window)
+    assert from_video.path.read_bytes() == (tmp_path / "local-None.mp4").read_bytes()
     with av.open(str(tmp_path / "s3-None.mp4")) as clip:
         codes = [read_frame_code(f.to_ndarray(format="rgb24")) for f in clip.decode(video=0)]
     assert codes == list(range(15, 45))
