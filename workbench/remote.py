@@ -48,6 +48,7 @@ from workbench.errors import (
 
 __all__ = [
     "RemoteFile",
+    "is_range_error",
     "is_url",
     "object_changed",
     "object_identity",
@@ -207,6 +208,17 @@ def _error_code(exc: BaseException) -> str:
     return ""
 
 
+def is_range_error(exc: BaseException) -> bool:
+    """Whether the storage refused a byte range that starts past the end of an object.
+
+    Examples
+    --------
+    >>> is_range_error(OSError(22, "The requested range is not satisfiable"))
+    True
+    """
+    return _error_code(exc) == "InvalidRange" or "range is not satisfiable" in str(exc).lower()
+
+
 def _unreachable(exc: BaseException) -> bool:
     for e in _chain(exc):
         if any(cls.__name__ in _UNREACHABLE_NAMES for cls in type(e).__mro__):
@@ -290,7 +302,7 @@ def remote_error(
         or "pre-conditions" in text
     ):
         return object_changed(what)
-    if code == "InvalidRange" or "range is not satisfiable" in text.lower():
+    if is_range_error(exc):
         return ObjectChangedError(
             f"a read past the end of {what} was refused ({text}): the object is shorter "
             "than when it was opened (truncated or replaced). Open it again"

@@ -33,7 +33,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
@@ -41,6 +41,7 @@ from typing import Any, BinaryIO
 from workbench.content_types import IMAGE_SUFFIXES, guess_content_type
 from workbench.errors import InvalidArgumentError, SourceNotFoundError, WorkbenchError
 from workbench.remote import (
+    is_range_error,
     is_url,
     object_identity,
     object_info,
@@ -219,6 +220,10 @@ def _float_or_none(value: Any, what: str) -> float | None:
         raise InvalidArgumentError(f"{what}={value!r} is not a number of seconds") from exc
 
 
+#: (file name, its JSON sidecar) -> whether to look for a per-frame timestamps sidecar
+_WantTimestamps = Callable[[str, dict[str, Any]], bool]
+
+
 @dataclass
 class _Found:
     """What was found on disk or in the bucket about one location."""
@@ -232,7 +237,7 @@ class _Found:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def _find_local(path: Path, want_timestamps: Any) -> _Found:
+def _find_local(path: Path, want_timestamps: _WantTimestamps) -> _Found:
     if not path.exists():
         raise SourceNotFoundError(
             f"{path} does not exist; check the record's path or rebuild the catalog"
@@ -258,13 +263,15 @@ def _remote_sidecar(fs: Any, side: str) -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     except Exception as exc:
-        if "range is not satisfiable" in str(exc).lower():
+        if is_range_error(exc):
             return {}  # an empty object
         raise remote_error(exc, repr(fs.unstrip_protocol(side)), fs=fs, fs_path=side) from exc
     return {} if len(data) > SIDECAR_MAX_BYTES else _parse_sidecar(data)
 
 
-def _find_remote(url: str, storage_options: dict[str, Any], want_timestamps: Any) -> _Found:
+def _find_remote(
+    url: str, storage_options: dict[str, Any], want_timestamps: _WantTimestamps
+) -> _Found:
     """The same lookups as :func:`_find_local`, next to the object, through fsspec."""
     fs, fs_path = url_to_fs(url, storage_options)
     info = object_info(fs, fs_path, repr(url))
@@ -322,7 +329,9 @@ def _combined_info(infos: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "directory", "size": size, "ETag": h.hexdigest()}
 
 
-def _find(raw: Any, storage_options: dict[str, Any] | None, want_timestamps: Any) -> _Found:
+def _find(
+    raw: Any, storage_options: dict[str, Any] | None, want_timestamps: _WantTimestamps
+) -> _Found:
     if is_url(raw):
         return _find_remote(str(raw), dict(storage_options or {}), want_timestamps)
     if storage_options:

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from workbench.errors import InvalidArgumentError, StreamNotFoundError, WorkbenchError
-from workbench.remote import RemoteFile, remote_error
+from workbench.remote import RemoteFile, is_range_error, remote_error
 
 if TYPE_CHECKING:
     import fsspec
@@ -183,7 +183,7 @@ class FilesStorage:
             try:
                 data = self.fs.cat_file(self.full_path(key), start=start, end=end)
             except OSError as exc:  # S3 refuses a range that starts past the end
-                if "range is not satisfiable" not in str(exc).lower():
+                if not is_range_error(exc):
                     raise
                 data = b""
         if len(data) != end - start:  # never a silently short result
