@@ -56,6 +56,7 @@ __all__ = [
     "object_stamp",
     "open_file",
     "remote_error",
+    "require_local",
     "url_name",
     "url_to_fs",
 ]
@@ -89,6 +90,24 @@ def is_url(path: Any) -> bool:
     (True, False)
     """
     return isinstance(path, str) and "://" in path and not (len(path) > 1 and path[1] == ":")
+
+
+def require_local(path: Any, what: str) -> None:
+    """Refuse a URL where only a local path works (the outputs of exports).
+
+    Examples
+    --------
+    >>> require_local("s3://bucket/dump", "out_dir")
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidArgumentError: out_dir='s3://bucket/dump' is a URL; ...
+    """
+    if is_url(path):
+        raise InvalidArgumentError(
+            f"{what}={path!r} is a URL; exports are written to a local path (sources may be "
+            "URLs). Export to a local folder, then upload it, e.g. with "
+            "FilesStorage('s3', ...).put_file"
+        )
 
 
 def url_name(url: str) -> str:

@@ -68,6 +68,15 @@ def test_missing_objects_are_named(remote: Remote) -> None:
         wb.read(remote.local(VIDEO), storage_options=remote.options)
 
 
+def test_outputs_are_local(remote: Remote, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # a URL taken as a path would make ./s3:/... here
+    with pytest.raises(InvalidArgumentError, match=r"out_dir='s3://.*is a URL"):
+        wb.export_frames(remote.local(VIDEO), remote.url("dump"), target_frame_rate=1)
+    with pytest.raises(InvalidArgumentError, match=r"out_path='s3://.*is a URL"):
+        wb.export_clip(remote.local(VIDEO), remote.url("c.mp4"), start=START, end=START + 1)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("given", ["url", "video"])
 def test_read_matches_the_local_file(remote: Remote, given: str) -> None:
     options = {"target_frame_rate": 7, "resize_rate": 0.5, "segment_duration": 0.5}

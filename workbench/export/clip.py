@@ -31,6 +31,7 @@ from workbench.export.atomic import atomic_path, check_writable
 from workbench.readers.api import read
 from workbench.readers.base import output_size, validate_options
 from workbench.readers.video import VideoReader
+from workbench.remote import require_local
 
 __all__ = ["ClipResult", "export_clip"]
 
@@ -217,6 +218,7 @@ def export_clip(
         format="rgb24",
         mode="exact",
     )
+    require_local(out_path, "out_path")
     out_path = Path(out_path)
     if out_path.suffix.lower() not in _CONTAINERS:
         raise InvalidArgumentError(

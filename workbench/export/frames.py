@@ -48,6 +48,7 @@ from workbench.readers.api import read
 from workbench.readers.base import FrameReader, validate_options
 from workbench.readers.registry import find_reader
 from workbench.readers.source import Source, resolve_source
+from workbench.remote import require_local
 
 __all__ = ["IMAGE_FORMATS", "encode_image", "export_frames", "iter_sources"]
 
@@ -256,6 +257,7 @@ def export_frames(
     fmt, template = _format_and_template(format, name)
     ext = IMAGE_FORMATS[fmt][1]
     sources, single = iter_sources(source_or_selection)
+    require_local(out_dir, "out_dir")
     out = check_writable(out_dir)
     manifest = Manifest(out)
     result = ExportResult(out_dir=out)
