@@ -392,8 +392,10 @@ def _options_of(obj: Any, given: dict[str, Any] | None) -> dict[str, Any] | None
         return dict(given)
     if hasattr(obj, "get_frames_at"):  # a Video: its source knows (indexing it means frames)
         carried = getattr(getattr(obj, "source", None), "storage_options", None)
-    else:
-        carried = _get(obj, "storage_options")
+    else:  # an attribute (a Record's property) or a key (a row)
+        carried = getattr(obj, "storage_options", None) if not isinstance(obj, dict) else None
+        if carried is None:
+            carried = _get(obj, "storage_options")
     if isinstance(carried, str):  # a catalog column holding JSON
         carried = _parse_sidecar(carried.encode()) if carried.strip() else {}
     return dict(carried) if isinstance(carried, Mapping) else None
