@@ -37,6 +37,7 @@ __all__ = [
     "StorageError",
     "StreamNotFoundError",
     "ObjectChangedError",
+    "StorageUnreachableError",
     "CorruptStreamError",
 ]
 
@@ -115,6 +116,10 @@ class StreamNotFoundError(StorageError, FileNotFoundError):
 
 class ObjectChangedError(StorageError):
     """A stored object changed while it was being read; nothing was cached from it."""
+
+
+class StorageUnreachableError(StorageError, ConnectionError):
+    """The storage (an S3 endpoint ...) did not answer within its bounded retries."""
 
 
 class CorruptStreamError(CorruptMediaError):

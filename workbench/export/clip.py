@@ -31,6 +31,7 @@ from workbench.export.atomic import atomic_path, check_writable
 from workbench.readers.api import read
 from workbench.readers.base import output_size, validate_options
 from workbench.readers.video import VideoReader
+from workbench.remote import require_local
 
 __all__ = ["ClipResult", "export_clip"]
 
@@ -80,7 +81,8 @@ def _copy_packets(reader: VideoReader, first: int, stop: int, tmp: Path) -> int:
     t_stop = pts_s[stop] if stop < n else math.inf
     written = 0
     try:
-        with av.open(str(reader.source.path)) as inp, av.open(str(tmp), "w") as out:
+        # the Video's own source opens local files and URLs alike (fsspec for URLs)
+        with video.source.open() as inp, av.open(str(tmp), "w") as out:
             ist = inp.streams.video[0]
             ost = out.add_stream_from_template(ist)
             tb = ist.time_base
@@ -155,13 +157,15 @@ def export_clip(
     crf: int = 20,
     preset: str = "veryfast",
     progress: bool = True,
+    storage_options: dict[str, Any] | None = None,
 ) -> ClipResult:
     """Write the frames of ``source`` in ``[start, end)`` (absolute seconds) to ``out_path``.
 
     Parameters
     ----------
-    source : Record, dict, path or Video
-        The video to cut.
+    source : Record, dict, path, URL or Video
+        The video to cut (a local file, an fsspec URL such as ``"s3://bucket/cam.mp4"``,
+        or a Video opened from either).
     out_path : str or os.PathLike
         The clip to write (``.mp4``, ``.mov``, ``.mkv``); replaced atomically if it exists.
     start, end : float
@@ -175,6 +179,8 @@ def export_clip(
         libx264 quality and speed when re-encoding.
     progress : bool
         Show a ``tqdm.auto`` bar while re-encoding.
+    storage_options : dict, optional
+        fsspec options for a URL source; the clip itself is written locally.
 
     Returns
     -------
@@ -212,12 +218,13 @@ def export_clip(
         format="rgb24",
         mode="exact",
     )
+    require_local(out_path, "out_path")
     out_path = Path(out_path)
     if out_path.suffix.lower() not in _CONTAINERS:
         raise InvalidArgumentError(
             f"out_path={str(out_path)!r} must end in one of {', '.join(_CONTAINERS)}"
         )
-    probe = read(source, start=start, end=end)
+    probe = read(source, start=start, end=end, storage_options=storage_options)
     if not isinstance(probe, VideoReader):
         raise InvalidArgumentError(
             f"export_clip needs a video; {probe.source.path} is {probe.source.content_type}"

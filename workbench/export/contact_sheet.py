@@ -34,13 +34,14 @@ def contact_sheet(
     mode: str = "exact",
     label: bool = True,
     background: tuple[int, int, int] = (24, 24, 24),
+    storage_options: dict[str, Any] | None = None,
 ) -> Any:
     """Return a ``PIL.Image`` grid of frames taken every ``every`` seconds.
 
     Parameters
     ----------
-    source : Record, dict, path, list of images or Video
-        A video or image collection.
+    source : Record, dict, path, URL, list of images or Video
+        A video or image collection, local or behind an fsspec URL.
     every : float, optional
         Seconds between thumbnails; default: enough for four rows of ``columns``.
     columns : int
@@ -56,6 +57,8 @@ def contact_sheet(
         below the thumbnail (never over the picture, which may carry text of its own).
     background : (int, int, int)
         RGB colour behind the thumbnails.
+    storage_options : dict, optional
+        fsspec options for a URL source (``endpoint_url``, credentials ...).
 
     Raises
     ------
@@ -74,7 +77,7 @@ def contact_sheet(
         raise InvalidArgumentError(f"columns={columns!r} must be a positive integer")
     if not isinstance(width, int) or width < columns * 8:
         raise InvalidArgumentError(f"width={width!r} is too small for {columns} columns")
-    probe = read(source, start=start, end=end)
+    probe = read(source, start=start, end=end, storage_options=storage_options)
     if not isinstance(probe, FrameReader):
         raise InvalidArgumentError(
             f"a contact sheet needs frames; {probe.source.path} is {probe.source.content_type}"

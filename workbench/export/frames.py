@@ -36,6 +36,7 @@ from workbench.errors import (
     ExportError,
     InvalidArgumentError,
     SourceNotFoundError,
+    StorageUnreachableError,
     UnknownContentTypeError,
     WorkbenchError,
 )
@@ -47,6 +48,7 @@ from workbench.readers.api import read
 from workbench.readers.base import FrameReader, validate_options
 from workbench.readers.registry import find_reader
 from workbench.readers.source import Source, resolve_source
+from workbench.remote import require_local
 
 __all__ = ["IMAGE_FORMATS", "encode_image", "export_frames", "iter_sources"]
 
@@ -124,10 +126,10 @@ class _Job:
     segments: list[slice]
 
 
-def _describe(src: Any) -> tuple[str, str]:
+def _describe(src: Any, storage_options: dict[str, Any] | None = None) -> tuple[str, str]:
     try:
-        s = resolve_source(src)
-        return s.record_id, str(s.path)
+        s = resolve_source(src, storage_options=storage_options)
+        return s.record_id, s.location
     except WorkbenchError:
         path = src.get("path") if isinstance(src, Mapping) else src
         rid = src.get("record_id") if isinstance(src, Mapping) else None
@@ -166,6 +168,7 @@ def export_frames(
     segment_duration: float = 10.0,
     mode: str = "exact",
     fsync: bool = False,
+    storage_options: dict[str, Any] | None = None,
 ) -> ExportResult:
     """Write the frames of a source or selection as image files, resumably.
 
@@ -203,6 +206,9 @@ def export_frames(
     fsync : bool
         Flush every file to disk before renaming it (slower; see
         :mod:`workbench.export.atomic`).
+    storage_options : dict, optional
+        fsspec options for sources given as URLs (``"s3://bucket/rec/cam.mp4"``); remote
+        Records and Videos carry their own. Files are always written to ``out_dir``.
 
     Returns
     -------
@@ -221,6 +227,10 @@ def export_frames(
         the :class:`ExportResult` so far.
     SourceNotFoundError, UnknownContentTypeError, CorruptMediaError
         For a single source (not a selection) that cannot be read at all.
+    StorageUnreachableError
+        The storage of a remote source stopped answering: the export stops, what was
+        completely written stays (a rerun resumes), nothing partial is left.
+        ``exc.result`` holds the :class:`ExportResult` so far.
 
     Examples
     --------
@@ -247,6 +257,7 @@ def export_frames(
     fmt, template = _format_and_template(format, name)
     ext = IMAGE_FORMATS[fmt][1]
     sources, single = iter_sources(source_or_selection)
+    require_local(out_dir, "out_dir")
     out = check_writable(out_dir)
     manifest = Manifest(out)
     result = ExportResult(out_dir=out)
@@ -267,10 +278,10 @@ def export_frames(
     owners: dict[str, tuple[str, int]] = {}
     for src in sources:
         try:
-            s = resolve_source(src)
-            if not issubclass(find_reader(s.content_type, s.path), FrameReader):
+            s = resolve_source(src, storage_options=storage_options)
+            if not issubclass(find_reader(s.content_type, s.name), FrameReader):
                 result.skipped_sources.append(
-                    SkippedItem(s.record_id, str(s.path), f"{s.content_type} has no frames")
+                    SkippedItem(s.record_id, s.location, f"{s.content_type} has no frames")
                 )
                 continue
             reader = read(
@@ -285,7 +296,7 @@ def export_frames(
             )
             if not isinstance(reader, FrameReader):
                 result.skipped_sources.append(
-                    SkippedItem(s.record_id, str(s.path), f"{s.content_type} has no frames")
+                    SkippedItem(s.record_id, s.location, f"{s.content_type} has no frames")
                 )
                 continue
             try:
@@ -293,21 +304,21 @@ def export_frames(
             except InvalidArgumentError as exc:
                 if single or (start is None and end is None):
                     raise
-                result.skipped_sources.append(SkippedItem(s.record_id, str(s.path), str(exc)))
+                result.skipped_sources.append(SkippedItem(s.record_id, s.location, str(exc)))
                 continue
         except (UnknownContentTypeError, InvalidArgumentError) as exc:
             if single:
                 raise
-            rid, where = _describe(src)
+            rid, where = _describe(src, storage_options)
             if isinstance(exc, UnknownContentTypeError):
                 result.skipped_sources.append(SkippedItem(rid, where, str(exc)))
             else:
                 result.failed.append(ExportFailure(rid, where, str(exc), type(exc).__name__))
             continue
         except (SourceNotFoundError, CorruptMediaError, OSError) as exc:
-            if single:
+            if single or isinstance(exc, StorageUnreachableError):
                 raise
-            rid, where = _describe(src)
+            rid, where = _describe(src, storage_options)
             result.failed.append(ExportFailure(rid, where, str(exc), type(exc).__name__))
             continue
         key = job_key(s.identity(), params)
@@ -319,20 +330,20 @@ def export_frames(
                 timestamp=t,
                 index=i,
                 n=n,
-                stem=s.path.stem,
-                camera=s.path.stem,
+                stem=s.stem,
+                camera=s.stem,
                 ext=ext,
             )
             names.append(rel)
             owner = owners.get(rel)
             if owner is None:
-                owners[rel] = (str(s.path), i)
-            elif owner == (str(s.path), i):
+                owners[rel] = (s.location, i)
+            elif owner == (s.location, i):
                 continue  # the same frame again (target_frame_rate above the video's)
             else:
                 raise InvalidArgumentError(
                     f"name={template.template!r} gives {rel!r} to two different frames "
-                    f"({owner[0]} frame {owner[1]} and {s.path} frame {i}); add {{camera}} "
+                    f"({owner[0]} frame {owner[1]} and {s.location} frame {i}); add {{camera}} "
                     "or {index} to the name"
                 )
             if manifest.is_done(key, rel):
@@ -378,6 +389,7 @@ def export_frames(
     pool = ThreadPoolExecutor(max_workers=workers or min(4, os.cpu_count() or 1))
     pending: deque[Future[None]] = deque()
     first = True
+    outage: StorageUnreachableError | None = None
     try:
         for job in jobs:
             if fatal:
@@ -399,9 +411,12 @@ def export_frames(
             except (CorruptMediaError, SourceNotFoundError, OSError) as exc:
                 if isinstance(exc, ExportError):
                     raise
+                if isinstance(exc, StorageUnreachableError):  # every later read would fail too
+                    outage = exc
+                    break
                 result.failed.append(
                     ExportFailure(
-                        job.source.record_id, str(job.source.path), str(exc), type(exc).__name__
+                        job.source.record_id, job.source.location, str(exc), type(exc).__name__
                     )
                 )
         while pending:
@@ -419,4 +434,12 @@ def export_frames(
         )
         err.result = result  # type: ignore[attr-defined]
         raise err from cause
+    if outage is not None:
+        err = StorageUnreachableError(
+            f"{outage} {result.written} file(s) were completely written before it (no "
+            "partial file is left); run the same export again once the storage answers, to "
+            "do only the missing ones"
+        )
+        err.result = result  # type: ignore[attr-defined]
+        raise err from outage
     return result

@@ -31,6 +31,7 @@ def read(
     segment_duration: float = 10.0,
     format: str = "rgb24",
     mode: str = "exact",
+    storage_options: dict[str, Any] | None = None,
     **reader_options: Any,
 ) -> BaseReader:
     """Return a lazy, segmented reader over one file.
@@ -41,8 +42,9 @@ def read(
     Parameters
     ----------
     source : Record, dict, str, os.PathLike, list of paths or Video
-        A catalog ``Record``, a catalog row dict (dwtk keys accepted), a file path, a
-        folder or list of images, or an opened ``Video``.
+        A catalog ``Record``, a catalog row dict (dwtk keys accepted), a file path or an
+        fsspec URL (``"s3://bucket/rec/camera_01.mp4"``), a folder or list of images, or
+        an opened ``Video`` (local or remote).
     start, end : float, optional
         Absolute time window ``[start, end)`` in seconds, on the same axis as the
         batch timestamps (record ``start_timestamp`` + presentation time, or the
@@ -60,6 +62,9 @@ def read(
         Pixel layout of frames.
     mode : {"exact", "keyframes"}
         ``"keyframes"`` returns the keyframe at or before each sample (fast preview).
+    storage_options : dict, optional
+        fsspec options for a URL (``endpoint_url``, credentials ...). Records, rows and
+        Videos that carry their own need none.
     **reader_options
         Passed to the reader class (e.g. ``chunk_rows`` for time series).
 
@@ -75,6 +80,8 @@ def read(
         A bad option (``start >= end``, a negative rate, an unknown format ...).
     SourceNotFoundError
         The file does not exist.
+    StorageError
+        The storage of a remote file failed (unreachable, access denied ...).
     UnknownContentTypeError
         No reader is registered for the source's content type.
 
@@ -101,6 +108,6 @@ def read(
         "mode": mode,
     }
     validate_options(**options)
-    src = resolve_source(source)
-    reader_cls = find_reader(src.content_type, src.path)
+    src = resolve_source(source, storage_options=storage_options)
+    reader_cls = find_reader(src.content_type, src.name)
     return reader_cls(src, **options, **reader_options)

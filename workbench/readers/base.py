@@ -296,7 +296,7 @@ class BaseReader:
         if start >= end and (self.start is not None or self.end is not None):
             raise InvalidArgumentError(
                 f"the window start={self.start}, end={self.end} does not overlap "
-                f"{self.source.path.name} (record {self.source.record_id!r}), which spans "
+                f"{self.source.name} (record {self.source.record_id!r}), which spans "
                 f"{lo:.3f} to {hi:.3f} absolute seconds; times are absolute, e.g. "
                 f"start={lo:.3f} + offset"
             )
@@ -304,7 +304,7 @@ class BaseReader:
 
     def __repr__(self) -> str:
         return (
-            f"<{type(self).__name__} {self.source.path.name!s} record={self.record_id!r} "
+            f"<{type(self).__name__} {self.source.name!s} record={self.record_id!r} "
             f"start={self.start} end={self.end} rate={self.target_frame_rate} "
             f"segment_duration={self.segment_duration}>"
         )

@@ -20,13 +20,16 @@ Examples
 
 from __future__ import annotations
 
+import io
+import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from workbench.errors import CorruptMediaError, SourceNotFoundError
+from workbench.errors import CorruptMediaError
 from workbench.readers.timeseries import TimeSeriesReader
+from workbench.remote import is_url, open_file
 
 __all__ = ["CameraTimestampsReader", "load_camera_timestamps", "to_seconds"]
 
@@ -36,25 +39,30 @@ _UNIT_SCALES = ((1e17, 1e9), (1e14, 1e6), (1e11, 1e3))
 _TIME_NAMES = ("timestamp", "timestamps", "time", "stamp", "t", "unix_time", "epoch")
 
 
-def load_camera_timestamps(path: Path) -> np.ndarray:
+def load_camera_timestamps(
+    path: str | os.PathLike[str], *, storage_options: dict[str, Any] | None = None
+) -> np.ndarray:
     """Return the per-frame absolute times in the CSV at ``path`` as float64 seconds.
+
+    ``path`` may be an fsspec URL (with ``storage_options``).
 
     Raises
     ------
+    SourceNotFoundError
+        The file does not exist.
     CorruptMediaError
         The file has no numeric time column or the times go backwards.
     """
     import pandas as pd
 
-    path = Path(path)
+    if not is_url(path):
+        path = Path(path)
+    with open_file(path, storage_options if is_url(path) else None) as fh:
+        data = fh.read()  # one time per frame: small, and read once
     try:
-        head = path.open("r", encoding="utf-8", errors="replace").readline()
-    except FileNotFoundError as exc:
-        raise SourceNotFoundError(f"{path} does not exist") from exc
-    try:
-        first = head.strip().split(",")
+        first = data.split(b"\n", 1)[0].decode("utf-8", "replace").strip().split(",")
         has_header = not all(_is_number(v) for v in first if v != "")
-        df = pd.read_csv(path, header=0 if has_header else None)
+        df = pd.read_csv(io.BytesIO(data), header=0 if has_header else None)
     except (ValueError, OSError) as exc:
         raise CorruptMediaError(f"{path} is not a readable timestamps CSV ({exc})") from exc
     if df.empty:
@@ -107,6 +115,8 @@ class CameraTimestampsReader(TimeSeriesReader):
         import pandas as pd
 
         if getattr(self, "_df", None) is None:
-            times = load_camera_timestamps(self.source.path)
+            times = load_camera_timestamps(
+                self.source.path, storage_options=self.source.storage_options
+            )
             self._df = pd.DataFrame({"timestamp": times, "frame": np.arange(len(times))})
         return self._df

@@ -23,13 +23,20 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from workbench.errors import CorruptMediaError, InvalidArgumentError, SourceNotFoundError
+from workbench.errors import (
+    CorruptMediaError,
+    InvalidArgumentError,
+    SourceNotFoundError,
+    WorkbenchError,
+)
 from workbench.readers.base import TIME_EPS, BaseReader
 from workbench.readers.batches import ReadPlan, SeriesBatch
 from workbench.readers.source import Source
@@ -56,7 +63,7 @@ class TimeSeriesReader(BaseReader):
         if self.resize_rate is not None or self.size is not None:
             raise InvalidArgumentError(
                 f"resize_rate/size apply to video and images, not to the time series "
-                f"{source.path.name}; drop them"
+                f"{source.name}; drop them"
             )
         if self.mode != "exact":
             raise InvalidArgumentError(
@@ -70,10 +77,7 @@ class TimeSeriesReader(BaseReader):
     # -- file access -------------------------------------------------------------------
     @property
     def _is_parquet(self) -> bool:
-        return "parquet" in self.source.content_type or self.source.path.suffix.lower() in (
-            ".parquet",
-            ".pq",
-        )
+        return "parquet" in self.source.content_type or self.source.suffix in (".parquet", ".pq")
 
     def _load_frame(self) -> Any:
         """Return the whole table at once (None: stream chunks). Small-file readers override."""
@@ -84,14 +88,16 @@ class TimeSeriesReader(BaseReader):
             df = self._load_frame()
             if df is not None:
                 names = [str(c) for c in df.columns]
-            elif self._is_parquet:
-                import pyarrow.parquet as pq
-
-                names = list(pq.ParquetFile(self.source.path).schema_arrow.names)
             else:
-                import pandas as pd
+                with self._opened() as fh:
+                    if self._is_parquet:
+                        import pyarrow.parquet as pq
 
-                names = [str(c) for c in pd.read_csv(self.source.path, nrows=0).columns]
+                        names = list(pq.ParquetFile(fh).schema_arrow.names)
+                    else:
+                        import pandas as pd
+
+                        names = [str(c) for c in pd.read_csv(fh, nrows=0).columns]
             if not names:
                 raise CorruptMediaError(f"{self.source.path} has no columns")
             lower = {n.strip().lower(): n for n in names}
@@ -106,20 +112,32 @@ class TimeSeriesReader(BaseReader):
             return
         path = self.source.path
         try:
-            if self._is_parquet:
-                import pyarrow.parquet as pq
+            with self._opened() as fh:
+                if self._is_parquet:
+                    import pyarrow.parquet as pq
 
-                pf = pq.ParquetFile(path)
-                for rb in pf.iter_batches(batch_size=self.chunk_rows, columns=columns):
-                    yield rb.to_pandas()
-            else:
-                import pandas as pd
+                    pf = pq.ParquetFile(fh)
+                    for rb in pf.iter_batches(batch_size=self.chunk_rows, columns=columns):
+                        yield rb.to_pandas()
+                else:
+                    import pandas as pd
 
-                yield from pd.read_csv(path, usecols=columns, chunksize=self.chunk_rows)
+                    yield from pd.read_csv(fh, usecols=columns, chunksize=self.chunk_rows)
+        except WorkbenchError:
+            raise
         except FileNotFoundError as exc:
             raise SourceNotFoundError(f"{path} disappeared while being read") from exc
         except (ValueError, OSError) as exc:
             raise CorruptMediaError(f"{path} cannot be parsed as a table ({exc})") from exc
+
+    @contextlib.contextmanager
+    def _opened(self) -> Iterator[Any]:
+        """What the parsers read: the local path, or the remote file (fsspec, buffered)."""
+        if not self.source.is_remote:
+            yield self.source.path
+            return
+        with self.source.open() as raw:
+            yield io.BufferedReader(raw, 2**20)
 
     def _to_seconds(self, values: Any) -> np.ndarray:
         import pandas as pd

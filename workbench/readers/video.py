@@ -25,6 +25,7 @@ import numpy as np
 
 from workbench.readers.base import FrameReader, make_frame_batch
 from workbench.readers.source import Source
+from workbench.remote import url_name
 
 __all__ = ["VideoReader", "frame_times"]
 
@@ -41,12 +42,12 @@ def frame_times(video: Any, source: Source) -> np.ndarray:
         return source.start_timestamp + pts
     from workbench.readers.camera_timestamps import load_camera_timestamps
 
-    times = load_camera_timestamps(source.timestamps_path)
+    times = load_camera_timestamps(source.timestamps_path, storage_options=source.storage_options)
     n = len(pts)
     if len(times) != n:
         warnings.warn(
-            f"{source.timestamps_path.name} has {len(times)} times for {n} frames in "
-            f"{source.path.name}; {'cutting' if len(times) > n else 'extending'} it",
+            f"{url_name(str(source.timestamps_path))} has {len(times)} times for {n} frames "
+            f"in {source.name}; {'cutting' if len(times) > n else 'extending'} it",
             stacklevel=3,
         )
         if len(times) > n:
@@ -87,7 +88,9 @@ class VideoReader(FrameReader):
                 kwargs["cache"] = self._cache
             if self._threads is not None:
                 kwargs["threads"] = self._threads
-            self._video = open_video(self.source.path, **kwargs)
+            if self.source.is_remote:
+                kwargs["storage_options"] = self.source.storage_options
+            self._video = open_video(str(self.source.path), **kwargs)
         return self._video
 
     def _load_axis(self) -> tuple[np.ndarray, float, np.ndarray | None, int, int]:

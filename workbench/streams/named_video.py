@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from workbench.errors import InvalidArgumentError, StorageError
+from workbench.remote import is_url
 from workbench.streams.datastore import Datastore, StreamEntry, check_name
 
 if TYPE_CHECKING:
@@ -52,10 +53,6 @@ _SECRET_KEYS = frozenset(
         "session",
     }
 )
-
-
-def _is_url(path: str) -> bool:
-    return "://" in path and not (len(path) > 1 and path[1] == ":")
 
 
 def _public_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -156,7 +153,7 @@ class NamedVideoStream:
     def path(self) -> str:
         """Where the video lies: inside the datastore, or the user's file (``inplace``)."""
         entry = self.entry
-        if entry.inplace or _is_url(entry.path):
+        if entry.inplace or is_url(entry.path):
             return entry.path
         return str(self.store.path / entry.path)
 
@@ -173,7 +170,7 @@ class NamedVideoStream:
 
             entry = self.entry
             options = self._storage_options
-            if options is None and _is_url(entry.path):
+            if options is None and is_url(entry.path):
                 options = entry.meta.get("storage_options") or None
             self._video = open_video(
                 self.path, cache=self.store.index_dir(entry.id), storage_options=options
@@ -204,11 +201,11 @@ class NamedVideoStream:
         from workbench.video import open_video
 
         options = self._storage_options
-        if options and not _is_url(source):
+        if options and not is_url(source):
             raise InvalidArgumentError(
                 f"storage_options= only applies to URLs like 's3://bucket/key', not {source!r}"
             )
-        if not _is_url(source):
+        if not is_url(source):
             source = str(Path(source).expanduser().absolute())
         suffix = PurePosixPath(source).suffix.lower()
         if inplace and suffix not in INPLACE_SUFFIXES:
@@ -274,7 +271,7 @@ class NamedVideoStream:
 
     def _source_size(self, source: str) -> int | None:
         try:
-            if _is_url(source):
+            if is_url(source):
                 import fsspec
 
                 fs, fs_path = fsspec.core.url_to_fs(source, **(self._storage_options or {}))
@@ -290,7 +287,7 @@ class NamedVideoStream:
 
         try:
             with atomic_write_path(target) as tmp:
-                if _is_url(source):
+                if is_url(source):
                     import fsspec
 
                     fs, fs_path = fsspec.core.url_to_fs(source, **(self._storage_options or {}))

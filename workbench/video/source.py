@@ -25,9 +25,17 @@ import av
 from workbench.errors import (
     CorruptMediaError,
     InvalidArgumentError,
-    ObjectChangedError,
     SourceNotFoundError,
     StorageError,
+)
+from workbench.remote import (
+    RemoteFile,
+    is_url,
+    object_changed,
+    object_info,
+    object_stamp,
+    remote_error,
+    url_to_fs,
 )
 
 __all__ = ["HASH_BYTES", "Source", "open_container"]
@@ -36,10 +44,6 @@ __all__ = ["HASH_BYTES", "Source", "open_container"]
 HASH_BYTES = 2**20
 #: block size of the fsspec read cache for remote files
 REMOTE_BLOCK_SIZE = 4 * 2**20
-
-
-def _is_url(path: str) -> bool:
-    return "://" in path and not (len(path) > 1 and path[1] == ":")  # not C:\
 
 
 @dataclass
@@ -72,7 +76,7 @@ class Source:
             raise InvalidArgumentError(
                 f"video path must be a str or os.PathLike, not {type(path).__name__}"
             )
-        if _is_url(spath):
+        if is_url(spath):
             return cls._resolve_url(spath, dict(storage_options or {}))
         if storage_options:
             raise InvalidArgumentError(
@@ -91,29 +95,17 @@ class Source:
 
     @classmethod
     def _resolve_url(cls, url: str, storage_options: dict[str, Any]) -> Source:
-        import fsspec
-
-        fs, fs_path = fsspec.core.url_to_fs(url, **storage_options)
-        try:
-            fs.invalidate_cache(fs_path)  # never trust a listing cached before an overwrite
-            info = fs.info(fs_path)
-        except FileNotFoundError:
-            raise SourceNotFoundError(_missing_message(url, fs, fs_path)) from None
-        except Exception as exc:
-            raise _remote_error(exc, url) from exc
+        fs, fs_path = url_to_fs(url, storage_options)
+        info = object_info(fs, fs_path, f"video {url!r}")
         if info.get("type", "file") == "directory":
             raise SourceNotFoundError(f"video {url!r} is a directory, not a file")
-        stamp_parts = []
-        for key in ("ETag", "etag", "mtime", "LastModified", "last_modified", "created"):
-            if info.get(key) is not None:
-                stamp_parts.append(f"{key}={info[key]}")
         return cls(
             name=url,
             fs=fs,
             fs_path=fs_path,
             storage_options=storage_options,
             size=int(info.get("size") or 0),
-            stamp=";".join(stamp_parts),
+            stamp=object_stamp(info),
         )
 
     # -- identity ---------------------------------------------------------------------
@@ -127,23 +119,26 @@ class Source:
             f.seek(start)
             return f.read(end - start)
 
-    def open_remote(self, **kwargs: Any) -> Any:
+    def open_remote(self, **kwargs: Any) -> RemoteFile:
         """Open the remote bytes as a file that raises workbench errors.
 
         On S3 every ranged read carries ``If-Match: <ETag seen by resolve>``, so an
         object overwritten since (or while) it is read raises
         :class:`~workbench.errors.ObjectChangedError` instead of mixing two versions.
         """
+        what = f"video {self.name!r}"
         try:
             handle = self.fs.open(self.fs_path, "rb", **kwargs)
         except Exception as exc:
-            raise _remote_error(exc, self.name) from exc
+            raise remote_error(exc, what, action="open", fs=self.fs, fs_path=self.fs_path) from exc
         etag = _etag(self.stamp)
         details = getattr(handle, "details", None) or {}
         if etag is not None and details.get("ETag") not in (None, etag):
             handle.close()
-            raise ObjectChangedError(_changed_message(self.name))
-        return _RemoteFile(handle, self.name)
+            raise object_changed(what)
+        return RemoteFile(
+            handle, lambda exc: remote_error(exc, what, fs=self.fs, fs_path=self.fs_path)
+        )
 
     def content_hash(self) -> str:
         """SHA-1 of the first and last :data:`HASH_BYTES` of the file (whole file if small)."""
@@ -210,90 +205,8 @@ def open_container(source: Source, *, timeout: float | None = 30.0) -> av.contai
         ) from exc
 
 
-# -- remote errors (S3 and other fsspec backends) --------------------------------------------
-
-
 def _etag(stamp: str) -> str | None:
     for part in stamp.split(";"):
         if part.startswith("ETag="):
             return part[len("ETag=") :]
     return None
-
-
-def _changed_message(url: str) -> str:
-    return (
-        f"video {url!r} was overwritten while it was being read; nothing read from the new "
-        "version was used or cached. Open it again to read the new version"
-    )
-
-
-def _missing_message(url: str, fs: Any, fs_path: str) -> str:
-    bucket = fs_path.split("/", 1)[0]
-    if "/" in fs_path and getattr(fs, "protocol", None) and "s3" in fs.protocol:
-        try:
-            fs.invalidate_cache(bucket)
-            if not fs.exists(bucket):
-                return (
-                    f"bucket {bucket!r} does not exist (opening video {url!r}); create it or "
-                    "check the URL and endpoint_url"
-                )
-        except Exception:
-            pass
-        return f"key {fs_path.split('/', 1)[1]!r} does not exist in bucket {bucket!r} ({url!r})"
-    return f"video {url!r} does not exist; check the URL"
-
-
-def _remote_error(exc: BaseException, url: str) -> BaseException:
-    """Map an fsspec/s3fs/botocore exception to a workbench error naming ``url``."""
-    if isinstance(exc, (StorageError, SourceNotFoundError, ObjectChangedError)):
-        return exc
-    text = str(exc)
-    if type(exc).__name__ == "FileExpired" or "PreconditionFailed" in text:
-        return ObjectChangedError(_changed_message(url))
-    if isinstance(exc, FileNotFoundError):
-        return SourceNotFoundError(f"video {url!r} does not exist (or disappeared); check the URL")
-    if isinstance(exc, PermissionError):
-        return StorageError(f"access to video {url!r} was denied; check the credentials")
-    return StorageError(
-        f"could not read video {url!r}: {type(exc).__name__}: {text}. The storage did not "
-        "answer after its retries; check that the endpoint is reachable and try again"
-    )
-
-
-class _RemoteFile:
-    """A read-only file over an fsspec file whose errors become workbench errors."""
-
-    def __init__(self, handle: Any, url: str) -> None:
-        self._handle = handle
-        self._url = url
-
-    def read(self, size: int = -1) -> bytes:
-        try:
-            return self._handle.read(size)
-        except Exception as exc:
-            raise _remote_error(exc, self._url) from exc
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._handle.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._handle.tell()
-
-    def seekable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return True
-
-    @property
-    def size(self) -> int:
-        return int(self._handle.size)
-
-    def close(self) -> None:
-        self._handle.close()
-
-    def __enter__(self) -> _RemoteFile:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

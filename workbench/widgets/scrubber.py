@@ -82,13 +82,16 @@ class VideoScrubber(anywidget.AnyWidget):
     Parameters
     ----------
     source
-        A :class:`workbench.video.Video`, a catalog ``Record`` (or row dict) or a path.
+        A :class:`workbench.video.Video`, a catalog ``Record`` (or row dict), a path or an
+        fsspec URL (``"s3://bucket/cam.mp4"``); remote Videos and Records work alike.
     quality
         JPEG quality of the frames sent to the browser (1–95).
     preview_max_width
         Width of the keyframe previews shown while dragging (``None``: full size).
     cache_mb
         Budget of the kernel-side JPEG cache, in MiB.
+    storage_options
+        fsspec options for a URL (``endpoint_url``, credentials ...).
     **kwargs
         Initial traitlet values (``value``, ``playback_rate``, ``in_point`` ...).
 
@@ -155,12 +158,13 @@ class VideoScrubber(anywidget.AnyWidget):
         quality: int = 85,
         preview_max_width: int | None = 640,
         cache_mb: float = 64,
+        storage_options: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         self._syncing = False
         self._from_view = False  # inside set_state: a state update from the browser
         self._callbacks: list[Callable[[FrameEvent], Any]] = []
-        self._source: VideoSource = open_scrub_source(source)
+        self._source: VideoSource = open_scrub_source(source, storage_options=storage_options)
         clock = self._source.clock
         if clock.num_frames == 0:
             self._source.close()

@@ -109,8 +109,16 @@ class VideoSource:
                 log.debug("closing %s failed", self.path, exc_info=True)
 
 
-def open_scrub_source(source: Any) -> VideoSource:
-    """Open a ``Video``, catalog ``Record``, row dict or path for a scrubber.
+def open_scrub_source(source: Any, *, storage_options: dict[str, Any] | None = None) -> VideoSource:
+    """Open a ``Video``, catalog ``Record``, row dict, path or URL for a scrubber.
+
+    Parameters
+    ----------
+    source
+        What to show; a URL (``"s3://bucket/cam.mp4"``) or a remote Record / Video is
+        read through fsspec.
+    storage_options : dict, optional
+        fsspec options for a URL.
 
     Raises
     ------
@@ -119,24 +127,29 @@ def open_scrub_source(source: Any) -> VideoSource:
     InvalidArgumentError
         ``source`` is none of the accepted kinds.
     """
+    from dataclasses import replace
+
     from workbench.readers.camera_timestamps import load_camera_timestamps
     from workbench.readers.source import resolve_source
 
     if hasattr(source, "get_frames_at") and hasattr(source, "metadata"):
         video, owns = source, False
         path = getattr(source, "path", None)
-        src = resolve_source(source) if path is not None else None
+        src = resolve_source(source, storage_options=storage_options) if path is not None else None
     else:
         from workbench.video import open_video
 
-        src = resolve_source(source)
-        video, owns = open_video(src.path), True
+        src = resolve_source(source, storage_options=storage_options)
+        opts = {"storage_options": src.storage_options} if src.is_remote else {}
+        video, owns = open_video(str(src.path), **opts), True
     pts = np.asarray(video.pts_seconds, dtype=np.float64)
     start = float(src.start_timestamp) if src is not None else 0.0
     timestamps = start + pts
     if src is not None and src.timestamps_path is not None:
         try:
-            sidecar = load_camera_timestamps(src.timestamps_path)
+            sidecar = load_camera_timestamps(
+                src.timestamps_path, storage_options=src.storage_options
+            )
         except WorkbenchError:
             log.warning("ignoring unreadable timestamps file %s", src.timestamps_path)
         else:
@@ -149,10 +162,16 @@ def open_scrub_source(source: Any) -> VideoSource:
                     sidecar.size,
                     pts.size,
                 )
-    label = src.path.name if src is not None else "video"
+    label = src.name if src is not None else "video"
     record_id = src.record_id if src is not None else ""
     if src is not None and src.timestamps_path is not None and timestamps.size:
         start = float(timestamps[0]) - float(pts[0])
+    if src is not None and src.is_remote:  # the URL with its options, not this decoder
+        origin = replace(src, video=None)
+    elif owns or src is None:
+        origin = source
+    else:
+        origin = src.path
     return VideoSource(
         video=video,
         clock=FrameClock(pts, timestamps),
@@ -161,5 +180,5 @@ def open_scrub_source(source: Any) -> VideoSource:
         start_timestamp=start,
         path=src.path if src is not None else None,
         owns_video=owns,
-        origin=source if owns else (src.path if src is not None else source),
+        origin=origin,
     )

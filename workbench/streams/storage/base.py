@@ -24,7 +24,8 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from workbench.errors import InvalidArgumentError, StorageError, StreamNotFoundError
+from workbench.errors import InvalidArgumentError, StreamNotFoundError, WorkbenchError
+from workbench.remote import RemoteFile, is_range_error, remote_error
 
 if TYPE_CHECKING:
     import fsspec
@@ -108,25 +109,32 @@ class FilesStorage:
         """How error messages name ``key`` (e.g. ``"key 'a.mp4' in bucket 'b'"``)."""
         return f"{key!r}"
 
+    def _where(self) -> str:
+        """Appended to the bucket's name in messages (e.g. the endpoint)."""
+        return ""
+
     def _translate(self, exc: BaseException, key: str, action: str) -> BaseException:
-        """Map a backend exception to a workbench error naming ``key``."""
-        if isinstance(exc, StorageError):
-            return exc
-        if isinstance(exc, FileNotFoundError):
-            return StreamNotFoundError(
-                f"{self.describe(key)} does not exist ({action}); check the name, "
-                f"or list what is there with storage.ls()"
-            )
-        return StorageError(f"could not {action} {self.describe(key)}: {exc}")
+        """Map a backend exception to a workbench error naming ``key`` (one translator
+        for every backend and for videos: :func:`workbench.remote.remote_error`)."""
+        return remote_error(
+            exc,
+            self.describe(key),
+            action=action,
+            fs=self.fs,
+            fs_path=self.full_path(key),
+            not_found=StreamNotFoundError,
+            missing_hint="check the key, or list what is there with storage.ls()",
+            where=self._where(),
+        )
 
     # -- common operations (backends may override for speed or atomicity) -------------------
     @contextlib.contextmanager
     def _errors(self, key: str, action: str) -> Iterator[None]:
         try:
             yield
+        except WorkbenchError:
+            raise
         except (OSError, RuntimeError, ValueError) as exc:
-            if isinstance(exc, InvalidArgumentError):
-                raise
             raise self._translate(exc, key, action) from exc
         except Exception as exc:  # botocore/aiohttp errors that are not OSError
             if type(exc).__module__.split(".")[0] in {"botocore", "aiobotocore", "aiohttp"}:
@@ -172,7 +180,20 @@ class FilesStorage:
             self.size(key)
             return b""
         with self._errors(key, "read"):
-            return self.fs.cat_file(self.full_path(key), start=start, end=end)
+            try:
+                data = self.fs.cat_file(self.full_path(key), start=start, end=end)
+            except OSError as exc:  # S3 refuses a range that starts past the end
+                if not is_range_error(exc):
+                    raise
+                data = b""
+        if len(data) != end - start:  # never a silently short result
+            size = self.size(key)
+            raise InvalidArgumentError(
+                f"bytes [{start}, {end}) of {self.describe(key)} lie past its end: it has "
+                f"{size} bytes. Ask for a range within storage.size(key); if the range came "
+                "from the object's own header, the object was truncated or replaced"
+            )
+        return data
 
     def info(self, key: str) -> dict[str, Any]:
         """Return the fsspec info of ``key`` (``size`` and, on S3, ``ETag``), never cached."""
@@ -205,7 +226,9 @@ class FilesStorage:
         with self._errors(key, "open"):
             self.fs.invalidate_cache(self.full_path(key))
             handle = self.fs.open(self.full_path(key), mode, **kwargs)
-        return _MappedFile(handle, self, key) if "r" in mode else handle
+        if "r" not in mode:
+            return handle
+        return RemoteFile(handle, lambda exc: self._translate(exc, key, "read"))
 
     def rm(self, keys: str | Iterable[str]) -> None:
         """Delete one key or many keys in one bulk call; missing keys are ignored."""
@@ -258,43 +281,3 @@ class FilesStorage:
                 )
             store.delete(named)
         self.rm(keys)
-
-
-class _MappedFile(io.RawIOBase):
-    """A read-only file that turns backend errors into workbench errors naming the key."""
-
-    def __init__(self, handle: Any, storage: FilesStorage, key: str) -> None:
-        super().__init__()
-        self._handle = handle
-        self._storage = storage
-        self._key = key
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        with self._storage._errors(self._key, "read"):
-            return self._handle.read(size)
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._handle.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._handle.tell()
-
-    @property
-    def size(self) -> int:
-        return int(self._handle.size)
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):
-            self._handle.close()
-        super().close()

@@ -22,12 +22,7 @@ from typing import Any
 
 import fsspec
 
-from workbench.errors import (
-    InvalidArgumentError,
-    ObjectChangedError,
-    StorageError,
-    StreamNotFoundError,
-)
+from workbench.errors import InvalidArgumentError, StorageError
 from workbench.streams.storage.base import FilesStorage
 
 __all__ = ["S3Storage", "s3_storage_options"]
@@ -183,47 +178,6 @@ class S3Storage(FilesStorage):
 
     def describe(self, key: str) -> str:
         return f"key {key!r} in bucket {self.bucket!r}{self._where()}"
-
-    def _translate(self, exc: BaseException, key: str, action: str) -> BaseException:
-        if isinstance(exc, StorageError):
-            return exc
-        name = type(exc).__name__
-        text = str(exc)
-        if name == "FileExpired" or "PreconditionFailed" in text or "pre-conditions" in text:
-            return ObjectChangedError(
-                f"{self.describe(key)} was overwritten while it was being read; nothing "
-                f"read from it was kept. Open it again to read the new version"
-            )
-        if isinstance(exc, FileNotFoundError):
-            if (
-                "NoSuchBucket" in text
-                or "bucket does not exist" in text
-                or (not self._bucket_exists())
-            ):
-                return StreamNotFoundError(
-                    f"bucket {self.bucket!r} does not exist{self._where()} (while trying to "
-                    f"{action} key {key!r}); create it or check bucket="
-                )
-            return StreamNotFoundError(
-                f"{self.describe(key)} does not exist ({action}); check the key, or list "
-                f"the bucket with storage.ls()"
-            )
-        if isinstance(exc, PermissionError):
-            return StorageError(
-                f"access denied to {self.describe(key)} ({action}); check the credentials "
-                f"and the bucket policy"
-            )
-        return StorageError(
-            f"could not {action} {self.describe(key)} after {self.retries} attempt(s): "
-            f"{name}: {text}. Check that the endpoint is reachable and try again"
-        )
-
-    def _bucket_exists(self) -> bool:
-        try:
-            self.fs.invalidate_cache(self.bucket)
-            return bool(self.fs.exists(self.bucket))
-        except Exception:
-            return True  # cannot tell: do not claim the bucket is missing
 
     def ls(self, prefix: str = "") -> list[str]:
         root = self.full_path(prefix) if prefix.strip("/") else self.bucket
