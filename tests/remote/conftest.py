@@ -1,6 +1,7 @@
-"""Fixtures for the remote-source tests: a moto S3 server on 127.0.0.1 and a bucket that
-holds a recording (a video with its dwtk sidecars, a CSV, a folder of images), next to a
-local copy of the same files, so every remote result can be compared with the local one.
+"""Fixtures for the remote-source tests: a bucket on the session's moto S3 server
+(``s3_endpoint`` in ``tests/conftest.py``) that holds a recording (a video with its dwtk
+sidecars, a CSV, a folder of images), next to a local copy of the same files, so every
+remote result can be compared with the local one.
 Helpers live in ``remote_support.py`` (a conftest cannot be imported by name).
 """
 
@@ -13,28 +14,8 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "streams"))
-from remote_support import AWS_ENV, MotoProcess, Remote, upload, write_recording
-from streams_support import make_bucket, start_moto
-
-
-@pytest.fixture(scope="session")
-def aws_env() -> Iterator[None]:
-    mp = pytest.MonkeyPatch()
-    for name, value in AWS_ENV.items():
-        mp.setenv(name, value)
-    mp.delenv("AWS_PROFILE", raising=False)
-    mp.delenv("AWS_CONFIG_FILE", raising=False)
-    yield
-    mp.undo()
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint(aws_env: None) -> Iterator[str]:
-    """The endpoint_url of a moto S3 server running for the whole test session."""
-    server, endpoint = start_moto()
-    yield endpoint
-    server.stop()  # type: ignore[attr-defined]
+from remote_support import MotoProcess, Remote, upload, write_recording
+from s3_support import make_bucket
 
 
 @pytest.fixture(autouse=True)

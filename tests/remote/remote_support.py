@@ -1,8 +1,7 @@
 """Helpers shared by the remote-source tests: a recording to put in a bucket, the bucket's
 URLs, and a moto server in its own process (that a test can kill).
 
-The moto helpers for the in-process server are the stored-stream tests' own
-(``tests/streams/streams_support.py``).
+The moto helpers for the in-process server are in ``tests/s3_support.py``.
 """
 
 from __future__ import annotations
@@ -16,22 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "streams"))
-from streams_support import free_port
+from s3_support import free_port
 
 from workbench.samples import make_video
 from workbench.streams.storage import FilesStorage
 
-#: dummy credentials so botocore never looks for real ones
-AWS_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SECURITY_TOKEN": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
 START = 1_500_000_000.0
 
 
