@@ -101,3 +101,18 @@ def test_output_folder_mistakes_are_said_once(tmp_path, clips, monkeypatch):
     # an existing folder with a suffix is fine
     (tmp_path / "run.v2").mkdir()
     assert wb.export_frames(clips["a"], "run.v2", target_frame_rate=1, progress=False).ok
+
+
+@pytest.mark.parametrize(
+    ("option", "right"),
+    [
+        ("fps", "target_frame_rate"),
+        ("scale", "resize_rate"),
+        ("segment_seconds", "segment_duration"),
+        ("target_framerate", "target_frame_rate"),
+    ],
+)
+def test_read_names_an_unknown_option_and_the_right_one(clips, option, right):
+    match = f"unknown option {option}=2: did you mean {right}=2"
+    with pytest.raises(InvalidArgumentError, match=match):
+        wb.read(clips["a"], **{option: 2})

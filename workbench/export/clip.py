@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from workbench.errors import CorruptMediaError, ExportError, InvalidArgumentError
-from workbench.export.atomic import atomic_path, check_writable
+from workbench.errors import CorruptMediaError, InvalidArgumentError
+from workbench.export.atomic import atomic_path, check_writable, export_error, reason
 from workbench.readers.api import read
 from workbench.readers.base import output_size, validate_options
 from workbench.readers.video import VideoReader
@@ -266,7 +266,7 @@ def export_clip(
     try:
         nbytes = out_path.stat().st_size
     except OSError as exc:  # pragma: no cover - the rename just succeeded
-        raise ExportError(exc.errno, f"cannot stat {out_path}: {exc}") from exc
+        raise export_error(exc.errno, f"cannot stat {out_path}: {reason(exc)}") from exc
     end_t = float(timestamps[-1] + (1.0 / target_frame_rate if target_frame_rate else duration))
     return ClipResult(
         path=out_path,
