@@ -206,10 +206,12 @@ def export_frames(
         Output folder (created if needed). Refused with a message saying why when it is
         empty, is a file (or lies under one), or looks like a file name (``out.mp4``).
     target_frame_rate : float or None
-        Frames per second to keep (the frame on screen at each instant); ``None`` keeps
-        every frame.
+        Frames per second to keep (the frame on screen at each instant), > 0; ``None``
+        keeps every frame. The same rule as ``wb.read`` and the ExportPanel (whose empty
+        frame-rate field is ``None``).
     resize_rate, size : optional
-        Scale factor, or output ``(width, height)``.
+        Scale factor > 0 (0.5 halves the size, 2 doubles it; as in ``wb.read`` and the
+        ExportPanel), or output ``(width, height)``.
     start, end : float, optional
         Absolute time window in seconds (sources outside it are skipped).
     format : {"jpeg", "png", "webp"}, optional
