@@ -307,6 +307,7 @@ def test_panel_refuses_bad_settings_from_the_browser(scrubber, tmp_path):
             ("resize_rate", 0),
             ("quality", 500),
             ("quality", 50.5),
+            ("name", "frame\n{n}.{ext}"),
             ("out_dir", ""),
         ]:
             before = getattr(panel, key)

@@ -250,6 +250,17 @@ class ExportPanel(anywidget.AnyWidget):
             )
         return d
 
+    @traitlets.validate("name")
+    def _valid_name(self, proposal: dict[str, Any]) -> str:
+        from workbench.export.naming import NameTemplate
+
+        name = str(proposal["value"])
+        try:
+            NameTemplate(name.replace("{ext}", "jpg"))
+        except InvalidArgumentError as exc:
+            raise PanelSettingError(str(exc)) from None
+        return name
+
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """Apply settings from the browser; refuse a value that is not allowed.
 
