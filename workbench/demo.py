@@ -187,7 +187,7 @@ def run_demo(
     print(f"sample driving database: {root}", flush=True)
     print(f"notebooks: {notebooks}", flush=True)
     env = {**os.environ, ENV_DATA: str(root)}
-    config = quiet_lab_config(root.parent / "jupyter-config")
+    config = quiet_lab_config(root.parent / f".{root.name}-jupyter-config")
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         p for p in (str(config), os.environ.get("JUPYTER_CONFIG_PATH", "")) if p
     )

@@ -68,7 +68,7 @@ GPS_RATE_HZ = 10
 _DRIVERS = ("016", "021")
 #: first record start time: 2019-03-17 07:12:12 UTC, a Sunday morning drive
 _FIRST_START = 1_552_806_732
-#: the folder that holds the ``workbench`` package (put on a worker's ``PYTHONPATH``)
+#: the folder that holds this ``workbench`` package (a worker imports the same one)
 _PACKAGE_PARENT = Path(__file__).resolve().parents[2]
 #: what a worker process runs: one camera job read as JSON from stdin
 _WORKER_CODE = "from workbench.samples.database import _worker_main; _worker_main()"
@@ -161,17 +161,15 @@ def _encode_in_worker(job: _CameraJob) -> None:
     runs again in each worker and waits forever on the file lock its parent holds. A
     plain interpreter started with ``-c`` imports only workbench.
     """
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(_PACKAGE_PARENT), env.get("PYTHONPATH", "")) if p
-    )
+    # this package first, unless it is already on the path (a site-packages folder must
+    # not move ahead of the standard library)
+    where = f"import sys; p = {str(_PACKAGE_PARENT)!r}; p in sys.path or sys.path.insert(0, p); "
     payload = {**asdict(job), "video": str(job.video)}
     proc = subprocess.run(
-        [sys.executable, "-c", _WORKER_CODE],
+        [sys.executable, "-c", where + _WORKER_CODE],
         input=json.dumps(payload),
         capture_output=True,
         text=True,
-        env=env,
         check=False,
     )
     if proc.returncode != 0:
