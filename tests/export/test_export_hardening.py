@@ -116,3 +116,24 @@ def test_read_names_an_unknown_option_and_the_right_one(clips, option, right):
     match = f"unknown option {option}=2: did you mean {right}=2"
     with pytest.raises(InvalidArgumentError, match=match):
         wb.read(clips["a"], **{option: 2})
+
+
+@pytest.mark.parametrize(
+    ("template", "index"),
+    [
+        ("{n:9999999999}.jpg", 0),  # a 10 GB name: refused before formatting
+        ("{n:{index}}.jpg", 0),  # a width taken from a value
+        ("{index:c}-{n}.jpg", 0x110000),  # not a code point
+        ("{index:c}-{n}.jpg", 0xD800),  # a lone surrogate cannot be encoded
+        ("{record_id.real}-{n}.jpg", 0),  # attribute access on a value
+    ],
+)
+def test_hostile_format_specs_are_typed_errors(template, index):
+    with pytest.raises(InvalidArgumentError):
+        NameTemplate(template).render(record_id="r", index=index, n=1, timestamp=0.0)
+
+
+def test_rendered_slashes_never_make_an_absolute_name():
+    t = NameTemplate("{index:c}{index:c}{n}.jpg")  # chr(47) == "/"
+    assert t.render(index=47, n=1) == "1.jpg"
+    assert NameTemplate("{index:c}{index:c}/{n}.jpg").render(index=46, n=1) == "1.jpg"  # ".."

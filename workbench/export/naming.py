@@ -148,10 +148,13 @@ class NameTemplate:
             raise InvalidArgumentError(f"name={template!r} must not contain '..'")
         used = []
         try:
-            for _, field_name, _, _ in string.Formatter().parse(template):
+            for _, field_name, spec, _ in string.Formatter().parse(template):
                 if field_name is not None:
                     used.append(field_name.split(".")[0].split("[")[0])
+                _check_spec(template, spec or "")
         except ValueError as exc:
+            if isinstance(exc, InvalidArgumentError):
+                raise
             raise InvalidArgumentError(f"name={template!r} is not a valid template: {exc}") from exc
         unknown = [f for f in used if f not in FIELDS]
         if unknown:
@@ -180,9 +183,15 @@ class NameTemplate:
         }
         try:
             name = self.template.format(**safe)
-        except (KeyError, ValueError, IndexError, TypeError) as exc:
+        except (KeyError, ValueError, IndexError, TypeError, AttributeError, OverflowError) as exc:
             raise InvalidArgumentError(
                 f"name={self.template!r} cannot be filled ({exc}); check its format specs"
+            ) from exc
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError as exc:  # {index:c} of a surrogate code point
+            raise InvalidArgumentError(
+                f"name={self.template!r} renders {name!r}, which is not valid text ({exc.reason})"
             ) from exc
         if _CONTROL.search(name):  # a format spec can pad with any character, e.g. {n:\n>9}
             raise InvalidArgumentError(
@@ -190,8 +199,8 @@ class NameTemplate:
                 "format spec"
             )
         parts = []
-        for part in PurePosixPath(name).parts:
-            if part in ("", ".", "..", "/"):
+        for part in name.split("/"):  # not PurePosixPath: it keeps a leading "//"
+            if part in ("", ".", ".."):
                 continue
             if len(part.encode("utf-8")) > MAX_COMPONENT:
                 stem, dot, ext = part.rpartition(".")
@@ -209,6 +218,21 @@ class NameTemplate:
                 f"{len(rel.encode('utf-8'))} bytes; at most {MAX_PATH} are allowed"
             )
         return rel
+
+
+def _check_spec(template: str, spec: str) -> None:
+    """Refuse a format spec that could blow a name up (``{n:9999999999}`` asks Python
+    for a 10 GB string) or take its width from a value (``{n:{index}}``)."""
+    if "{" in spec:
+        raise InvalidArgumentError(
+            f"name={template!r}: a format spec may not contain another field ({spec!r})"
+        )
+    widths = [int(d) for d in re.findall(r"\d+", spec)]
+    if any(w > MAX_COMPONENT for w in widths):
+        raise InvalidArgumentError(
+            f"name={template!r}: the format spec {spec!r} asks for more than "
+            f"{MAX_COMPONENT} characters"
+        )
 
 
 def source_fields(record_id: str, path: str | PurePath, content: Any = None) -> dict[str, str]:
