@@ -1,6 +1,8 @@
 // Front end of workbench.widgets.ExportPanel. Settings are synced traitlets; the
 // buttons send {type: "export"} / {type: "cancel"}; progress/status/result come back
-// as traitlets while the kernel exports on a background thread.
+// as traitlets while the kernel exports on a background thread. The kernel validates
+// every setting: a refused value is put back and `setting_error` says why. The range
+// label (relative to the record start) and its absolute-time tooltip come from the kernel.
 
 /** @param {number} n */
 function human(n) {
@@ -22,8 +24,9 @@ function render({ model, el }) {
     <div class="wb-export-title">Export</div>
     <div class="wb-export-range"></div>
     <label>frame rate <input data-k="target_frame_rate" type="number" min="0" step="0.5"
-      title="frames per second to keep (0 = every frame)"></label>
-    <label>resize <input data-k="resize_rate" type="number" min="0.05" max="1" step="0.05"></label>
+      placeholder="every frame" title="frames per second to keep (empty = every frame)"></label>
+    <label>resize <input data-k="resize_rate" type="number" min="0.05" step="0.05"
+      title="scale factor (1 keeps the size)"></label>
     <label>format <select data-k="format">
       <option value="jpeg">JPEG</option><option value="png">PNG</option>
       <option value="webp">WebP</option><option value="mp4">MP4 clip</option></select></label>
@@ -34,6 +37,7 @@ function render({ model, el }) {
       <button class="wb-export-go">Export</button>
       <button class="wb-export-cancel">Cancel</button>
     </div>
+    <div class="wb-export-invalid" role="alert"></div>
     <progress class="wb-export-progress" max="1" value="0"></progress>
     <div class="wb-export-status"></div>`;
   el.append(root);
@@ -44,13 +48,13 @@ function render({ model, el }) {
   function sync() {
     for (const input of inputs) {
       const k = String(input.dataset.k);
-      if (document.activeElement !== input) input.value = String(model.get(k));
+      const v = model.get(k);
+      if (document.activeElement !== input) input.value = v === null ? "" : String(v);
     }
-    const start = Number(model.get("start"));
-    const end = Number(model.get("end"));
-    q(".wb-export-range").textContent =
-      `frames ${model.get("in_point")}–${model.get("out_point")} · ` +
-      `${(end - start).toFixed(3)} s (${start.toFixed(3)} → ${end.toFixed(3)})`;
+    const range = q(".wb-export-range");
+    range.textContent = String(model.get("range_label"));
+    range.title = String(model.get("range_title"));
+    q(".wb-export-invalid").textContent = String(model.get("setting_error") || "");
     q(".wb-export-estimate").textContent =
       `≈ ${model.get("estimate_frames")} ${model.get("format") === "mp4" ? "frames in 1 clip" : "files"}, ` +
       `≈ ${human(Number(model.get("estimate_bytes")))}`;
@@ -67,9 +71,18 @@ function render({ model, el }) {
     const input = /** @type {HTMLInputElement} */ (e.target);
     const k = input.dataset && input.dataset.k;
     if (!k) return;
-    const v = numeric.has(k) ? Number(input.value) : input.value;
-    if (numeric.has(k) && !Number.isFinite(v)) return;
-    model.set(k, k === "quality" ? Math.round(Number(v)) : v);
+    /** @type {number | string | null} */
+    let v = input.value;
+    if (numeric.has(k)) {
+      // an empty frame rate means every frame; other values go to the kernel as typed,
+      // which refuses what is not allowed and says why
+      v = input.value.trim() === "" ? (k === "target_frame_rate" ? null : NaN) : Number(input.value);
+      if (typeof v === "number" && !Number.isFinite(v)) {
+        sync();
+        return;
+      }
+    }
+    model.set(k, v);
     model.save_changes();
   };
   const onClick = (/** @type {MouseEvent} */ e) => {
@@ -83,7 +96,7 @@ function render({ model, el }) {
   root.addEventListener("keydown", stop);
   const keys = ["in_point", "out_point", "start", "end", "target_frame_rate", "resize_rate",
     "format", "quality", "out_dir", "estimate_frames", "estimate_bytes", "status", "progress",
-    "message"];
+    "message", "setting_error", "range_label", "range_title"];
   for (const k of keys) model.on(`change:${k}`, sync);
   sync();
   return () => {

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -32,6 +33,8 @@ ENV_DURATION = "WORKBENCH_DEMO_DURATION"
 #: written last by :func:`demo_database`; its presence means the database is complete
 COMPLETE_MARKER = ".complete"
 QUICKSTART = "01_quickstart.ipynb"
+#: JupyterLab plugin that asks "Would you like to get notified about official Jupyter news?"
+ANNOUNCEMENTS_PLUGIN = "@jupyterlab/apputils-extension:announcements"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -84,11 +87,15 @@ def demo_database(path: str | os.PathLike[str] | None = None) -> Path:
             shutil.rmtree(root)
         from workbench.samples import make_sample_database
 
-        make_sample_database(
-            root,
-            records=int(_env_number(ENV_RECORDS, 3, int)),
-            duration_seconds=float(_env_number(ENV_DURATION, 60.0, float)),
+        records = int(_env_number(ENV_RECORDS, 3, int))
+        duration = float(_env_number(ENV_DURATION, 60.0, float))
+        print(
+            f"building the sample driving database in {root} ({records} records of "
+            f"{duration:g} s; done once, reused afterwards) ...",
+            file=sys.stderr,
+            flush=True,
         )
+        make_sample_database(root, records=records, duration_seconds=duration, progress=True)
         (root / COMPLETE_MARKER).write_text("complete\n")
     return root
 
@@ -132,11 +139,35 @@ def jupyterlab_command(notebooks: Path, *, port: int, open_browser: bool) -> lis
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.open_browser={open_browser}",
         f"--LabApp.default_url=/lab/tree/{QUICKSTART}",
+        # no news popup, no update check (the page config below also disables the plugin)
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         # kernel websockets with TCP_NODELAY: ~40 ms less per widget round trip
         f"--ServerApp.kernel_websocket_connection_class={CONNECTION_CLASS}",
         # JupyterLab refuses to start as root without this; the set-up commands run as root
         *(["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []),
     ]
+
+
+def quiet_lab_config(folder: Path) -> Path:
+    """Write a JupyterLab config folder that disables the news announcements; return it.
+
+    The folder goes on ``JUPYTER_CONFIG_PATH`` (not ``JUPYTER_CONFIG_DIR``), so the
+    user's own JupyterLab settings still apply.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = quiet_lab_config(pathlib.Path(tempfile.mkdtemp()))
+    >>> (d / "labconfig" / "page_config.json").is_file()
+    True
+    """
+    labconfig = folder / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    (labconfig / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {ANNOUNCEMENTS_PLUGIN: True}}) + "\n"
+    )
+    return folder
 
 
 def run_demo(
@@ -156,6 +187,10 @@ def run_demo(
     print(f"sample driving database: {root}", flush=True)
     print(f"notebooks: {notebooks}", flush=True)
     env = {**os.environ, ENV_DATA: str(root)}
+    config = quiet_lab_config(root.parent / f".{root.name}-jupyter-config")
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        p for p in (str(config), os.environ.get("JUPYTER_CONFIG_PATH", "")) if p
+    )
     command = jupyterlab_command(notebooks, port=port, open_browser=open_browser)
     if os.name == "posix":
         sys.stdout.flush()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -99,3 +102,52 @@ def test_video_frames_and_can_samples_share_the_time_axis(db):
     assert len(frames) == len(series) == 4
     np.testing.assert_allclose(frames.timestamps, series.timestamps, atol=1 / 30)
     assert frames.timestamps[0] == pytest.approx(t0)
+
+
+# ---- the demo and the sample build, as a new user meets them -------------------------------
+def test_demo_database_says_what_it_builds_and_shows_progress(tmp_path, monkeypatch, capsys):
+    from workbench import demo
+
+    monkeypatch.setenv(demo.ENV_DATA, str(tmp_path / "demo"))
+    monkeypatch.setenv(demo.ENV_RECORDS, "1")
+    monkeypatch.setenv(demo.ENV_DURATION, "0.5")
+    demo.demo_database()
+    err = capsys.readouterr().err
+    assert "building the sample driving database" in err and "sample videos" in err
+    demo.demo_database()  # built: silent
+    assert capsys.readouterr().err == ""
+
+
+def test_demo_turns_off_jupyterlab_news(tmp_path, monkeypatch):
+    import json
+
+    from workbench import demo
+
+    seen = {}
+
+    def fake_exec(path, argv, env):
+        seen.update(argv=argv, env=env)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(demo, "demo_database", lambda path=None: tmp_path / "demo")
+    monkeypatch.setattr(demo.os, "execve", fake_exec)
+    monkeypatch.setattr(demo.subprocess, "call", lambda argv, env: fake_exec(None, argv, env))
+    with pytest.raises(SystemExit):
+        demo.run_demo(port=8899, open_browser=False)
+    assert "--LabApp.news_url=None" in seen["argv"]
+    assert any("NeverCheckForUpdate" in a for a in seen["argv"])
+    config = seen["env"]["JUPYTER_CONFIG_PATH"].split(os.pathsep)[0]
+    page = json.loads((Path(config) / "labconfig" / "page_config.json").read_text(encoding="utf-8"))
+    assert page["disabledExtensions"][demo.ANNOUNCEMENTS_PLUGIN] is True
+
+
+def test_sample_worker_failure_is_typed_and_leaves_no_record(tmp_path, monkeypatch):
+    from workbench.errors import WorkbenchError
+    from workbench.samples import database
+
+    monkeypatch.setattr(database, "_WORKER_CODE", "import sys; sys.exit('encoder died')")
+    with pytest.raises(WorkbenchError, match="encoder died"):
+        wb.make_sample_database(
+            tmp_path, records=1, duration_seconds=0.5, size=(160, 96), workers=2
+        )
+    assert list((tmp_path / "records").iterdir()) == []

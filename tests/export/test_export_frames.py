@@ -171,13 +171,17 @@ def test_selection_skips_non_frame_sources_and_rejects_colliding_names(tmp_path,
     can.write_text("timestamp,speed\n0,1\n1,2\n")
     res = wb.export_frames([clips["a"], can], tmp_path / "o1", target_frame_rate=1, progress=False)
     assert res.written == 3 and [s.source for s in res.skipped_sources] == [str(can)]
-    # two files of one record with the default name would overwrite each other
+    # two files of one record under a user's name without {camera} would overwrite each
+    # other (the default name adds the camera then: test_default_name_two_cameras...)
     same = [
         {"path": str(clips["a"]), "record_id": "r"},
         {"path": str(clips["b"]), "record_id": "r"},
     ]
     with pytest.raises(InvalidArgumentError, match="camera"):
-        wb.export_frames(same, tmp_path / "o2", target_frame_rate=1, progress=False)
+        wb.export_frames(
+            same, tmp_path / "o2", target_frame_rate=1, progress=False,
+            name="{record_id}-{timestamp:.3f}.jpg",
+        )  # fmt: skip
     assert not list((tmp_path / "o2").glob("*.jpg"))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from remote_support import MotoProcess, upload, write_recording
-from streams_support import make_bucket
+from s3_support import make_bucket
 
 import workbench as wb
 from workbench.errors import (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ def test_panel_follows_in_out_points_and_estimates(scrubber, tmp_path) -> None:
         assert panel.start == pytest.approx(ts[10]) and panel.end == pytest.approx(ts[41])
         assert panel.estimate_frames == 3  # 31 frames at 30 fps, sampled at 2 fps
         assert panel.estimate_bytes > 0
-        panel.target_frame_rate = 0
+        panel.target_frame_rate = None  # every frame, as in wb.read
         assert panel.estimate_frames == 31
         small = panel.estimate_bytes
         panel.resize_rate = 1.0
@@ -75,7 +76,9 @@ def test_panel_exports_the_range(scrubber, tmp_path, frontend) -> None:
 
 
 def test_panel_runs_in_background_and_cancels(scrubber, tmp_path) -> None:
-    panel = wb.ExportPanel(scrubber, out_dir=tmp_path / "c", target_frame_rate=0, chunk_seconds=0.1)
+    panel = wb.ExportPanel(
+        scrubber, out_dir=tmp_path / "c", target_frame_rate=None, chunk_seconds=0.1
+    )
     future = panel.export()
     assert panel.status in ("running", "done")  # export() returned at once
     with pytest.raises(InvalidArgumentError, match="already running"):
@@ -92,7 +95,7 @@ def test_panel_runs_in_background_and_cancels(scrubber, tmp_path) -> None:
 
 def test_panel_exports_a_clip(scrubber, tmp_path) -> None:
     panel = wb.ExportPanel(
-        scrubber, out_dir=tmp_path / "clips", format="mp4", target_frame_rate=0, resize_rate=1
+        scrubber, out_dir=tmp_path / "clips", format="mp4", target_frame_rate=None, resize_rate=1
     )
     scrubber.set_range(15, 44)
     summary = panel.export().result(120)
@@ -240,3 +243,166 @@ def test_timeline_span_keeps_lane_times_on_the_clock() -> None:
     lane = tl.lanes[0]
     assert tl.t0 + lane["t"][0] == pytest.approx(10.0)  # the first sample stays at 10 s
     tl.close()
+
+
+# ---- ExportPanel hardening -------------------------------------------------------------------
+T0 = 1552857001.48  # a sample-database record start: float noise at this size is ~2e-7 s
+
+
+@pytest.fixture
+def epoch_scrubber(video_path):
+    s = wb.VideoScrubber({"path": str(video_path), "record_id": "r", "start_timestamp": T0})
+    yield s
+    s.close()
+
+
+def test_panel_exports_a_whole_sample_database_record(tmp_path):
+    root = wb.make_sample_database(
+        tmp_path / "db", records=1, duration_seconds=2, cameras=("front-center",),
+        size=(160, 96), workers=1,
+    )  # fmt: skip
+    rec = next(iter(wb.build_catalog(root).select(content_type="video/*")))
+    scrubber = wb.VideoScrubber(rec)
+    panel = wb.ExportPanel(scrubber, out_dir=tmp_path / "out")  # default range and chunks
+    try:
+        summary = panel.export().result(120)
+        assert panel.status == "done", panel.message
+        assert summary["written"] == panel.estimate_frames == 4
+    finally:
+        panel.close()
+        scrubber.close()
+
+
+def test_panel_exports_every_frame_with_absolute_times(epoch_scrubber, tmp_path):
+    panel = wb.ExportPanel(
+        epoch_scrubber, out_dir=tmp_path / "all", target_frame_rate=None, chunk_seconds=1.0
+    )
+    try:
+        summary = panel.export().result(120)  # the default range: the whole video
+        assert panel.status == "done", panel.message
+        assert summary["failed"] == [] and summary["skipped"] == 0
+        assert summary["written"] == panel.estimate_frames == 90 == summary["chunks"] * 30
+    finally:
+        panel.close()
+
+
+def test_chunk_bounds_leave_no_degenerate_window():
+    from workbench.widgets.export_panel import chunk_bounds
+
+    end = T0 + 3.0000003  # ts[-1] + 1/fps computed in floats
+    bounds = chunk_bounds(T0, end, 1.0)
+    assert bounds[0] == T0 and bounds[-1] == end and len(bounds) == 4
+    assert min(np.diff(bounds)) > 0.5
+    ts = T0 + np.arange(90) / 30
+    framed = chunk_bounds(T0, end, 0.5, frame_times=ts)
+    assert framed[:-1] == ts[::15].tolist() and framed[-1] == end
+
+
+def test_panel_refuses_bad_settings_from_the_browser(scrubber, tmp_path):
+    panel = wb.ExportPanel(scrubber, out_dir=tmp_path / "out", target_frame_rate=2)
+    try:
+        for key, bad in [
+            ("target_frame_rate", -1),
+            ("target_frame_rate", 0),
+            ("resize_rate", 0),
+            ("quality", 500),
+            ("quality", 50.5),
+            ("name", "frame\n{n}.{ext}"),
+            ("out_dir", ""),
+        ]:
+            before = getattr(panel, key)
+            panel.set_state({key: bad})  # what ipywidgets does with a browser edit
+            assert getattr(panel, key) == before, (key, bad)
+            assert panel.setting_error, (key, bad)
+        assert "out" in panel.out_dir and "empty" in panel.setting_error
+        panel.set_state({"quality": 70})
+        assert panel.quality == 70 and panel.setting_error == ""
+        panel.set_state({"target_frame_rate": None})  # an empty field: every frame
+        assert panel.target_frame_rate is None and panel.estimate_frames == 90
+    finally:
+        panel.close()
+
+
+def test_panel_and_api_mean_the_same_by_the_same_option(scrubber, video_path, tmp_path):
+    panel = wb.ExportPanel(scrubber, out_dir=tmp_path / "big", target_frame_rate=2)
+    try:
+        for bad in (0, -1):  # a rate must be > 0 in both; None keeps every frame in both
+            with pytest.raises(InvalidArgumentError, match="target_frame_rate") as api:
+                wb.read(video_path, target_frame_rate=bad)
+            with pytest.raises(InvalidArgumentError, match="target_frame_rate") as ui:
+                panel.target_frame_rate = bad
+            rule = "must be a positive number"
+            assert rule in str(api.value) and rule in str(ui.value)
+        # resize_rate is a scale factor > 0 in both: 2 doubles the size
+        panel.resize_rate = 2
+        scrubber.set_range(0, 14)
+        summary = panel.export().result(60)
+        assert panel.status == "done", panel.message
+        with Image.open(summary["files"][0]) as im:
+            assert im.size == (320, 192)
+        batch = next(iter(wb.read(video_path, target_frame_rate=2, resize_rate=2)))
+        assert batch.frames.shape[1:3] == (192, 320)
+    finally:
+        panel.close()
+
+
+def test_panel_range_is_shown_from_the_record_start(epoch_scrubber, tmp_path):
+    panel = wb.ExportPanel(epoch_scrubber, out_dir=tmp_path)
+    try:
+        epoch_scrubber.set_range(30, 59)
+        assert panel.range_label.startswith("0:01.00 → 0:02.00")
+        assert f"{T0 + 1:.3f}" in panel.range_title and "2019-03-17" in panel.range_title
+        assert "1552857" not in panel.range_label
+    finally:
+        panel.close()
+
+
+def test_panel_cancelled_message_says_cancelled_once(scrubber, tmp_path):
+    panel = wb.ExportPanel(
+        scrubber, out_dir=tmp_path / "c", target_frame_rate=None, chunk_seconds=0.1
+    )
+    try:
+        panel._cancel.set()  # cancelled before the first chunk
+        future: Future = Future()
+        panel._run(future)
+        future.result(10)
+        assert panel.status == "cancelled"
+        assert not panel.message.startswith("cancelled")  # the view shows "<status>: <msg>"
+    finally:
+        panel.close()
+
+
+def test_panel_status_text_wraps_at_spaces():
+    from workbench._assets import frontend_file
+
+    assert "break-all" not in frontend_file("export_panel.css").read_text()
+
+
+@pytest.mark.parametrize(("rate", "resize"), [(None, 1.0), (None, 0.5), (10.0, 1.0)])
+def test_panel_mp4_estimate_is_within_2x_of_the_clip(scrubber, tmp_path, rate, resize):
+    panel = wb.ExportPanel(
+        scrubber, out_dir=tmp_path / "clip", format="mp4", target_frame_rate=rate,
+        resize_rate=resize,
+    )  # fmt: skip
+    try:
+        estimate = panel.estimate_bytes
+        summary = panel.export().result(120)
+        assert panel.status == "done", panel.message
+        real = summary["bytes"]
+        assert real / 2 <= estimate <= real * 2, (estimate, real)
+    finally:
+        panel.close()
+
+
+def test_panel_output_folder_that_is_a_file_is_said_once(scrubber, tmp_path):
+    afile = tmp_path / "afile.txt"
+    afile.write_text("x")
+    panel = wb.ExportPanel(scrubber, out_dir=afile)
+    try:
+        with pytest.raises(OSError):
+            panel.export().result(60)
+        assert panel.status == "error"
+        assert "is a file, not a folder" in panel.message
+        assert panel.message.count("[Errno") <= 1 and panel.message.count("afile.txt") == 1
+    finally:
+        panel.close()

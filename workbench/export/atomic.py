@@ -27,9 +27,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from workbench.errors import ExportError
+from workbench.content_types import content_type_of_suffix
+from workbench.errors import ExportError, InvalidArgumentError
 
-__all__ = ["atomic_path", "check_writable", "write_bytes_atomic"]
+__all__ = [
+    "atomic_path",
+    "check_output_folder",
+    "check_writable",
+    "export_error",
+    "write_bytes_atomic",
+]
 
 #: errors after which continuing the export is pointless (reported as ExportError)
 FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
@@ -44,6 +51,37 @@ def _temp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
 
 
+def export_error(errno_: int | None, message: str) -> ExportError:
+    """Build an :class:`ExportError` whose text shows the errno once: ``[Errno 28] ...``.
+
+    ``message`` must not contain ``str()`` of another ``OSError`` (that repeats its
+    ``[Errno N]``); use its ``strerror``. Without an errno the text is ``message`` alone.
+
+    Examples
+    --------
+    >>> str(export_error(28, "cannot write a.jpg: the disk is full"))
+    '[Errno 28] cannot write a.jpg: the disk is full'
+    >>> str(export_error(None, "cannot write a.jpg"))
+    'cannot write a.jpg'
+    """
+    return ExportError(errno_, message) if errno_ else ExportError(message)
+
+
+def reason(exc: BaseException) -> str:
+    """The text of ``exc`` without its ``[Errno N]`` prefix (for wrapping it in a message).
+
+    Examples
+    --------
+    >>> reason(OSError(17, "File exists"))
+    'File exists'
+    >>> reason(ValueError("bad"))
+    'bad'
+    """
+    if isinstance(exc, OSError) and exc.strerror:
+        return str(exc.strerror)
+    return str(exc)
+
+
 def _export_error(path: Path, exc: OSError) -> ExportError:
     why = {
         errno.ENOSPC: "the disk is full; free some space and run the export again",
@@ -51,10 +89,10 @@ def _export_error(path: Path, exc: OSError) -> ExportError:
         errno.EROFS: "the file system is read-only; choose another output folder",
         errno.EACCES: "permission denied; choose a folder you can write to",
         errno.EPERM: "permission denied; choose a folder you can write to",
-    }.get(exc.errno or 0, str(exc))
-    err = ExportError(exc.errno, f"cannot write {path}: {why}")
-    err.filename = str(path)
-    return err
+        errno.ENOTDIR: "a part of this path is a file, not a folder; choose another folder",
+        errno.ENAMETOOLONG: "the path is too long; use a shorter folder or name template",
+    }.get(exc.errno or 0, reason(exc))
+    return export_error(exc.errno, f"cannot write {path}: {why}")
 
 
 def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, *, fsync: bool = False) -> int:
@@ -123,6 +161,58 @@ def atomic_path(path: str | os.PathLike[str], *, fsync: bool = True) -> Iterator
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def check_output_folder(folder: str | os.PathLike[str]) -> Path:
+    """Refuse an output folder that cannot be one, then create it and prove it writable.
+
+    Says once what is wrong and what to do: an empty field, a path that is a file, a
+    file on the way to it, or a name that looks like a file (``out.mp4``: a folder of
+    that name would be made silently).
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``folder`` is empty, or does not exist and ends in a data-file suffix.
+    ExportError
+        ``folder`` (or a part of its path) is a file, or it cannot be created or
+        written to.
+
+    Examples
+    --------
+    >>> for bad in ("", "out.mp4"):
+    ...     try:
+    ...         check_output_folder(bad)
+    ...     except InvalidArgumentError as exc:
+    ...         print(str(exc)[:48])
+    the output folder is empty; give a folder to wri
+    the output folder 'out.mp4' looks like a file na
+    """
+    text = os.fspath(folder)
+    if not str(text).strip():
+        raise InvalidArgumentError(
+            "the output folder is empty; give a folder to write into, e.g. 'export' "
+            "(it is created if missing)"
+        )
+    path = Path(text).expanduser()
+    for part in (path, *path.parents):
+        if part.exists() or part.is_symlink():
+            if not part.is_dir():
+                which = "is a file" if part == path else f"is inside {part}, which is a file"
+                raise export_error(
+                    errno.ENOTDIR,
+                    f"the output folder {path} {which}, not a folder; give a folder "
+                    "(it is created if missing)",
+                )
+            break
+    kind = content_type_of_suffix(path)
+    if kind is not None and not path.exists():
+        clip = " (for one clip use export_clip)" if kind.startswith("video/") else ""
+        raise InvalidArgumentError(
+            f"the output folder {str(path)!r} looks like a file name ({kind}); give a "
+            f"folder, e.g. {str(path.with_suffix(''))!r}{clip}"
+        )
+    return check_writable(path)
 
 
 def check_writable(folder: str | os.PathLike[str]) -> Path:

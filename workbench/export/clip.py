@@ -26,16 +26,21 @@ from typing import Any
 
 import numpy as np
 
-from workbench.errors import CorruptMediaError, ExportError, InvalidArgumentError
-from workbench.export.atomic import atomic_path, check_writable
+from workbench.errors import CorruptMediaError, InvalidArgumentError
+from workbench.export.atomic import atomic_path, check_writable, export_error, reason
 from workbench.readers.api import read
 from workbench.readers.base import output_size, validate_options
 from workbench.readers.video import VideoReader
 from workbench.remote import require_local
 
-__all__ = ["ClipResult", "export_clip"]
+__all__ = ["ClipResult", "can_copy", "estimate_clip_bytes", "export_clip"]
 
 _CONTAINERS = (".mp4", ".mov", ".mkv", ".m4v")
+#: libx264 settings of a re-encoded clip (export_clip's defaults)
+DEFAULT_CRF = 20
+DEFAULT_PRESET = "veryfast"
+#: libx264's default keyframe interval (export_clip does not change it)
+X264_KEYINT = 250
 #: decoded bytes per segment while re-encoding (bounds memory at full resolution)
 CHUNK_BYTES = 64 * 2**20
 
@@ -111,6 +116,76 @@ def _copy_packets(reader: VideoReader, first: int, stop: int, tmp: Path) -> int:
     return written
 
 
+def can_copy(indices: np.ndarray, num_frames: int, keyframes: Any, transform: bool) -> bool:
+    """Whether a clip of frames ``indices`` is made by copying packets (no re-encoding).
+
+    True when nothing is transformed and the frames are one run that starts on a
+    keyframe and ends at a keyframe or at the end of the video.
+
+    Examples
+    --------
+    >>> can_copy(np.arange(30, 60), 90, [0, 30, 60], transform=False)
+    True
+    >>> can_copy(np.arange(31, 60), 90, [0, 30, 60], transform=False)
+    False
+    """
+    if transform or len(indices) == 0:
+        return False
+    kf = set(np.asarray(keyframes).tolist())
+    first, stop = int(indices[0]), int(indices[-1]) + 1
+    contiguous = len(indices) == stop - first
+    return contiguous and first in kf and (stop >= num_frames or stop in kf)
+
+
+def _configure(stream: Any, width: int, height: int, crf: int, preset: str) -> None:
+    """The one place that sets up a clip's libx264 encoder (export and estimate)."""
+    stream.width, stream.height = width, height
+    stream.pix_fmt = "yuv420p"
+    stream.options = {"crf": str(crf), "preset": preset}
+
+
+def estimate_clip_bytes(
+    sample: np.ndarray,
+    total_frames: int,
+    rate: float,
+    *,
+    crf: int = DEFAULT_CRF,
+    preset: str = DEFAULT_PRESET,
+) -> int:
+    """Estimate the size of a re-encoded clip of ``total_frames`` frames from a sample.
+
+    ``sample`` holds the first consecutive frames of the clip ``(N, H, W, 3)`` (at the
+    output size, even width and height). They are encoded with the clip's own settings;
+    the estimate is one keyframe per :data:`X264_KEYINT` frames at the sample's keyframe
+    size plus the other frames at the sample's mean inter-frame size.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> frames = np.zeros((4, 64, 64, 3), np.uint8)
+    >>> 0 < estimate_clip_bytes(frames, 100, 30.0) < 100_000
+    True
+    """
+    import av
+
+    _, h, w, _ = sample.shape
+    codec = av.CodecContext.create("libx264", "w")
+    codec.time_base = Fraction(1, 1000)
+    codec.framerate = Fraction(rate).limit_denominator(100000)
+    _configure(codec, w, h, crf, preset)
+    sizes: list[tuple[int, bool]] = []
+    for k, arr in enumerate(sample):
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), "rgb24")
+        frame.pts = round(k * 1000 / rate)
+        sizes += [(p.size, bool(p.is_keyframe)) for p in codec.encode(frame)]
+    sizes += [(p.size, bool(p.is_keyframe)) for p in codec.encode(None)]
+    key = [b for b, is_key in sizes if is_key] or [max(b for b, _ in sizes)]
+    inter = [b for b, is_key in sizes if not is_key] or key
+    keyframes = max(1, math.ceil(total_frames / X264_KEYINT))
+    others = max(0, total_frames - keyframes)
+    return int(keyframes * np.mean(key) + others * np.mean(inter))
+
+
 def _encode(
     reader: VideoReader,
     tmp: Path,
@@ -129,9 +204,7 @@ def _encode(
     try:
         with av.open(str(tmp), "w") as out:
             stream = out.add_stream("libx264", rate=Fraction(rate).limit_denominator(100000))
-            stream.width, stream.height = w, h
-            stream.pix_fmt = "yuv420p"
-            stream.options = {"crf": str(crf), "preset": preset}
+            _configure(stream, w, h, crf, preset)
             for batch in reader:
                 for arr in batch.frames:
                     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), "rgb24")
@@ -154,8 +227,8 @@ def export_clip(
     target_frame_rate: float | None = None,
     resize_rate: float | None = None,
     size: tuple[int, int] | None = None,
-    crf: int = 20,
-    preset: str = "veryfast",
+    crf: int = DEFAULT_CRF,
+    preset: str = DEFAULT_PRESET,
     progress: bool = True,
     storage_options: dict[str, Any] | None = None,
 ) -> ClipResult:
@@ -252,13 +325,9 @@ def export_clip(
         )
     check_writable(out_path.parent)
     times, duration, keyframes, _, _ = reader.axis()
-    kf = set(np.asarray(keyframes).tolist())
-    first, last = int(indices[0]), int(indices[-1])
-    stop = last + 1
-    contiguous = len(indices) == stop - first
-    can_copy = not transform and contiguous and first in kf and (stop >= len(times) or stop in kf)
+    first, stop = int(indices[0]), int(indices[-1]) + 1
     with atomic_path(out_path, fsync=True) as tmp:
-        if can_copy:
+        if can_copy(indices, len(times), keyframes, transform):
             frames = _copy_packets(reader, first, stop, tmp)
             if frames != len(indices):
                 raise CorruptMediaError(
@@ -273,7 +342,7 @@ def export_clip(
     try:
         nbytes = out_path.stat().st_size
     except OSError as exc:  # pragma: no cover - the rename just succeeded
-        raise ExportError(exc.errno, f"cannot stat {out_path}: {exc}") from exc
+        raise export_error(exc.errno, f"cannot stat {out_path}: {reason(exc)}") from exc
     end_t = float(timestamps[-1] + (1.0 / target_frame_rate if target_frame_rate else duration))
     return ClipResult(
         path=out_path,

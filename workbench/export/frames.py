@@ -40,9 +40,19 @@ from workbench.errors import (
     UnknownContentTypeError,
     WorkbenchError,
 )
-from workbench.export.atomic import check_writable, write_bytes_atomic
+from workbench.export.atomic import (
+    check_output_folder,
+    export_error,
+    reason,
+    write_bytes_atomic,
+)
 from workbench.export.manifest import Manifest, job_key
-from workbench.export.naming import NameTemplate
+from workbench.export.naming import (
+    DEFAULT_NAMES,
+    NameTemplate,
+    default_template,
+    source_fields,
+)
 from workbench.export.result import ExportFailure, ExportResult, SkippedItem
 from workbench.readers.api import read
 from workbench.readers.base import FrameReader, validate_options
@@ -102,7 +112,7 @@ def _format_and_template(format: str | None, name: str | None) -> tuple[str, Nam
         raise InvalidArgumentError(f"format={format!r} is not one of {', '.join(IMAGE_FORMATS)}")
     if name is None:
         fmt = format or "jpeg"
-        return fmt, NameTemplate("{record_id}-{timestamp:.3f}." + IMAGE_FORMATS[fmt][1])
+        return fmt, NameTemplate(DEFAULT_NAMES[0].replace("{ext}", IMAGE_FORMATS[fmt][1]))
     template = NameTemplate(name)
     implied = _EXT_FORMATS.get(template.suffix)
     if format is None:
@@ -134,6 +144,26 @@ def _describe(src: Any, storage_options: dict[str, Any] | None = None) -> tuple[
         path = src.get("path") if isinstance(src, Mapping) else src
         rid = src.get("record_id") if isinstance(src, Mapping) else None
         return str(rid or Path(str(path)).stem), str(path)
+
+
+def _name_fields(s: Source) -> dict[str, str]:
+    return source_fields(s.record_id, s.path, s.metadata.get("contents"))
+
+
+def _frame_sources_fields(
+    sources: list[Any], storage_options: dict[str, Any] | None
+) -> list[dict[str, str]]:
+    """Name fields of the sources that have frames (for the default name); others are
+    left to the plan, which reports them."""
+    out = []
+    for src in sources:
+        try:
+            s = resolve_source(src, storage_options=storage_options)
+            if issubclass(find_reader(s.content_type, s.name), FrameReader):
+                out.append(_name_fields(s))
+        except (WorkbenchError, OSError):
+            continue
+    return out
 
 
 def _chunks(job: _Job, frame_bytes: int, first: bool) -> list[np.ndarray]:
@@ -178,12 +208,15 @@ def export_frames(
         What to export. Non-frame sources in a selection (CAN, GPS ...) are skipped and
         listed in ``result.skipped_sources``.
     out_dir : str or os.PathLike
-        Output folder (created if needed).
+        Output folder (created if needed). Refused with a message saying why when it is
+        empty, is a file (or lies under one), or looks like a file name (``out.mp4``).
     target_frame_rate : float or None
-        Frames per second to keep (the frame on screen at each instant); ``None`` keeps
-        every frame.
+        Frames per second to keep (the frame on screen at each instant), > 0; ``None``
+        keeps every frame. The same rule as ``wb.read`` and the ExportPanel (whose empty
+        frame-rate field is ``None``).
     resize_rate, size : optional
-        Scale factor, or output ``(width, height)``.
+        Scale factor > 0 (0.5 halves the size, 2 doubles it; as in ``wb.read`` and the
+        ExportPanel), or output ``(width, height)``.
     start, end : float, optional
         Absolute time window in seconds (sources outside it are skipped).
     format : {"jpeg", "png", "webp"}, optional
@@ -191,10 +224,13 @@ def export_frames(
     quality : int
         JPEG / WebP quality (1-100, default 90).
     name : str, optional
-        File name template (default ``"{record_id}-{timestamp:.3f}.jpg"``); fields:
-        ``record_id``, ``timestamp``, ``index``, ``n``, ``stem``, ``camera``, ``ext``. Values
-        are made safe (see :mod:`workbench.export.naming`); ``/`` in the template itself
-        makes sub-folders.
+        File name template; fields: ``record_id``, ``timestamp``, ``index``, ``n``,
+        ``stem``, ``camera``, ``content``, ``source_id``, ``ext``. Values are made safe
+        (see :mod:`workbench.export.naming`); ``/`` in the template itself makes
+        sub-folders. A template that gives two frames one name is refused. The default
+        is ``"{record_id}-{timestamp:.3f}.jpg"``, with ``-{camera}`` after the record id
+        when a record has several frame sources (two cameras), so it never collides
+        (see :func:`workbench.export.naming.default_template`).
     workers : int, optional
         Encoder threads (default: ``min(4, cpu_count)``).
     progress : bool
@@ -257,8 +293,10 @@ def export_frames(
     fmt, template = _format_and_template(format, name)
     ext = IMAGE_FORMATS[fmt][1]
     sources, single = iter_sources(source_or_selection)
+    if name is None:  # the shortest default that keeps every source's frames apart
+        template = default_template(ext, _frame_sources_fields(sources, storage_options))
     require_local(out_dir, "out_dir")
-    out = check_writable(out_dir)
+    out = check_output_folder(out_dir)
     manifest = Manifest(out)
     result = ExportResult(out_dir=out)
     params = {
@@ -324,16 +362,9 @@ def export_frames(
         key = job_key(s.identity(), params)
         names: list[str] = []
         keep: list[int] = []
+        fields = _name_fields(s)
         for n, (i, t) in enumerate(zip(indices.tolist(), timestamps.tolist(), strict=False)):
-            rel = template.render(
-                record_id=s.record_id,
-                timestamp=t,
-                index=i,
-                n=n,
-                stem=s.stem,
-                camera=s.stem,
-                ext=ext,
-            )
+            rel = template.render(timestamp=t, index=i, n=n, ext=ext, **fields)
             names.append(rel)
             owner = owners.get(rel)
             if owner is None:
@@ -374,7 +405,9 @@ def export_frames(
             nbytes = write_bytes_atomic(target, encode_image(frame, fmt, quality), fsync=fsync)
             manifest.add(key, rel, nbytes)
         except OSError as exc:
-            err = exc if isinstance(exc, ExportError) else ExportError(exc.errno, str(exc))
+            err = exc
+            if not isinstance(exc, ExportError):
+                err = export_error(exc.errno, f"cannot write {target}: {reason(exc)}")
             with lock:
                 fatal.append(err)
             return
@@ -427,9 +460,9 @@ def export_frames(
         result.seconds = time.perf_counter() - t_call
     if fatal:
         cause = fatal[0]
-        err = ExportError(
+        err = export_error(
             getattr(cause, "errno", None),
-            f"{cause}. {result.written} file(s) were completely written before it (no "
+            f"{reason(cause)}. {result.written} file(s) were completely written before it (no "
             "partial file is left); run the same export again to do only the missing ones",
         )
         err.result = result  # type: ignore[attr-defined]

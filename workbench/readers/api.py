@@ -11,13 +11,82 @@ Examples
 
 from __future__ import annotations
 
+import difflib
+import inspect
 from typing import Any
 
+from workbench.errors import InvalidArgumentError
 from workbench.readers.base import BaseReader, validate_options
 from workbench.readers.registry import find_reader
 from workbench.readers.source import resolve_source
 
 __all__ = ["read"]
+
+#: names users bring from other APIs (Video.iter_batches, OpenCV, dwtk) -> wb.read's name
+OPTION_ALIASES = {
+    "fps": "target_frame_rate",
+    "frame_rate": "target_frame_rate",
+    "rate": "target_frame_rate",
+    "sample_rate": "target_frame_rate",
+    "scale": "resize_rate",
+    "resize": "resize_rate",
+    "resize_factor": "resize_rate",
+    "segment_seconds": "segment_duration",
+    "segment": "segment_duration",
+    "stop": "end",
+    "pix_fmt": "format",
+}
+
+
+def reader_option_names(reader_cls: type) -> list[str]:
+    """The keyword options ``reader_cls(source, ...)`` accepts (its ``__init__`` and those
+    it passes ``**options`` on to).
+
+    Examples
+    --------
+    >>> "target_frame_rate" in reader_option_names(BaseReader)
+    True
+    """
+    names: list[str] = []
+    for klass in reader_cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        params = list(inspect.signature(init).parameters.values())[2:]  # self, source
+        names += [
+            p.name
+            for p in params
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in names
+        ]
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            break
+    return names
+
+
+def check_reader_options(reader_cls: type, options: dict[str, Any]) -> None:
+    """Raise :class:`InvalidArgumentError` naming an option ``reader_cls`` does not take.
+
+    Examples
+    --------
+    >>> check_reader_options(BaseReader, {"fps": 2})
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidArgumentError: unknown option fps=2: did you mean \
+target_frame_rate=2? BaseReader takes start, end, target_frame_rate, resize_rate, size, \
+segment_duration, format, mode
+    """
+    allowed = reader_option_names(reader_cls)
+    for key, value in options.items():
+        if key in allowed:
+            continue
+        guess = OPTION_ALIASES.get(key) or next(
+            iter(difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)), None
+        )
+        hint = f"did you mean {guess}={value!r}? " if guess in allowed else ""
+        raise InvalidArgumentError(
+            f"unknown option {key}={value!r}: {hint}{reader_cls.__name__} takes "
+            + ", ".join(allowed)
+        )
 
 
 def read(
@@ -66,7 +135,9 @@ def read(
         fsspec options for a URL (``endpoint_url``, credentials ...). Records, rows and
         Videos that carry their own need none.
     **reader_options
-        Passed to the reader class (e.g. ``chunk_rows`` for time series).
+        Passed to the reader class (e.g. ``chunk_rows`` for time series). An option the
+        reader does not take is refused with the right name (``fps`` ->
+        ``target_frame_rate``, ``scale`` -> ``resize_rate``).
 
     Returns
     -------
@@ -77,7 +148,8 @@ def read(
     Raises
     ------
     InvalidArgumentError
-        A bad option (``start >= end``, a negative rate, an unknown format ...).
+        A bad option (``start >= end``, a negative rate, an unknown format, an option
+        the reader does not take ...).
     SourceNotFoundError
         The file does not exist.
     StorageError
@@ -110,4 +182,5 @@ def read(
     validate_options(**options)
     src = resolve_source(source, storage_options=storage_options)
     reader_cls = find_reader(src.content_type, src.name)
+    check_reader_options(reader_cls, reader_options)
     return reader_cls(src, **options, **reader_options)

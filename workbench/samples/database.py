@@ -42,19 +42,19 @@ Examples
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
-import threading
+import subprocess
+import sys
 import uuid
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
-from workbench.errors import InvalidArgumentError
+from workbench.errors import InvalidArgumentError, WorkbenchError
 from workbench.samples.drive import SIM_RATE_HZ, simulate_drive
 from workbench.samples.video import _check_fps, _check_int, _check_size, make_video
 
@@ -68,6 +68,10 @@ GPS_RATE_HZ = 10
 _DRIVERS = ("016", "021")
 #: first record start time: 2019-03-17 07:12:12 UTC, a Sunday morning drive
 _FIRST_START = 1_552_806_732
+#: the folder that holds this ``workbench`` package (a worker imports the same one)
+_PACKAGE_PARENT = Path(__file__).resolve().parents[2]
+#: what a worker process runs: one camera job read as JSON from stdin
+_WORKER_CODE = "from workbench.samples.database import _worker_main; _worker_main()"
 _DESCRIPTION = "Synthetic driving record made by workbench.samples"
 _DATABASE_ID = "Driving Behavior Database (synthetic)"
 
@@ -140,6 +144,42 @@ def _encode_camera(job: _CameraJob) -> Path:
     )
 
 
+def _worker_main() -> None:
+    """Entry point of a worker process: encode the :class:`_CameraJob` given as JSON on stdin."""
+    raw = json.loads(sys.stdin.read())
+    raw["video"] = Path(raw["video"])
+    raw["size"] = tuple(raw["size"])
+    _encode_camera(_CameraJob(**raw))
+
+
+def _encode_in_worker(job: _CameraJob) -> None:
+    """Encode ``job`` in a fresh ``python -c`` process.
+
+    Not a ``multiprocessing`` pool: under ``spawn``/``forkserver`` (the only safe start
+    methods once threads run) every worker re-imports the user's ``__main__``; a script
+    without an ``if __name__ == "__main__":`` guard that calls :func:`demo_database` then
+    runs again in each worker and waits forever on the file lock its parent holds. A
+    plain interpreter started with ``-c`` imports only workbench.
+    """
+    # this package first, unless it is already on the path (a site-packages folder must
+    # not move ahead of the standard library)
+    where = f"import sys; p = {str(_PACKAGE_PARENT)!r}; p in sys.path or sys.path.insert(0, p); "
+    payload = {**asdict(job), "video": str(job.video)}
+    proc = subprocess.run(
+        [sys.executable, "-c", where + _WORKER_CODE],
+        input=json.dumps(payload),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-5:])
+        raise WorkbenchError(
+            f"the worker process that encodes {job.video} failed (exit code "
+            f"{proc.returncode}):\n{tail}\nrun again with workers=1 to see the error here"
+        )
+
+
 def _check_cameras(cameras: object) -> tuple[str, ...]:
     if isinstance(cameras, str):
         cameras = (cameras,)
@@ -205,7 +245,9 @@ def make_sample_database(
         x264 constant rate factor of the videos.
     workers : int, optional
         Processes that encode videos in parallel; default ``os.cpu_count()``. ``1``
-        encodes in this process.
+        encodes in this process. Workers are fresh interpreters that import only
+        workbench, never the caller's script, so a script without an
+        ``if __name__ == "__main__":`` guard is safe.
     progress : bool
         Show a tqdm progress bar (one step per video).
 
@@ -308,18 +350,14 @@ def _run_jobs(jobs: list[_CameraJob], workers: int, progress: bool) -> None:
     workers = min(workers, len(jobs))
     bar = tqdm(total=len(jobs), unit="video", desc="sample videos", disable=not progress)
     with bar:
-        if workers <= 1:
+        if workers <= 1 or not sys.executable:
             for job in jobs:
                 _encode_camera(job)
                 bar.update()
             return
-        # fork is cheap but unsafe once threads run (Jupyter kernels, Dask workers): then
-        # spawn, which re-imports workbench in each worker
-        methods = multiprocessing.get_all_start_methods()
-        method = "fork" if threading.active_count() == 1 and "fork" in methods else "spawn"
-        ctx = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            for _ in pool.map(_encode_camera, jobs):
+        # threads only wait on the worker processes (see _encode_in_worker)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for _ in pool.map(_encode_in_worker, jobs):
                 bar.update()
 
 

@@ -13,6 +13,13 @@ Examples
     panel = wb.ExportPanel(s, out_dir="dump/")
     ipywidgets.HBox([s, panel])
     panel.export().result()          # or click Export; panel.result holds the summary
+
+Settings mean what the same options mean in :func:`workbench.read` and
+:func:`workbench.export_frames` (one validator, :func:`workbench.readers.base.validate_options`):
+``target_frame_rate=None`` keeps every frame (an empty frame-rate field in the browser),
+any other rate must be > 0; ``resize_rate`` is a scale factor > 0 (0.5 halves the size,
+2 doubles it). A value the browser sends that is not allowed is refused: the setting keeps
+its value and :attr:`ExportPanel.setting_error` (shown in the panel) says why.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import logging
 import math
 import threading
 from concurrent.futures import Future
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +38,10 @@ import traitlets
 
 from workbench._assets import frontend_file
 from workbench.errors import InvalidArgumentError
+from workbench.readers.base import TIME_EPS, output_size, validate_options
 from workbench.widgets.scrubber import VideoScrubber
 
-__all__ = ["FORMATS", "ExportPanel"]
+__all__ = ["FORMATS", "ExportPanel", "PanelSettingError", "chunk_bounds", "format_offset"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +50,62 @@ FORMATS = ("jpeg", "png", "webp", "mp4")
 _EXT = {"jpeg": "jpg", "png": "png", "webp": "webp", "mp4": "mp4"}
 #: Seconds of video exported per chunk (progress / cancel granularity).
 CHUNK_SECONDS = 2.0
+#: Frames encoded to estimate the size of an MP4 clip.
+CLIP_SAMPLE_FRAMES = 16
+
+
+class PanelSettingError(InvalidArgumentError, traitlets.TraitError):
+    """A panel setting that is not allowed.
+
+    Also a ``TraitError``, so that ipywidgets undoes a value typed in the browser (the
+    setting keeps its previous value) instead of keeping it.
+    """
+
+
+def format_offset(seconds: float) -> str:
+    """Format seconds from the record start as ``m:ss.cc`` (``h:mm:ss.cc`` from an hour).
+
+    Examples
+    --------
+    >>> format_offset(12.4), format_offset(62.0), format_offset(3723.5), format_offset(-1.0)
+    ('0:12.40', '1:02.00', '1:02:03.50', '-0:01.00')
+    """
+    sign = "-" if seconds < 0 else ""
+    cs = round(abs(seconds) * 100)
+    h, rest = divmod(cs, 360_000)
+    m, rest = divmod(rest, 6000)
+    sec = f"{rest // 100:02d}.{rest % 100:02d}"
+    return f"{sign}{h}:{m:02d}:{sec}" if h else f"{sign}{m}:{sec}"
+
+
+def chunk_bounds(
+    start: float, end: float, chunk: float, frame_times: np.ndarray | None = None
+) -> list[float]:
+    """Split ``[start, end)`` into windows of about ``chunk`` seconds, none of them empty.
+
+    With ``frame_times`` (the ascending times of the frames in the range, ``start`` the
+    first), every window starts on a frame, so each holds at least one frame. Without,
+    windows start on ``start + k * chunk`` (a sampling grid), and a remainder shorter
+    than :data:`~workbench.readers.base.TIME_EPS` is not a window of its own (float noise
+    of absolute epoch times used to leave a sub-microsecond last window that overlapped
+    no frame).
+
+    Examples
+    --------
+    >>> t0 = 1552857001.48
+    >>> b = chunk_bounds(t0, t0 + 2.0000003, 1.0)
+    >>> len(b), b[-1] - b[-2] > 0.5
+    (3, True)
+    >>> chunk_bounds(0.0, 0.1, 0.07, frame_times=np.array([0.0, 0.033, 0.067]))
+    [0.0, 0.067, 0.1]
+    """
+    if frame_times is not None and len(frame_times):
+        times = np.asarray(frame_times, dtype="float64")
+        period = float(np.median(np.diff(times))) if len(times) > 1 else chunk
+        per = max(1, round(chunk / period)) if period > 0 else 1
+        return [*times[::per].tolist(), float(end)]
+    count = max(1, math.ceil((end - start - TIME_EPS) / chunk))
+    return [*(start + k * chunk for k in range(count)), float(end)]
 
 
 class ExportPanel(anywidget.AnyWidget):
@@ -62,16 +127,21 @@ class ExportPanel(anywidget.AnyWidget):
     ----------
     start, end : float
         The absolute time window ``[start, end)`` (from the in/out points).
-    target_frame_rate : float
-        Frames per second to keep; 0 keeps every frame.
+    target_frame_rate : float or None
+        Frames per second to keep (> 0); ``None`` keeps every frame, as in ``wb.read``.
     resize_rate : float
-        Scale factor in (0, 1].
+        Scale factor > 0 (1 keeps the size), as in ``wb.read``.
     format : str
         One of :data:`FORMATS`.
     estimate_frames, estimate_bytes : int
         What the export will write (bytes: one sample frame encoded, times the frames).
     status : str
         ``idle``, ``running``, ``cancelling``, ``done``, ``cancelled`` or ``error``.
+    setting_error : str
+        Why the last setting sent from the browser was refused ("" when it was not).
+    range_label, range_title : str
+        The range relative to the record start (``0:12.40 → 0:15.00``) and in absolute
+        seconds (the label's tooltip).
     progress : float
         Fraction done, 0..1.
     result : dict
@@ -86,7 +156,7 @@ class ExportPanel(anywidget.AnyWidget):
     out_point = traitlets.Int(0).tag(sync=True)
     start = traitlets.Float(0.0).tag(sync=True)
     end = traitlets.Float(0.0).tag(sync=True)
-    target_frame_rate = traitlets.Float(2.0).tag(sync=True)
+    target_frame_rate = traitlets.Float(2.0, allow_none=True).tag(sync=True)
     resize_rate = traitlets.Float(0.5).tag(sync=True)
     format = traitlets.Unicode("jpeg").tag(sync=True)
     quality = traitlets.Int(90).tag(sync=True)
@@ -97,6 +167,9 @@ class ExportPanel(anywidget.AnyWidget):
     status = traitlets.Unicode("idle").tag(sync=True)
     progress = traitlets.Float(0.0).tag(sync=True)
     message = traitlets.Unicode("").tag(sync=True)
+    setting_error = traitlets.Unicode("").tag(sync=True)
+    range_label = traitlets.Unicode("").tag(sync=True)
+    range_title = traitlets.Unicode("").tag(sync=True)
     result = traitlets.Dict().tag(sync=True)
 
     def __init__(
@@ -127,36 +200,85 @@ class ExportPanel(anywidget.AnyWidget):
         self.on_msg(self._handle_message)
 
     # ---- validation ---------------------------------------------------------------------
+    @staticmethod
+    def _check(name: str, value: Any, hint: str = "") -> None:
+        options: dict[str, Any] = {
+            "start": None, "end": None, "target_frame_rate": None, "resize_rate": None,
+            "size": None, "segment_duration": 10.0, "format": "rgb24", "mode": "exact",
+        }  # fmt: skip
+        try:
+            validate_options(**{**options, name: value})
+        except InvalidArgumentError as exc:
+            raise PanelSettingError(f"{exc}{hint}") from None
+
     @traitlets.validate("target_frame_rate")
-    def _valid_rate(self, proposal: dict[str, Any]) -> float:
-        r = float(proposal["value"])
-        if not (math.isfinite(r) and r >= 0):
-            raise InvalidArgumentError(
-                f"target_frame_rate must be >= 0 (0 keeps every frame), got {r!r}"
-            )
-        return r
+    def _valid_rate(self, proposal: dict[str, Any]) -> float | None:
+        r = proposal["value"]
+        if r is None:
+            return None
+        self._check("target_frame_rate", r, "; leave the frame rate empty to keep every frame")
+        return float(r)
 
     @traitlets.validate("resize_rate")
     def _valid_resize(self, proposal: dict[str, Any]) -> float:
-        r = float(proposal["value"])
-        if not (math.isfinite(r) and 0 < r <= 1):
-            raise InvalidArgumentError(f"resize_rate must be in (0, 1], got {r!r}")
-        return r
+        self._check("resize_rate", proposal["value"], " (1 keeps the size)")
+        return float(proposal["value"])
 
     @traitlets.validate("format")
     def _valid_format(self, proposal: dict[str, Any]) -> str:
         f = str(proposal["value"]).lower()
         f = "jpeg" if f == "jpg" else f
         if f not in FORMATS:
-            raise InvalidArgumentError(f"format {f!r} is not supported; use one of {FORMATS}")
+            raise PanelSettingError(f"format {f!r} is not supported; use one of {FORMATS}")
         return f
 
     @traitlets.validate("quality")
     def _valid_quality(self, proposal: dict[str, Any]) -> int:
-        q = int(proposal["value"])
-        if not 1 <= q <= 100:
-            raise InvalidArgumentError(f"quality must be in 1..100, got {q!r}")
+        q = proposal["value"]
+        if isinstance(q, float) and q.is_integer():
+            q = int(q)
+        if isinstance(q, bool) or not isinstance(q, int) or not 1 <= q <= 100:
+            raise PanelSettingError(f"quality must be an integer from 1 to 100, got {q!r}")
         return q
+
+    @traitlets.validate("out_dir")
+    def _valid_out_dir(self, proposal: dict[str, Any]) -> str:
+        d = str(proposal["value"])
+        if not d.strip():
+            raise PanelSettingError(
+                "the output folder is empty; give a folder to write into, e.g. 'export'"
+            )
+        return d
+
+    @traitlets.validate("name")
+    def _valid_name(self, proposal: dict[str, Any]) -> str:
+        from workbench.export.naming import NameTemplate
+
+        name = str(proposal["value"])
+        try:
+            NameTemplate(name.replace("{ext}", "jpg"))
+        except InvalidArgumentError as exc:
+            raise PanelSettingError(str(exc)) from None
+        return name
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Apply settings from the browser; refuse a value that is not allowed.
+
+        ipywidgets undoes the whole message on a ``TraitError`` (every setting keeps its
+        value); the reason goes to :attr:`setting_error` and the kept values back to
+        the browser, so the fields show what the panel will use.
+        """
+        try:
+            super().set_state(sync_data)
+        except traitlets.TraitError as exc:
+            log.info("refused a setting from the browser: %s", exc)
+            self.setting_error = str(exc)
+            self.send_state([k for k in sync_data if k in self.keys])
+            return
+        if any(k in sync_data for k in self._SETTINGS):
+            self.setting_error = ""
+
+    _SETTINGS = ("target_frame_rate", "resize_rate", "format", "quality", "out_dir", "name")
 
     # ---- range and estimate -------------------------------------------------------------
     @traitlets.observe("in_point", "out_point")
@@ -172,32 +294,100 @@ class ExportPanel(anywidget.AnyWidget):
         a, b = self.in_point, self.out_point
         step = 1.0 / self._scrubber.fps if self._scrubber.fps > 0 else 0.0
         end = float(ts[b + 1]) if b + 1 < ts.size else float(ts[b]) + step
+        start = float(ts[a])
+        origin = float(self._scrubber.start_timestamp)
+        title = f"absolute time: {start:.3f} → {end:.3f} s"
+        if start > 1e8:  # an epoch time: say the date too
+            day = datetime.fromtimestamp(start, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+            title += f" (starts {day} UTC)"
         with self.hold_sync():
-            self.start = float(ts[a])
+            self.start = start
             self.end = end
+            self.range_label = (
+                f"{format_offset(start - origin)} → {format_offset(end - origin)} "
+                f"({end - start:.2f} s, frames {a}–{b})"
+            )
+            self.range_title = title
         self._update_estimate()
 
     def frames_in_range(self) -> int:
         """Number of frames the export will write for the current settings."""
         ts = self._scrubber.frame_timestamps
         a, b = self.in_point, self.out_point
-        if self.target_frame_rate <= 0:
+        if self.target_frame_rate is None:
             return b - a + 1
         period = 1.0 / self.target_frame_rate
-        count = math.ceil((self.end - self.start) / period - 1e-9)
+        count = math.ceil((self.end - self.start - TIME_EPS) / period)
         # never more samples than frames in the range
         return int(min(max(count, 1), b - a + 1 if ts.size else 0))
 
     def _update_estimate(self) -> None:
         frames = self.frames_in_range()
-        per_frame = self._sample_size()
+        if self.format == "mp4":
+            total = self._clip_size(frames)
+        else:
+            total = int(frames * self._sample_size())
         with self.hold_sync():
             self.estimate_frames = frames
-            self.estimate_bytes = int(frames * per_frame)
+            self.estimate_bytes = total
+
+    def _sample_indices(self, count: int) -> list[int]:
+        """The first ``count`` frames the export will take from the in point."""
+        ts = self._scrubber.frame_timestamps
+        a, b = self.in_point, self.out_point
+        if self.target_frame_rate is None:
+            return list(range(a, min(b, a + count - 1) + 1))
+        times = self.start + np.arange(count) / self.target_frame_rate
+        idx = np.searchsorted(ts, times + TIME_EPS, side="right") - 1
+        return np.clip(idx, a, b).tolist()
+
+    def _clip_size(self, frames: int) -> int:
+        """Bytes of the MP4 clip: the source's packets when ``export_clip`` will copy them,
+        else its first frames encoded with the clip's own settings."""
+        from workbench.export.clip import can_copy, estimate_clip_bytes
+
+        video = self._scrubber.video
+        a, b = self.in_point, self.out_point
+        w, h = self._scrubber.width, self._scrubber.height
+        transform = self.target_frame_rate is not None or self.resize_rate != 1 or w % 2 or h % 2
+        index = getattr(video, "index", None)
+        if index is not None and can_copy(
+            np.arange(a, b + 1), len(video), video.keyframe_indices, bool(transform)
+        ):
+            return int(np.asarray(index.frame_size)[a : b + 1].sum())
+
+        key = ("mp4", self.in_point, self.target_frame_rate, self.resize_rate, frames)
+        if key in self._sample_bytes:
+            return self._sample_bytes[key]
+        try:
+            from PIL import Image
+
+            picks = self._sample_indices(min(frames, CLIP_SAMPLE_FRAMES))
+            first = self._scrubber.get_frame(picks[0])
+            h, w = first.shape[:2]
+            ow, oh = output_size(w, h, None if self.resize_rate == 1 else self.resize_rate, None)
+            ow, oh = max(2, ow - ow % 2), max(2, oh - oh % 2)
+            sample = np.stack(
+                [
+                    np.asarray(
+                        Image.fromarray(self._scrubber.get_frame(i)).resize(
+                            (ow, oh), Image.BILINEAR
+                        )
+                    )
+                    for i in picks
+                ]
+            )
+            rate = self.target_frame_rate or self._scrubber.fps or 30.0
+            size = estimate_clip_bytes(sample, frames, rate)
+        except Exception:  # no estimate rather than no panel
+            log.debug("sample clip for the estimate failed", exc_info=True)
+            return 0
+        self._sample_bytes[key] = size
+        return size
 
     def _sample_size(self) -> int:
         """Bytes of one exported frame: the in-point frame encoded with the settings."""
-        key = (self.in_point, self.resize_rate, self.format, self.quality)
+        key = ("image", self.in_point, self.resize_rate, self.format, self.quality)
         if key in self._sample_bytes:
             return self._sample_bytes[key]
         try:
@@ -264,8 +454,8 @@ class ExportPanel(anywidget.AnyWidget):
             self.status = "cancelled" if cancelled else "done"
             if not cancelled:
                 self.progress = 1.0
-            self.message = (
-                f"{'cancelled: ' if cancelled else ''}{summary['written']} files written, "
+            self.message = (  # the front end shows "<status>: <message>"
+                f"{summary['written']} files written, "
                 f"{summary['skipped']} already there, {_human(summary['bytes'])} "
                 f"in {summary['seconds']:.1f} s → {summary['out']}"
             )
@@ -274,14 +464,15 @@ class ExportPanel(anywidget.AnyWidget):
     def _export_frames(self) -> dict[str, Any]:
         from workbench.export import export_frames
 
-        rate = self.target_frame_rate or None
+        rate = self.target_frame_rate
         chunk = self.chunk_seconds
+        start, end = self.start, self.end
         if rate:  # keep the sampling grid start + k / rate across chunks
             chunk = max(1, round(chunk * rate)) / rate
-        start, end = self.start, self.end
-        bounds = [*np.arange(start, end, chunk).tolist(), end]
-        if len(bounds) > 2 and end - bounds[-2] < 1e-9:
-            bounds.pop(-2)
+            bounds = chunk_bounds(start, end, chunk)
+        else:  # every frame: windows start on frames
+            ts = self._scrubber.frame_timestamps[self.in_point : self.out_point + 1]
+            bounds = chunk_bounds(start, end, chunk, frame_times=ts)
         total = len(bounds) - 1
         summary: dict[str, Any] = {
             "written": 0, "skipped": 0, "bytes": 0, "files": [], "failed": [],
@@ -296,7 +487,7 @@ class ExportPanel(anywidget.AnyWidget):
                 self._origin(),
                 self.out_dir,
                 target_frame_rate=rate,
-                resize_rate=None if self.resize_rate >= 1 else self.resize_rate,
+                resize_rate=None if self.resize_rate == 1 else self.resize_rate,
                 start=a,
                 end=b,
                 format=self.format,
@@ -318,9 +509,9 @@ class ExportPanel(anywidget.AnyWidget):
 
     def _export_clip(self) -> dict[str, Any]:
         from workbench.export import export_clip
+        from workbench.export.atomic import check_output_folder
 
-        out = Path(self.out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        out = check_output_folder(self.out_dir)
         label = Path(self._scrubber.source.label).stem
         target = out / f"{label}-{self.start:.3f}-{self.end:.3f}.mp4"
         self.message = f"writing {target.name}"
@@ -329,8 +520,8 @@ class ExportPanel(anywidget.AnyWidget):
             target,
             start=self.start,
             end=self.end,
-            target_frame_rate=self.target_frame_rate or None,
-            resize_rate=None if self.resize_rate >= 1 else self.resize_rate,
+            target_frame_rate=self.target_frame_rate,
+            resize_rate=None if self.resize_rate == 1 else self.resize_rate,
             progress=False,
         )
         path = Path(getattr(res, "path", target))
@@ -370,14 +561,11 @@ def _encoded_size(rgb: np.ndarray, resize_rate: float, fmt: str, quality: int) -
     from PIL import Image
 
     image = Image.fromarray(rgb)
-    if resize_rate < 1:
+    if resize_rate != 1:
         w = max(1, round(image.width * resize_rate))
         h = max(1, round(image.height * resize_rate))
         image = image.resize((w, h), Image.BILINEAR)
     buf = io.BytesIO()
-    if fmt == "mp4":  # rough: an H.264 frame at crf 20 is about a tenth of a JPEG q90
-        image.save(buf, format="JPEG", quality=90)
-        return max(1, buf.tell() // 10)
     image.save(buf, format="JPEG" if fmt == "jpeg" else fmt.upper(), quality=quality)
     return buf.tell()
 
