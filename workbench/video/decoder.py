@@ -11,7 +11,10 @@ How it thinks
   (an earlier landing is skipped through, a later one retried further back, finally by
   reopening), so HEVC, open-GOP and edit-list files stay frame-accurate.
 * Packets that carry no requested frame are fed with ``skip_frame="NONREF"``: the
-  decoder drops non-reference pictures the target does not need.
+  decoder drops non-reference pictures the target does not need. Only decoders that
+  read ``skip_frame`` per packet get this (:data:`NONREF_SKIP_DECODERS`): libdav1d (AV1)
+  reads it once, when it opens, so a session opened while skipping would drop every
+  non-reference picture for good, the targets included.
 * Two decoder sessions with different threading: ``"frame"`` (as many frame threads as
   cores, for runs of more than a few packets: a random frame ~15 packets into its GOP
   comes out ~15 % sooner) and ``"single"`` (slice threads only, low latency for very
@@ -60,6 +63,9 @@ PACKET_COST = {"single": 1.0, "frame": 0.85}
 #: 1080p with B-frames alike, so runs of more than ~7 packets use them; batches get
 #: GOP-level parallelism on single-threaded decoders instead (no extra CPU burnt).
 SEEK_COST = {"single": 1.0, "frame": 2.0}
+#: FFmpeg decoders that honour ``skip_frame`` packet by packet (their own per-picture
+#: checks); any other decoder (libdav1d for AV1 applies it once, at open) decodes all
+NONREF_SKIP_DECODERS = frozenset({"h264", "hevc", "vp9", "mpeg4", "mpeg2video", "mpeg1video"})
 
 
 def _usable_cpus() -> int:
@@ -83,6 +89,7 @@ class _Session:
     next_packet: int = 0  # decode-order number of the next packet to feed
     last_emitted: int = -1  # last frame index that came out of the decoder
     drained: bool = False
+    can_skip: bool = False  # the decoder honours skip_frame per packet
     skipped: set[int] = field(default_factory=set)
     pending: deque[tuple[int, av.VideoFrame]] = field(default_factory=deque)
 
@@ -154,7 +161,8 @@ class IndexedDecoder:
         else:
             cc.thread_type = "SLICE"
             cc.thread_count = min(self.threads, 2) if self.threads > 1 else 1
-        return _Session(kind, container, stream)
+        cc.skip_frame = "DEFAULT"  # what a decoder that reads it only when opening keeps
+        return _Session(kind, container, stream, can_skip=cc.codec.name in NONREF_SKIP_DECODERS)
 
     def _session(self, kind: str) -> _Session:
         s = self._sessions.get(kind)
@@ -276,7 +284,12 @@ class IndexedDecoder:
                 if pkt.is_corrupt:
                     return  # the truncated tail: not in the index either
                 # non-reference pictures shown before the current target are not needed
-                if pn in needed or pn < 0 or self._pts_of_packet[pn] >= target_pts:
+                if (
+                    not s.can_skip
+                    or pn in needed
+                    or pn < 0
+                    or self._pts_of_packet[pn] >= target_pts
+                ):
                     cc.skip_frame = "DEFAULT"
                 else:
                     cc.skip_frame = "NONREF"

@@ -381,7 +381,7 @@ def build_index(
         stream_index=stream.index,
         time_base_num=tb.numerator,
         time_base_den=tb.denominator,
-        codec=cc.name,
+        codec=cc.codec.canonical_name,  # "av1", not the decoder ("libdav1d")
         width=first.width,
         height=first.height,
         pix_fmt=first.format.name,
