@@ -401,6 +401,9 @@ v = wb.open_video(sys.argv[1], cache=sys.argv[2])
 n = sum(len(b) for b in v.iter_batches(fps=2, scale=0.25, segment_seconds=10))
 stop = True
 peak[0] = max(peak[0], proc.memory_info().rss)
+# this image's own high-water mark (ru_maxrss would carry the parent's across exec)
+hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM:")]
+peak[0] = max(peak[0], int(hwm[0].split()[1]) * 1024 if hwm else 0)
 print(peak[0], n)
 """
 
