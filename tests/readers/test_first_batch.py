@@ -1,4 +1,4 @@
-"""Frame readers deliver the first seconds of their first segment as a batch of their own."""
+"""``first_batch_seconds``: the first seconds of the first segment as a batch of their own."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pytest
 
 import workbench as wb
 from workbench.errors import InvalidArgumentError
-from workbench.readers.base import FIRST_BATCH_SECONDS
 from workbench.samples import read_frame_code
 
 
@@ -28,20 +27,30 @@ def test_first_segment_comes_in_two_batches_then_whole_segments(media):
     np.testing.assert_array_equal(np.concatenate([b.frames for b in batches]), whole.frames)
 
 
-def test_default_split_of_a_ten_second_segment(media):
-    assert FIRST_BATCH_SECONDS == 2.0
-    batches = list(wb.read(media["video"], start=0.5, target_frame_rate=2, cache=media["cache"]))
+def test_a_ten_second_segment_read_from_mid_file(media):
+    reader = wb.read(
+        media["video"],
+        start=0.5,
+        target_frame_rate=2,
+        first_batch_seconds=2.0,
+        cache=media["cache"],
+    )
+    batches = list(reader)
     # 4 s file read from 0.5 s in 10 s segments: [0.5, 2.5) first, then the rest
     assert [b.indices.tolist() for b in batches] == [[15, 30, 45, 60], [75, 90, 105]]
-    assert batches[1].timestamps[0] == pytest.approx(0.5 + FIRST_BATCH_SECONDS)
+    assert batches[1].timestamps[0] == pytest.approx(2.5)
 
 
-def test_whole_segments_when_asked_and_short_segments_untouched(media):
-    off = wb.read(
-        media["video"], target_frame_rate=2, first_batch_seconds=None, cache=media["cache"]
+def test_one_batch_per_segment_by_default_and_short_segments_untouched(media):
+    default = wb.read(media["video"], target_frame_rate=2, cache=media["cache"])
+    assert [len(b) for b in default] == [8]
+    short = wb.read(
+        media["video"],
+        target_frame_rate=2,
+        segment_duration=1.0,
+        first_batch_seconds=2.0,
+        cache=media["cache"],
     )
-    assert [len(b) for b in off] == [8]
-    short = wb.read(media["video"], target_frame_rate=2, segment_duration=1.0, cache=media["cache"])
     assert [b.indices.tolist() for b in short] == [[0, 15], [30, 45], [60, 75], [90, 105]]
 
 

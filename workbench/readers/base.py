@@ -9,12 +9,13 @@ Frame readers (video, images) share :class:`FrameReader`: the file's per-frame a
 times are known up front, so the frame on screen at every sample instant is computed
 without decoding, and each segment decodes only its own frames.
 
-Segments lie on the grid ``start + k * segment_duration``. A frame reader delivers its
-first segment in two batches, its first ``first_batch_seconds`` (default
-:data:`FIRST_BATCH_SECONDS`) and the rest, so the first frames arrive after decoding a
-couple of seconds, not a whole segment (a 10 s segment at 2 fps spans ten GOPs of a
-dashcam file); every later batch is one whole segment. ``first_batch_seconds=None``
-delivers whole segments only.
+Segments lie on the grid ``start + k * segment_duration`` and each batch holds one
+segment. A frame reader given ``first_batch_seconds`` (e.g. 2) delivers its first
+segment in two batches, its first ``first_batch_seconds`` and the rest, so the first
+frames arrive after decoding a couple of seconds rather than a whole segment (a 10 s
+segment at 2 fps spans ten GOPs of a dashcam file); every later batch is still one
+whole segment on the grid. It is off by default: code that counts on one batch per
+segment (the tutorials do) keeps it.
 
 Examples
 --------
@@ -41,7 +42,6 @@ from workbench.readers.batches import ReadPlan
 from workbench.readers.source import Source
 
 __all__ = [
-    "FIRST_BATCH_SECONDS",
     "FORMATS",
     "MODES",
     "BaseReader",
@@ -60,9 +60,6 @@ FORMATS: dict[str, tuple[int, list[str]]] = {
 MODES = ("exact", "keyframes")
 #: seconds: times closer than this are equal (absolute epoch times carry ~2e-7 s of float noise)
 TIME_EPS = 1e-6
-#: frame readers deliver the first this many seconds of their first segment as a batch of
-#: their own (the first frames come sooner; later batches are whole segments)
-FIRST_BATCH_SECONDS = 2.0
 
 
 def validate_options(
@@ -327,8 +324,8 @@ class FrameReader(BaseReader):
     Subclasses implement :meth:`_load_axis` (per-frame absolute times, frame duration,
     keyframe indices, source width and height) and :meth:`fetch` (decode given indices).
 
-    ``first_batch_seconds`` (default :data:`FIRST_BATCH_SECONDS`; ``None``: off) splits
-    the first segment into two batches: its first ``first_batch_seconds`` and the rest.
+    ``first_batch_seconds`` (default ``None``: off) splits the first segment into two
+    batches, its first ``first_batch_seconds`` and the rest (the first frames sooner).
     """
 
     kind = "frames"
@@ -337,7 +334,7 @@ class FrameReader(BaseReader):
         self,
         source: Source,
         *,
-        first_batch_seconds: float | None = FIRST_BATCH_SECONDS,
+        first_batch_seconds: float | None = None,
         **options: Any,
     ) -> None:
         super().__init__(source, **options)
