@@ -106,6 +106,7 @@ class _Session:
     last_emitted: int = -1  # last frame index that came out of the decoder
     drained: bool = False
     can_skip: bool = False  # the decoder honours skip_frame per packet
+    warm: bool = False  # a frame came out since the decoder opened (its runs are measured)
     skipped: set[int] = field(default_factory=set)
     pending: deque[tuple[int, av.VideoFrame]] = field(default_factory=deque)
 
@@ -416,7 +417,9 @@ class IndexedDecoder:
                     if on_frame is not None:
                         on_frame(fi, fr)
                     if fi == t:
-                        self._calibrate(kind, cost, time.perf_counter() - began)
+                        if s.warm:  # the first run also pays for opening the decoder
+                            self._calibrate(kind, cost, time.perf_counter() - began)
+                        s.warm = True
                         yield t, fr
                         break
                     continue
