@@ -327,7 +327,8 @@ def make_video(
         Encoder pixel format; default ``yuv420p`` (``yuv444p`` for odd h264/hevc sizes).
     preset : str
         x264/x265 preset (default ``ultrafast``; the B-frame/GOP settings override it;
-        see :data:`PRESETS`). VP9 always encodes in realtime mode, ``cpu-used`` 8.
+        see :data:`PRESETS`). VP9 always encodes in realtime mode, ``cpu-used`` 8; AV1
+        with SVT-AV1 preset :data:`AV1_PRESET`.
     speed_profile : Drive, optional
         The drive to show (see :func:`workbench.samples.drive.simulate_drive`), time 0 at
         the first frame; default: simulated from ``seed``.
@@ -354,6 +355,11 @@ def make_video(
     >>> with av.open(str(p)) as c:
     ...     [s.type for s in c.streams], c.streams.video[0].frames
     (['audio', 'video'], 12)
+    >>> a = make_video(d / "c.mkv", codec="av1", size=(160, 96), frames=16, gop=16)
+    >>> with av.open(str(a)) as c:
+    ...     sizes = [p.size for p in c.demux(video=0) if p.size]
+    >>> len(sizes), min(sizes) < 16  # tiny units that show a frame decoded earlier
+    (16, True)
     """
     path = Path(path)
     suffix = path.suffix.lower()
