@@ -11,9 +11,16 @@ Usage::
     .venv/bin/python benchmarks/bench_video.py --memory   # + peak RSS over a 10-minute 1080p file
 
 Peers (the ``[bench]`` extra): plain PyAV seeking with a perfect index (seek to the
-keyframe's pts, decode forward), decord ``VideoReader`` (``vr[i]``, ``get_batch``),
-OpenCV seeking per kept frame (``CAP_PROP_POS_FRAMES``, as the dwtk reader did) and
-sequential, and ``ffmpeg -threads 2 -i f -f null -`` (the decode limit).
+keyframe's pts, decode forward) with ``thread_type="AUTO"`` (frame + slice threads: the
+strong peer; PyAV's default, slice threads, decodes single-slice streams on one core),
+decord ``VideoReader`` (``vr[i]``, ``get_batch``), OpenCV seeking per kept frame
+(``CAP_PROP_POS_FRAMES``, as the dwtk reader did) and sequential, and
+``ffmpeg -threads 2 -i f -f null -`` (the decode limit).
+
+Clips: 1080p H.264 with B-frames (GOP 50) and 540p H.264 High IPPP (no B-frames, GOP 30:
+dashcam-like). The 540p clip is also stream-copied back to back into a 10-minute file
+(18,000 frames) and a 1-hour one (108,000 frames) for the open-from-cache rows and the
+first batch of a 10 s segment starting at minute 5.
 """
 
 from __future__ import annotations
@@ -58,8 +65,15 @@ def long_clip(data: Path, minutes: int) -> Path:
     if path.exists():
         return path
     one = clip(data, "hd-long-part", 60, size=(1920, 1080), gop=50, bframes=3, crf=30)
-    listing = data / "concat.txt"
-    listing.write_text("".join(f"file '{one.name}'\n" for _ in range(minutes)))
+    return concatenated(one, path, minutes)
+
+
+def concatenated(part: Path, path: Path, copies: int) -> Path:
+    """``copies`` stream copies of ``part`` back to back (ffmpeg's concat demuxer)."""
+    if path.exists():
+        return path
+    listing = path.with_suffix(".txt")
+    listing.write_text("".join(f"file '{part.name}'\n" for _ in range(copies)))
     tmp = path.with_suffix(".tmp.mp4")
     subprocess.run(
         [
@@ -105,11 +119,13 @@ def per_call(fn: Callable[[int], object], items: list[int]) -> list[float]:
 
 
 class PyAVPerfectIndex:
-    """Plain PyAV with a perfect index: seek to the target's keyframe pts, decode forward."""
+    """Plain PyAV with a perfect index: seek to the target's keyframe pts, decode forward,
+    with frame + slice threads (``thread_type="AUTO"``: the strong peer)."""
 
     def __init__(self, path: Path, index) -> None:
         self.c = av.open(str(path))
         self.vs = self.c.streams.video[0]
+        self.vs.thread_type = "AUTO"
         self.pts = index.pts
         self.key_pts = index.packet_pts[index.frame_start_packet]
 
@@ -238,27 +254,31 @@ def bench_clip(table: Table, label: str, path: Path, cache: Path, args) -> None:
         finally:
             del vr
 
-    # random access, one at a time
+    # random access, one at a time: ours and the PyAV peer alternate frame by frame, and
+    # each frame's best of the repeats is kept (load from other processes comes and goes)
     idx40 = rng.choice(n, 40, replace=False).tolist()
     v[0], peer.get(0)  # decoders open and warm
-    ours, pyav, dec = [], [], []
-    for _ in range(args.repeat):  # interleaved repeats, best kept: load on a shared box
-        ours.append(statistics.mean(per_call(v.get_frame_at, idx40)) * 1e3)
-        pyav.append(statistics.mean(per_call(peer.get, idx40)) * 1e3)
+    best_ours = np.full(len(idx40), np.inf)
+    best_pyav = np.full(len(idx40), np.inf)
+    dec = []
+    for _ in range(args.repeat):
+        for k, target in enumerate(idx40):
+            best_ours[k] = min(best_ours[k], per_call(v.get_frame_at, [target])[0])
+            best_pyav[k] = min(best_pyav[k], per_call(peer.get, [target])[0])
         dec.append(
             with_decord(
                 lambda vr: statistics.mean(per_call(lambda i: vr[i].asnumpy(), idx40)) * 1e3
             )
         )
-    ours, pyav, dec = min(ours), min(pyav), min(dec)
+    ours, pyav, dec = best_ours.mean() * 1e3, best_pyav.mean() * 1e3, min(dec)
     table.add(
         f"{label}: random frame, mean of 40",
         ours,
         "ms",
-        "PyAV perfect index",
+        "PyAV perfect index, AUTO threads",
         pyav,
-        "<= 0.9x",
-        ours <= 0.9 * pyav,
+        "<= 0.95x",
+        ours <= 0.95 * pyav,
     )
     table.add(
         f"{label}: random frame, mean of 40",
@@ -272,8 +292,11 @@ def bench_clip(table: Table, label: str, path: Path, cache: Path, args) -> None:
 
     # 100 random indices in one call
     idx100 = rng.choice(n, 100, replace=False).tolist()
-    ours = timed(lambda: v.get_frames_at(idx100))
-    pyav = timed(lambda: [peer.get(i) for i in idx100])
+    ours_runs, pyav_runs = [], []
+    for _ in range(args.repeat):  # interleaved, best kept (as for the random frames)
+        ours_runs.append(timed(lambda: v.get_frames_at(idx100)))
+        pyav_runs.append(timed(lambda: [peer.get(i) for i in idx100]))
+    ours, pyav = min(ours_runs), min(pyav_runs)
     dec = with_decord(lambda vr: timed(lambda: vr.get_batch(idx100).asnumpy()))
     table.add(
         f"{label}: get_frames_at(100 random)",
@@ -360,10 +383,60 @@ def bench_index(table: Table, path: Path, cache: Path) -> None:
         goal=">= 20,000",
         ok=packets / t >= 20_000,
     )
-    wb.open_video(path, cache=cache)
+
+
+def bench_open_cached(table: Table, path: Path, cache: Path, label: str, goal_ms: float) -> None:
+    n = len(wb.open_video(path, cache=cache))  # built (once) outside the timing
     times = [timed(lambda: wb.open_video(path, cache=cache)) * 1e3 for _ in range(20)]
     ms = statistics.median(times)
-    table.add("open from cache, median of 20", ms, "ms", goal="<= 30 ms", ok=ms <= 30)
+    table.add(
+        f"open from cache, {label} ({n:,} frames), median of 20",
+        ms,
+        "ms",
+        goal=f"<= {goal_ms:g} ms",
+        ok=ms <= goal_ms,
+    )
+
+
+def bench_first_batch(table: Table, path: Path, cache: Path, repeat: int) -> None:
+    """First batch of ``wb.read`` over a 10 s segment starting at minute 5, 2 fps, 0.25
+    (index cached, opened inside the timing) with ``first_batch_seconds=2``; the peer
+    figure is the same read delivering whole segments (the default)."""
+    wb.open_video(path, cache=cache)
+
+    def first(minute_offset: float, **kw) -> float:
+        t0 = 300.0 + minute_offset
+        return timed(
+            lambda: next(
+                iter(
+                    wb.read(
+                        path,
+                        start=t0,
+                        end=t0 + 10,
+                        target_frame_rate=2,
+                        resize_rate=0.25,
+                        segment_duration=10,
+                        cache=cache,
+                        **kw,
+                    )
+                )
+            )
+        )
+
+    ours, whole = [], []
+    for k in range(max(3, repeat)):  # other places each time: nothing cached in between
+        ours.append(first(20.0 * k, first_batch_seconds=2.0))
+        whole.append(first(20.0 * k + 10))
+    ours_s, whole_s = statistics.median(ours), statistics.median(whole)
+    table.add(
+        "540p IPPP 10 min: first batch, 10 s at min 5, fps=2, 0.25, first 2 s",
+        ours_s,
+        "s",
+        "whole first segment (default)",
+        whole_s,
+        "<= 0.5 s",
+        ours_s <= 0.5,
+    )
 
 
 def bench_stepping(table: Table, path: Path, cache: Path) -> None:
@@ -401,6 +474,9 @@ v = wb.open_video(sys.argv[1], cache=sys.argv[2])
 n = sum(len(b) for b in v.iter_batches(fps=2, scale=0.25, segment_seconds=10))
 stop = True
 peak[0] = max(peak[0], proc.memory_info().rss)
+# this image's own high-water mark (ru_maxrss would carry the parent's across exec)
+hwm = [ln for ln in open("/proc/self/status") if ln.startswith("VmHWM:")]
+peak[0] = max(peak[0], int(hwm[0].split()[1]) * 1024 if hwm else 0)
 print(peak[0], n)
 """
 
@@ -465,6 +541,16 @@ def main(argv: list[str] | None = None) -> int:
         bench_clip(table, "1080p B GOP50", hd, cache, args)
         bench_clip(table, "540p IPPP GOP30", sd, cache, args)
         bench_index(table, hd, cache)
+        long10 = concatenated(
+            sd, args.data / f"sd-ippp-gop30-10min-of-{seconds}s.mp4", 600 // seconds
+        )
+        long60 = concatenated(
+            sd, args.data / f"sd-ippp-gop30-60min-of-{seconds}s.mp4", 3600 // seconds
+        )
+        bench_open_cached(table, hd, cache, f"1080p {seconds} s", 30)
+        bench_open_cached(table, long10, cache, "540p 10 min", 30)
+        bench_open_cached(table, long60, cache, "540p 1 h", 50)
+        bench_first_batch(table, long10, cache, args.repeat)
         bench_stepping(table, hd, cache)
         if args.memory:
             bench_memory(table, long_clip(args.data, args.memory_minutes), cache)

@@ -60,3 +60,33 @@ def h264_slices(packet: bytes) -> list[tuple[int, int, str]]:
 def hevc_nal_types(packet: bytes) -> list[int]:
     """nal_unit_type of every NAL unit in an MP4-style HEVC packet."""
     return [(nal[0] >> 1) & 0x3F for nal in _nal_units(packet) if nal]
+
+
+def _leb128(data: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        b = data[pos]
+        value |= (b & 0x7F) << shift
+        pos += 1
+        shift += 7
+        if not b & 0x80:
+            return value, pos
+
+
+def av1_frame_headers(packet: bytes) -> list[tuple[int, bool]]:
+    """(obu_type, show_existing_frame) of every frame / frame-header OBU of an AV1 packet.
+
+    Hand-written (PyAV does not expose OBUs): a packet is a sequence of OBUs with size
+    fields; the first bit of a frame header is ``show_existing_frame`` (sequences made
+    here never use the reduced still-picture header).
+    """
+    found, pos = [], 0
+    while pos < len(packet):
+        head = packet[pos]
+        obu_type, has_ext, has_size = (head >> 3) & 0xF, (head >> 2) & 1, (head >> 1) & 1
+        pos += 1 + has_ext
+        size, pos = _leb128(packet, pos) if has_size else (len(packet) - pos, pos)
+        if obu_type in (3, 6):  # OBU_FRAME_HEADER, OBU_FRAME
+            found.append((obu_type, bool(packet[pos] & 0x80)))
+        pos += size
+    return found

@@ -8,7 +8,14 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from samples_support import decode_all, h264_slices, hevc_nal_types, rgb, video_packets
+from samples_support import (
+    av1_frame_headers,
+    decode_all,
+    h264_slices,
+    hevc_nal_types,
+    rgb,
+    video_packets,
+)
 
 from workbench.errors import InvalidArgumentError
 from workbench.samples import frame_times, make_video, read_frame_code
@@ -31,6 +38,10 @@ CASES: dict[str, dict] = {
     "odd.mp4": dict(frames=6, gop=3, size=(321, 183)),
     "odd_hevc.mp4": dict(codec="hevc", frames=4, gop=2, size=(161, 97)),
     "odd_vp9.mkv": dict(codec="vp9", frames=4, gop=2, size=(321, 183)),
+    "av1.mkv": dict(codec="av1", frames=40, gop=20),
+    "av1_long.mp4": dict(codec="av1", frames=70, gop=64),
+    "av1.webm": dict(codec="av1", frames=12, gop=6, audio=True),
+    "odd_av1.mkv": dict(codec="av1", frames=4, gop=2, size=(161, 97)),
     "rot90.mp4": dict(frames=4, gop=2, rotation=90),
     "rot270.mov": dict(frames=4, gop=2, rotation=270),
     "ntsc.mp4": dict(frames=10, gop=5, fps=Fraction(30000, 1001)),
@@ -94,6 +105,10 @@ def test_keyframe_spacing(videos: dict[str, Path], name: str) -> None:
         ("odd.mp4", "h264", "yuv444p", ["video"]),
         ("odd_hevc.mp4", "hevc", "yuv444p", ["video"]),
         ("odd_vp9.mkv", "vp9", "yuv420p", ["video"]),
+        ("av1.mkv", "av1", "yuv420p", ["video"]),
+        ("av1_long.mp4", "av1", "yuv420p", ["video"]),
+        ("av1.webm", "av1", "yuv420p", ["audio", "video"]),
+        ("odd_av1.mkv", "av1", "yuv420p", ["video"]),
     ],
 )
 def test_codec_and_streams(
@@ -102,7 +117,7 @@ def test_codec_and_streams(
     with av.open(str(videos[name])) as c:
         assert [s.type for s in c.streams] == streams
         v = c.streams.video[0]
-        assert v.codec_context.name == codec
+        assert v.codec_context.codec.canonical_name == codec  # AV1 decodes with libdav1d
         assert v.codec_context.pix_fmt == pix_fmt
         if name.endswith(".mp4") and codec == "hevc":
             assert v.codec_tag == "hvc1"
@@ -198,9 +213,9 @@ def test_rotation_metadata(videos: dict[str, Path], name: str, rotation: int) ->
 
 
 def test_same_seed_same_bytes(tmp_path: Path) -> None:
-    for codec, suffix in [("h264", ".mp4"), ("hevc", ".mp4"), ("vp9", ".mkv")]:
+    for codec, suffix in [("h264", ".mp4"), ("hevc", ".mp4"), ("vp9", ".mkv"), ("av1", ".mkv")]:
         kw = dict(codec=codec, size=SMALL, frames=8, gop=4, seed=5)
-        if codec != "vp9":
+        if codec not in ("vp9", "av1"):
             kw["bframes"] = 2
         a = make_video(tmp_path / f"a{suffix}", **kw)
         b = make_video(tmp_path / f"b{suffix}", **kw)
@@ -240,7 +255,7 @@ def test_existing_file_is_replaced_whole(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        (dict(codec="av1"), r"codec='av1'.*allowed: h264, hevc, vp9"),
+        (dict(codec="av2"), r"codec='av2'.*allowed: h264, hevc, vp9, av1"),
         (dict(codec="vp9"), r"codec='vp9' cannot go in a \.mp4"),
         (dict(frames=-1), r"frames=-1 is out of range"),
         (dict(frames=0), r"frames=0"),
@@ -279,6 +294,9 @@ def test_bad_arguments(tmp_path: Path, kwargs: dict, match: str) -> None:
         ("a.avi", {}, r"suffixes \.mp4, \.mov, \.mkv, \.webm"),
         ("a.mkv", dict(codec="vp9", bframes=2), r"bframes=2 is not possible with codec='vp9'"),
         ("a.mkv", dict(codec="vp9", open_gop=True, bframes=0), r"open_gop"),
+        ("a.mkv", dict(codec="av1", bframes=1), r"bframes=1 is not possible with codec='av1'"),
+        ("a.mkv", dict(codec="av1", open_gop=True), r"open_gop=True is not possible"),
+        ("a.mov", dict(codec="av1"), r"codec='av1' cannot go in a \.mov"),
         ("a.mkv", dict(rotation=90), r"rotation=90 needs an \.mp4 or \.mov"),
         ("a.webm", dict(codec="h264"), r"\.webm takes vp9"),
     ],
@@ -286,3 +304,17 @@ def test_bad_arguments(tmp_path: Path, kwargs: dict, match: str) -> None:
 def test_bad_combinations(tmp_path: Path, name: str, kwargs: dict, match: str) -> None:
     with pytest.raises(InvalidArgumentError, match=match):
         make_video(tmp_path / name, size=SMALL, frames=3, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["av1.mkv", "av1_long.mp4"])
+def test_av1_hides_frames_and_shows_them_later(videos: dict[str, Path], name: str) -> None:
+    packets = video_packets(videos[name])
+    # one packet (temporal unit) per presented frame, decode order == presentation order
+    assert [p.pts for p in packets] == sorted(p.pts for p in packets)
+    headers = [av1_frame_headers(bytes(p)) for p in packets]
+    # hidden frames: units that code several frames (alt-refs shown later) ...
+    assert sum(len(h) > 1 for h in headers) >= len(packets) // 8
+    # ... and tiny units that only show a frame decoded earlier
+    show_existing = [k for k, h in enumerate(headers) if h == [(3, True)]]
+    assert len(show_existing) >= len(packets) // 4
+    assert all(packets[k].size < 16 and not packets[k].is_keyframe for k in show_existing)

@@ -134,6 +134,7 @@ def test_metadata(videos):
     assert videos["audio_first"].metadata.stream_index == 1
     assert videos["odd_size"].metadata.width == 161
     assert videos["vp9_mkv"].metadata.codec == "vp9"
+    assert videos["av1_mkv"].metadata.codec == "av1"  # the codec, not the decoder (libdav1d)
 
 
 @pytest.mark.parametrize("name", ["rotation_90", "rotation_270", "rotation_180"])
@@ -210,7 +211,9 @@ def test_index_errors_and_slices(videos, references):
     assert v.get_frames_at([]).frames.shape[0] == 0
 
 
-@pytest.mark.parametrize("name", ["h264_bframes_pyramid", "hevc_long_gop", "vp9_mkv"])
+@pytest.mark.parametrize(
+    "name", ["h264_bframes_pyramid", "hevc_long_gop", "vp9_mkv", "av1_long_gop"]
+)
 def test_stepping_forward_and_back_uses_the_warm_decoder_and_cache(name, case_files, references):
     ref = references[name]
     v = wb.open_video(case_files[name], cache=False)
@@ -237,7 +240,9 @@ def test_stepping_forward_and_back_uses_the_warm_decoder_and_cache(name, case_fi
     v.close()
 
 
-@pytest.mark.parametrize("name", ["h264_bframes_pyramid", "hevc_open_gop", "edit_list"])
+@pytest.mark.parametrize(
+    "name", ["h264_bframes_pyramid", "hevc_open_gop", "edit_list", "av1_long_gop"]
+)
 def test_serial_and_parallel_paths_agree(name, case_files, references):
     ref = references[name]
     idx = np.random.default_rng(3).integers(0, len(ref.frames), 40)

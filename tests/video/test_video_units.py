@@ -85,3 +85,30 @@ def test_index_round_trip_and_validation(tmp_path):
     idx.frame_start_packet = idx.frame_start_packet[:-1]
     with pytest.raises(ValueError, match="lengths"):
         idx.validate()
+
+
+def test_cost_model_follows_measured_speed_and_keeps_measuring(tmp_path):
+    from workbench.video import decoder as dec
+
+    path = make_video(tmp_path / "long_gop.mp4", size=(160, 96), frames=60, gop=60)
+    v = wb.open_video(path, cache=False, threads=2)
+    d = v.decoder
+    end = int(d.index.frame_packet[40])
+    # a long run from the keyframe: frame threads by the default constants ...
+    assert d._plan(40, end)[:2] == ("frame", True)
+    # ... but not once they are measured slower than one thread (a loaded machine),
+    # except every EXPLORE_EVERY-th seek, which measures them again
+    d.seconds_per_unit.update(single=1e-3, frame=1e-2)
+    d._choices = 0
+    picks = [d._plan(40, end)[0] for _ in range(dec.EXPLORE_EVERY)]
+    assert picks == ["single"] * (dec.EXPLORE_EVERY - 1) + ["frame"]
+    # decoding measures the kind it used, once its decoder is warm
+    d.seconds_per_unit.clear()
+    d._choices = 0
+    ref = wb.open_video(path, cache=False, threads=1)
+    for i in (40, 30):
+        v.frame_cache.clear()
+        np.testing.assert_array_equal(v[i], ref[i])
+        assert set(d.seconds_per_unit) == ({"frame"} if i == 30 else set())
+    assert d.seconds_per_unit["frame"] > 0
+    v.close()

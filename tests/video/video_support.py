@@ -22,6 +22,9 @@ CASES: dict[str, dict] = {
     "hevc_long_gop": dict(codec="hevc", frames=80, gop=60, bframes=3),
     "hevc_open_gop": dict(codec="hevc", frames=54, gop=18, bframes=2, open_gop=True),
     "vp9_mkv": dict(codec="vp9", frames=50, gop=20, suffix=".mkv"),
+    # AV1 (SVT-AV1 random access): hidden alt-refs shown later by "show existing frame" units
+    "av1_mkv": dict(codec="av1", frames=50, gop=20, suffix=".mkv"),
+    "av1_long_gop": dict(codec="av1", frames=80, gop=72),
     "h264_mkv_bframes": dict(codec="h264", frames=50, gop=25, bframes=2, suffix=".mkv"),
     "vfr": dict(codec="h264", frames=60, gop=20, bframes=2, vfr=True),
     "start_pts": dict(codec="h264", frames=45, gop=15, bframes=2, start_pts=2.5),

@@ -9,6 +9,14 @@ Frame readers (video, images) share :class:`FrameReader`: the file's per-frame a
 times are known up front, so the frame on screen at every sample instant is computed
 without decoding, and each segment decodes only its own frames.
 
+Segments lie on the grid ``start + k * segment_duration`` and each batch holds one
+segment. A frame reader given ``first_batch_seconds`` (e.g. 2) delivers its first
+segment in two batches, its first ``first_batch_seconds`` and the rest, so the first
+frames arrive after decoding a couple of seconds rather than a whole segment (a 10 s
+segment at 2 fps spans ten GOPs of a dashcam file); every later batch is still one
+whole segment on the grid. It is off by default: code that counts on one batch per
+segment (the tutorials do) keeps it.
+
 Examples
 --------
 >>> import numpy as np
@@ -315,12 +323,33 @@ class FrameReader(BaseReader):
 
     Subclasses implement :meth:`_load_axis` (per-frame absolute times, frame duration,
     keyframe indices, source width and height) and :meth:`fetch` (decode given indices).
+
+    ``first_batch_seconds`` (default ``None``: off) splits the first segment into two
+    batches, its first ``first_batch_seconds`` and the rest (the first frames sooner).
     """
 
     kind = "frames"
 
-    def __init__(self, source: Source, **options: Any) -> None:
+    def __init__(
+        self,
+        source: Source,
+        *,
+        first_batch_seconds: float | None = None,
+        **options: Any,
+    ) -> None:
         super().__init__(source, **options)
+        if first_batch_seconds is not None:
+            try:
+                ok = float(first_batch_seconds) > 0 and math.isfinite(float(first_batch_seconds))
+            except (TypeError, ValueError):
+                ok = False
+            if not ok:
+                raise InvalidArgumentError(
+                    f"first_batch_seconds={first_batch_seconds!r} must be a positive number "
+                    "of seconds, or None to deliver whole segments only"
+                )
+            first_batch_seconds = float(first_batch_seconds)
+        self.first_batch_seconds = first_batch_seconds
         self._planned: tuple[np.ndarray, np.ndarray, list[slice]] | None = None
         self._axis: tuple[np.ndarray, float, np.ndarray | None, int, int] | None = None
 
@@ -375,7 +404,11 @@ class FrameReader(BaseReader):
                 keyframes=keyframes if self.mode == "keyframes" else None,
             )
             seg = np.floor((instants - start + TIME_EPS) / self.segment_duration).astype("int64")
-            bounds = np.flatnonzero(np.diff(seg)) + 1
+            part = seg * 2  # batch key: segment k -> 2k; the rest of the first segment -> 1
+            first = self.first_batch_seconds
+            if first is not None and first < self.segment_duration:
+                part[(seg == 0) & (instants - start + TIME_EPS >= first)] = 1
+            bounds = np.flatnonzero(np.diff(part)) + 1
             edges = [0, *bounds.tolist(), len(idx)]
             slices = [slice(a, b) for a, b in itertools.pairwise(edges) if b > a]
             self._planned = (idx, ts, slices)

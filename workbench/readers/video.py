@@ -67,6 +67,10 @@ class VideoReader(FrameReader):
         Where the decoder persists its index (passed to ``open_video``).
     threads : int, optional
         Decoder threads (passed to ``open_video``).
+    first_batch_seconds : float, optional
+        Deliver the first segment as two batches, its first ``first_batch_seconds``
+        (e.g. 2) and the rest, so the first frames arrive sooner; default ``None``:
+        one batch per segment (see :mod:`workbench.readers.base`).
     """
 
     def __init__(

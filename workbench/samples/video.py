@@ -1,10 +1,11 @@
 """Encode synthetic dashcam videos, including the hard cases a decoder must get right.
 
 :func:`make_video` encodes the scene of :mod:`workbench.samples.scene` with PyAV
-(libx264, libx265 or libvpx-vp9), with exact control of GOP length, B-frames, open
-GOPs, variable frame rate, start time, an audio track placed before the video track,
-odd sizes and rotation metadata. :func:`make_edit_list_cut` stream-copies an MP4 from
-the middle of a GOP so that the MP4 muxer writes an edit list.
+(libx264, libx265, libvpx-vp9 or libsvtav1), with exact control of GOP length, B-frames,
+AV1 hidden frames shown later, open GOPs, variable frame rate, start time, an audio
+track placed before the video track, odd sizes and rotation metadata.
+:func:`make_edit_list_cut` stream-copies an MP4 from the middle of a GOP so that the
+MP4 muxer writes an edit list.
 
 Examples
 --------
@@ -36,21 +37,30 @@ from workbench.samples.scene import SceneRenderer
 __all__ = ["CODECS", "CONTAINERS", "PRESETS", "frame_times", "make_edit_list_cut", "make_video"]
 
 #: codec name accepted by :func:`make_video` -> FFmpeg encoder used
-CODECS = {"h264": "libx264", "hevc": "libx265", "vp9": "libvpx-vp9"}
+CODECS = {"h264": "libx264", "hevc": "libx265", "vp9": "libvpx-vp9", "av1": "libsvtav1"}
 #: file suffix -> (FFmpeg muxer, codecs it may hold)
 CONTAINERS = {
-    ".mp4": ("mp4", ("h264", "hevc")),
+    ".mp4": ("mp4", ("h264", "hevc", "av1")),
     ".mov": ("mov", ("h264", "hevc")),
-    ".mkv": ("matroska", ("h264", "hevc", "vp9")),
-    ".webm": ("webm", ("vp9",)),
+    ".mkv": ("matroska", ("h264", "hevc", "vp9", "av1")),
+    ".webm": ("webm", ("vp9", "av1")),
 }
 #: default constant rate factor per codec (lower = better quality, bigger file)
-DEFAULT_CRF = {"h264": 20, "hevc": 24, "vp9": 32}
+DEFAULT_CRF = {"h264": 20, "hevc": 24, "vp9": 32, "av1": 40}
+#: codecs without B-frames or open GOPs in :func:`make_video` (their own prediction schemes)
+_NO_BFRAMES = ("vp9", "av1")
+#: SVT-AV1 mini-GOP: 2**levels frames predicted hierarchically in random-access mode; its
+#: last frame (an alt-ref) and the middle ones are coded early as hidden frames inside an
+#: earlier packet and shown later by tiny "show existing frame" packets
+AV1_HIERARCHICAL_LEVELS = 3
+#: SVT-AV1 speed preset (0 slowest .. 13 fastest)
+AV1_PRESET = 12
 #: time base of variable-frame-rate videos (the MPEG 90 kHz clock)
 VFR_TIME_BASE = Fraction(1, 90000)
 #: frame-duration multipliers (of 1/fps) that variable-frame-rate videos draw from
 VFR_STEPS = (0.5, 1.0, 1.0, 1.0, 1.5, 2.0, 3.0)
-#: x264/x265 presets, fastest first (ignored by vp9, which always uses realtime, cpu-used 8)
+#: x264/x265 presets, fastest first (ignored by vp9, which always uses realtime, cpu-used 8,
+#: and by av1, which uses :data:`AV1_PRESET`)
 PRESETS = (
     "ultrafast",
     "superfast",
@@ -159,14 +169,15 @@ def frame_times(
 def _pick_pix_fmt(codec: str, size: tuple[int, int], pix_fmt: str | None) -> str:
     odd = size[0] % 2 or size[1] % 2
     if pix_fmt is None:
-        return "yuv444p" if odd and codec != "vp9" else "yuv420p"
+        return "yuv444p" if odd and codec not in _NO_BFRAMES else "yuv420p"
     supported = [f.name for f in av.Codec(CODECS[codec], "w").video_formats or []]
     if pix_fmt not in supported:
         raise _invalid(
             f"pix_fmt={pix_fmt!r} is not supported by {CODECS[codec]}; allowed: "
             f"{', '.join(supported)}"
         )
-    if odd and codec != "vp9" and pix_fmt.startswith(("yuv420", "yuvj420", "nv12", "yuv422")):
+    subsampled = pix_fmt.startswith(("yuv420", "yuvj420", "nv12", "yuv422"))
+    if odd and codec not in _NO_BFRAMES and subsampled:
         raise _invalid(
             f"size={size} is odd but pix_fmt={pix_fmt!r} subsamples chroma, which "
             f"{CODECS[codec]} refuses for odd sizes; pass pix_fmt=None (auto: yuv444p) "
@@ -203,6 +214,15 @@ def _encoder_options(
             "log-level=error",
         ]
         return {"preset": preset, "crf": str(crf), "x265-params": ":".join(params)}
+    if codec == "av1":
+        params = [
+            f"keyint={gop}",
+            "scd=0",  # keyframes exactly every `gop` frames
+            "pred-struct=2",  # random access: hidden alt-refs, shown later
+            f"hierarchical-levels={AV1_HIERARCHICAL_LEVELS}",
+            "lp=1",  # one thread: the same arguments give the same bytes
+        ]
+        return {"preset": str(AV1_PRESET), "crf": str(int(crf)), "svtav1-params": ":".join(params)}
     return {
         "crf": str(int(crf)),
         "b": "0",
@@ -260,13 +280,18 @@ def make_video(
     Parameters
     ----------
     path : str or os.PathLike
-        Output file; the suffix picks the container: ``.mp4``/``.mov`` (h264, hevc),
-        ``.mkv`` (h264, hevc, vp9), ``.webm`` (vp9).
-    codec : {"h264", "hevc", "vp9"}
-        Encoder: libx264, libx265 or libvpx-vp9.
+        Output file; the suffix picks the container: ``.mp4`` (h264, hevc, av1),
+        ``.mov`` (h264, hevc), ``.mkv`` (h264, hevc, vp9, av1), ``.webm`` (vp9, av1).
+    codec : {"h264", "hevc", "vp9", "av1"}
+        Encoder: libx264, libx265, libvpx-vp9 or libsvtav1. AV1 is encoded in SVT-AV1's
+        random-access mode with mini-GOPs of ``2**AV1_HIERARCHICAL_LEVELS`` frames: most
+        packets (temporal units) carry hidden frames that later 3-byte "show existing
+        frame" packets present, as aomenc's alt-refs (``lag-in-frames``) do. Decode order
+        equals presentation order (pts == dts), yet a decoder must have seen the earlier
+        packet to show the later frame.
     size : (int, int)
         (width, height), 16 to 8192. Odd sizes are allowed: h264/hevc then use
-        ``yuv444p`` (x264/x265 refuse 4:2:0 at odd sizes); vp9 keeps ``yuv420p``.
+        ``yuv444p`` (x264/x265 refuse 4:2:0 at odd sizes); vp9 and av1 keep ``yuv420p``.
     fps : float or Fraction
         Nominal frame rate (e.g. 30, 25, ``Fraction(30000, 1001)``).
     frames : int
@@ -297,12 +322,13 @@ def make_video(
     seed : int
         Drives the simulated drive (speed, braking), colours and VFR pattern.
     crf : float, optional
-        Constant rate factor; default 20 (h264), 24 (hevc), 32 (vp9).
+        Constant rate factor; default 20 (h264), 24 (hevc), 32 (vp9), 40 (av1).
     pix_fmt : str, optional
         Encoder pixel format; default ``yuv420p`` (``yuv444p`` for odd h264/hevc sizes).
     preset : str
         x264/x265 preset (default ``ultrafast``; the B-frame/GOP settings override it;
-        see :data:`PRESETS`). VP9 always encodes in realtime mode, ``cpu-used`` 8.
+        see :data:`PRESETS`). VP9 always encodes in realtime mode, ``cpu-used`` 8; AV1
+        with SVT-AV1 preset :data:`AV1_PRESET`.
     speed_profile : Drive, optional
         The drive to show (see :func:`workbench.samples.drive.simulate_drive`), time 0 at
         the first frame; default: simulated from ``seed``.
@@ -329,6 +355,11 @@ def make_video(
     >>> with av.open(str(p)) as c:
     ...     [s.type for s in c.streams], c.streams.video[0].frames
     (['audio', 'video'], 12)
+    >>> a = make_video(d / "c.mkv", codec="av1", size=(160, 96), frames=16, gop=16)
+    >>> with av.open(str(a)) as c:
+    ...     sizes = [p.size for p in c.demux(video=0) if p.size]
+    >>> len(sizes), min(sizes) < 16  # tiny units that show a frame decoded earlier
+    (16, True)
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -350,10 +381,10 @@ def make_video(
     gop = _check_int("gop", gop, 1, 10_000)
     bframes = _check_int("bframes", bframes, 0, 16)
     seed = _check_int("seed", seed, 0)
-    if codec == "vp9" and bframes:
-        raise _invalid(f"bframes={bframes} is not possible with codec='vp9'; use h264 or hevc")
-    if open_gop and codec == "vp9":
-        raise _invalid("open_gop=True is not possible with codec='vp9'; use h264 or hevc")
+    if codec in _NO_BFRAMES and bframes:
+        raise _invalid(f"bframes={bframes} is not possible with codec={codec!r}; use h264 or hevc")
+    if open_gop and codec in _NO_BFRAMES:
+        raise _invalid(f"open_gop=True is not possible with codec={codec!r}; use h264 or hevc")
     if open_gop and bframes < 1:
         raise _invalid("open_gop=True needs bframes >= 1 (the leading B-frames make a GOP open)")
     if open_gop and gop % (bframes + 1):
@@ -372,12 +403,12 @@ def make_video(
         raise _invalid(f"start_pts={start_pts!r} is out of range; allowed: 0 <= seconds < 1e6")
     if view not in ("front", "rear"):
         raise _invalid(f"view={view!r} is not allowed; allowed: 'front', 'rear'")
-    max_crf = 63 if codec == "vp9" else 51
+    max_crf = 63 if codec in _NO_BFRAMES else 51
     if crf is None:
         crf = DEFAULT_CRF[codec]
     elif isinstance(crf, bool) or not isinstance(crf, (int, float)) or not 0 <= crf <= max_crf:
         raise _invalid(f"crf={crf!r} is out of range for {codec}; allowed: 0 to {max_crf}")
-    if codec != "vp9" and preset not in PRESETS:
+    if codec not in _NO_BFRAMES and preset not in PRESETS:
         raise _invalid(
             f"preset={preset!r} is not an x264/x265 preset; allowed: {', '.join(PRESETS)}"
         )
@@ -395,6 +426,8 @@ def make_video(
     renderer = SceneRenderer(
         width, height, pix_fmt=pix_fmt, seed=seed, view=view, label=label or view
     )
+    if codec == "av1":  # SVT-AV1 prints its whole configuration unless told to log errors
+        os.environ.setdefault("SVT_LOG", "1")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_path(path)
     try:

@@ -11,7 +11,10 @@ How it thinks
   (an earlier landing is skipped through, a later one retried further back, finally by
   reopening), so HEVC, open-GOP and edit-list files stay frame-accurate.
 * Packets that carry no requested frame are fed with ``skip_frame="NONREF"``: the
-  decoder drops non-reference pictures the target does not need.
+  decoder drops non-reference pictures the target does not need. Only decoders that
+  read ``skip_frame`` per packet get this (:data:`NONREF_SKIP_DECODERS`): libdav1d (AV1)
+  reads it once, when it opens, so a session opened while skipping would drop every
+  non-reference picture for good, the targets included.
 * Two decoder sessions with different threading: ``"frame"`` (as many frame threads as
   cores, for runs of more than a few packets: a random frame ~15 packets into its GOP
   comes out ~15 % sooner) and ``"single"`` (slice threads only, low latency for very
@@ -21,6 +24,12 @@ How it thinks
   batches and segment iteration get their parallelism one level up instead: the video
   layer runs independent keyframe groups / segments on several single-threaded
   decoders at once (:meth:`Video.get_frames_at`, :meth:`Video.iter_batches`).
+* The model's constants are relative; what a cost unit takes on this machine *now* is
+  measured per session kind (seconds per unit, a moving average over the runs
+  decoded) and the plan compares measured costs: frame threads only pay off when a
+  second core is free, and on a loaded machine (other processes, other decoders of
+  this video) they are slower than one thread. Every :data:`EXPLORE_EVERY`-th seek
+  goes to the other kind so its figure stays current.
 * Every requested frame must come out; when the stream ends first the request fails
   with :class:`~workbench.errors.CorruptMediaError` (never a silently short result).
   A deadline without progress raises :class:`~workbench.errors.DecodeTimeoutError`.
@@ -60,6 +69,19 @@ PACKET_COST = {"single": 1.0, "frame": 0.85}
 #: 1080p with B-frames alike, so runs of more than ~7 packets use them; batches get
 #: GOP-level parallelism on single-threaded decoders instead (no extra CPU burnt).
 SEEK_COST = {"single": 1.0, "frame": 2.0}
+#: measured seconds per cost unit: weight of the newest run in the moving average
+CALIBRATION_WEIGHT = 0.25
+#: runs cheaper than this (cost units) say too little to be measured
+CALIBRATION_MIN_COST = 4.0
+#: bounds of the measured frame/single speed ratio used by the plan (so one noisy figure
+#: never makes a warm decoder look worse than seeking again)
+CALIBRATION_RATIO = (0.6, 1.5)
+#: every n-th seek that could use either kind uses the one not preferred (keeps both
+#: figures current; n = 10 costs ~1.5 % when the two kinds differ by 15 %)
+EXPLORE_EVERY = 10
+#: FFmpeg decoders that honour ``skip_frame`` packet by packet (their own per-picture
+#: checks); any other decoder (libdav1d for AV1 applies it once, at open) decodes all
+NONREF_SKIP_DECODERS = frozenset({"h264", "hevc", "vp9", "mpeg4", "mpeg2video", "mpeg1video"})
 
 
 def _usable_cpus() -> int:
@@ -83,6 +105,8 @@ class _Session:
     next_packet: int = 0  # decode-order number of the next packet to feed
     last_emitted: int = -1  # last frame index that came out of the decoder
     drained: bool = False
+    can_skip: bool = False  # the decoder honours skip_frame per packet
+    warm: bool = False  # a frame came out since the decoder opened (its runs are measured)
     skipped: set[int] = field(default_factory=set)
     pending: deque[tuple[int, av.VideoFrame]] = field(default_factory=deque)
 
@@ -137,6 +161,9 @@ class IndexedDecoder:
         self.timeout_seconds = float(timeout_seconds)
         self._sessions: dict[str, _Session] = {}
         self.stats = {"seeks": 0, "packets": 0, "reopens": 0}
+        #: measured seconds per cost unit per session kind (see the module notes)
+        self.seconds_per_unit: dict[str, float] = {}
+        self._choices = 0
         self._packet_of_frame = index.frame_packet
         self._start_of_frame = index.frame_start_packet
         self._pts_of_frame = index.pts
@@ -154,7 +181,8 @@ class IndexedDecoder:
         else:
             cc.thread_type = "SLICE"
             cc.thread_count = min(self.threads, 2) if self.threads > 1 else 1
-        return _Session(kind, container, stream)
+        cc.skip_frame = "DEFAULT"  # what a decoder that reads it only when opening keeps
+        return _Session(kind, container, stream, can_skip=cc.codec.name in NONREF_SKIP_DECODERS)
 
     def _session(self, kind: str) -> _Session:
         s = self._sessions.get(kind)
@@ -180,21 +208,54 @@ class IndexedDecoder:
             return None
         return PACKET_COST[s.kind] * max(0, max(p, run_end_packet) - s.next_packet + 1)
 
-    def _plan(self, t: int, run_end_packet: int) -> tuple[str, bool]:
-        """Choose (session kind, seek?) for target ``t``; the run goes to ``run_end_packet``."""
+    def _weights(self) -> dict[str, float]:
+        """Measured cost of a unit per kind, relative to ``single`` (1.0 until measured)."""
+        single = self.seconds_per_unit.get("single")
+        frame = self.seconds_per_unit.get("frame")
+        if single is None or frame is None:
+            return {"single": 1.0, "frame": 1.0}
+        lo, hi = CALIBRATION_RATIO
+        return {"single": 1.0, "frame": min(hi, max(lo, frame / single))}
+
+    def _plan(self, t: int, run_end_packet: int) -> tuple[str, bool, float]:
+        """Choose (session kind, seek?) for target ``t`` (the run goes to ``run_end_packet``)
+        and return the model's cost (units) of decoding up to ``t`` that way."""
+        w = self._weights()
         best: tuple[float, str, bool] | None = None
         for kind, s in self._sessions.items():
             c = self._forward_cost(s, t, run_end_packet)
-            if c is not None and (best is None or c < best[0]):
-                best = (c, kind, False)
+            if c is not None and (best is None or c * w[kind] < best[0]):
+                best = (c * w[kind], kind, False)
         start = int(self._start_of_frame[t])
         n = max(1, run_end_packet - start + 1)
+        seeks = []
         for kind in ("single", "frame") if self.threads > 1 else ("single",):
-            c = SEEK_COST[kind] + PACKET_COST[kind] * n
+            c = (SEEK_COST[kind] + PACKET_COST[kind] * n) * w[kind]
+            seeks.append((c, kind, True))
             if best is None or c < best[0]:
                 best = (c, kind, True)
         assert best is not None
-        return best[1], best[2]
+        if best[2] and len(seeks) == 2 and best[0] >= CALIBRATION_MIN_COST:
+            self._choices += 1
+            if self._choices % EXPLORE_EVERY == 0:  # measure the other kind now and then
+                best = next(x for x in seeks if x[1] != best[1])
+        kind, seek = best[1], best[2]
+        to_t = int(self._packet_of_frame[t])
+        if seek:
+            cost = SEEK_COST[kind] + PACKET_COST[kind] * max(1, to_t - start + 1)
+        else:
+            cost = PACKET_COST[kind] * max(0, to_t - self._sessions[kind].next_packet + 1)
+        return kind, seek, cost
+
+    def _calibrate(self, kind: str, cost: float, seconds: float) -> None:
+        """Fold one run's measured ``seconds`` for ``cost`` units into the moving average."""
+        if cost < CALIBRATION_MIN_COST:
+            return
+        sample = seconds / cost
+        old = self.seconds_per_unit.get(kind)
+        self.seconds_per_unit[kind] = (
+            sample if old is None else old + CALIBRATION_WEIGHT * (sample - old)
+        )
 
     # -- seeking ----------------------------------------------------------------------
 
@@ -276,7 +337,12 @@ class IndexedDecoder:
                 if pkt.is_corrupt:
                     return  # the truncated tail: not in the index either
                 # non-reference pictures shown before the current target are not needed
-                if pn in needed or pn < 0 or self._pts_of_packet[pn] >= target_pts:
+                if (
+                    not s.can_skip
+                    or pn in needed
+                    or pn < 0
+                    or self._pts_of_packet[pn] >= target_pts
+                ):
                     cc.skip_frame = "DEFAULT"
                 else:
                     cc.skip_frame = "NONREF"
@@ -336,8 +402,9 @@ class IndexedDecoder:
             run_end[j] = end
         for j, t in enumerate(targets.tolist()):
             deadline = time.monotonic() + self.timeout_seconds
-            kind, seek = self._plan(t, int(run_end[j]))
+            kind, seek, cost = self._plan(t, int(run_end[j]))
             s = self._session(kind)
+            began = time.perf_counter()
             if seek:
                 self._seek(s, int(starts[j]), deadline)
             while True:
@@ -350,6 +417,9 @@ class IndexedDecoder:
                     if on_frame is not None:
                         on_frame(fi, fr)
                     if fi == t:
+                        if s.warm:  # the first run also pays for opening the decoder
+                            self._calibrate(kind, cost, time.perf_counter() - began)
+                        s.warm = True
                         yield t, fr
                         break
                     continue
