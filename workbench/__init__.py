@@ -36,6 +36,8 @@ _LAZY: dict[str, str] = {
     "read": "workbench.readers",
     "register_reader": "workbench.readers",
     "SeriesBatch": "workbench.readers",
+    "find_events": "workbench.events",
+    "Events": "workbench.events",
     "export_frames": "workbench.export",
     "export_clip": "workbench.export",
     "contact_sheet": "workbench.export",
