@@ -80,12 +80,14 @@ def test_events_crossing_segment_boundaries_come_out_whole(catalog) -> None:
 
 def test_streams_of_different_rates_are_aligned_as_of_each_sample(tmp_path: Path) -> None:
     t = 1000.0 + np.arange(0, 10, 0.01)
-    write_series(tmp_path / "r1", "can", "r1", pd.DataFrame({"brake": (t >= 1003).astype(int)}, index=t))
+    can = pd.DataFrame({"brake": (t >= 1003).astype(int)}, index=t)
+    write_series(tmp_path / "r1", "can", "r1", can)
     tg = 1000.0 + np.arange(0, 10, 0.5)  # 2 Hz
-    write_series(tmp_path / "r1", "imu", "r1", pd.DataFrame({"ax": np.where(tg >= 1005, -4.0, 0.0)}, index=tg))  # fmt: skip
+    imu = pd.DataFrame({"ax": np.where(tg >= 1005, -4.0, 0.0)}, index=tg)
+    write_series(tmp_path / "r1", "imu", "r1", imu)
     cat = wb.build_catalog(tmp_path)
     ev = wb.find_events(cat.select(), "brake == 1 and ax < -3")
-    assert ev[["start", "end"]].to_numpy().tolist() == [[pytest.approx(1005.0), pytest.approx(1010.0)]]
+    assert ev[["start", "end"]].to_numpy().tolist() == [[1005.0, pytest.approx(1010.0)]]
 
 
 def test_min_duration_merge_gap_and_pad(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ Examples
 >>> Condition("brake >> > 1")
 Traceback (most recent call last):
 ...
-workbench.errors.InvalidArgumentError: the condition has a syntax error at column 10 (invalid syntax):
+workbench.errors.InvalidArgumentError: condition syntax error at column 10 (invalid syntax):
     brake >> > 1
              ^
 """
@@ -103,10 +103,8 @@ class Condition:
     def evaluate(self, df: pd.DataFrame, *, record_id: str) -> np.ndarray:
         """Return the condition over ``df`` as a boolean array (NaN comparisons are False)."""
         try:
-            if self.function is not None:
-                result = self.function(df)
-            else:
-                result = df.eval(self.expression)
+            function = self.function or (lambda frame: frame.eval(self.expression))
+            result = function(df)
         except InvalidArgumentError:
             raise
         except Exception as exc:
@@ -147,7 +145,7 @@ def _names_in(expression: str) -> tuple[str, ...]:
     except SyntaxError as exc:
         col = max(1, exc.offset or 1)
         raise InvalidArgumentError(
-            f"the condition has a syntax error at column {col} ({exc.msg}):\n"
+            f"condition syntax error at column {col} ({exc.msg}):\n"
             f"    {expression}\n    {' ' * (col - 1)}^"
         ) from None
     names: list[str] = []
