@@ -151,3 +151,27 @@ def test_the_notebook_view_shows_keyframe_thumbnails(catalog) -> None:
     assert f"{len(ev)} events in 2 records" in page
     empty = wb.find_events(catalog.select(), "speed_kmh > 1000")
     assert len(empty) == 0 and list(empty.columns[:4]) == ["record_id", "start", "end", "duration"]
+
+
+def test_conditions_work_element_wise_like_pandas_eval() -> None:
+    from workbench.events import Condition
+
+    df = pd.DataFrame(
+        {"speed_kmh": [10.0, 40.0, 70.0, np.nan], "brake": [1, 0, 1, 1], "lane id": [1, 2, 2, 1]}
+    )
+    cases = [
+        "30 < speed_kmh < 80",
+        "not brake == 1 or speed_kmh * 2 > 130",
+        "`lane id` == 2 and ~(brake > 0)",
+        "speed_kmh > 5 & (brake == 1)",
+        "brake",
+    ]
+    for expr in cases:
+        want = df.eval(expr).fillna(False).to_numpy(dtype=bool)
+        got = Condition(expr).evaluate(df, record_id="r")
+        assert got.tolist() == want.tolist(), expr
+    assert Condition("`lane id` == 2 and speed_kmh > 1").names == ("lane id", "speed_kmh")
+    with pytest.raises(InvalidArgumentError, match="uses Attribute"):
+        Condition("df.brake > 1")
+    with pytest.raises(InvalidArgumentError, match=r"uses \['flag'\]"):
+        Condition("brake > 0", signals=["flag"]).check_columns(["brake"], record_id="r")

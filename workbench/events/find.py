@@ -36,7 +36,7 @@ def find_events(
     signals: Sequence[str] | None = None,
     start: float | None = None,
     end: float | None = None,
-    segment_duration: float = 60.0,
+    segment_duration: float = 600.0,
     client: Any = None,
 ) -> Events:
     """Find every stretch of time where ``condition`` holds, in every record.
@@ -104,7 +104,7 @@ def find_events_in_recording(
     pad: float = 0.0,
     start: float | None = None,
     end: float | None = None,
-    segment_duration: float = 60.0,
+    segment_duration: float = 600.0,
 ) -> pd.DataFrame:
     """The events of one record (a ``Recording``): the per-record step of :func:`find_events`."""
     record_id = str(recording.record_id)
