@@ -47,6 +47,7 @@ _LAZY: dict[str, str] = {
     "Filmstrip": "workbench.widgets",
     "Timeline": "workbench.widgets",
     "CatalogBrowser": "workbench.widgets",
+    "EventTable": "workbench.widgets",
     "Datastore": "workbench.streams",
     "NamedVideoStream": "workbench.streams",
     "FilesStream": "workbench.streams",

@@ -91,8 +91,9 @@ def find_events(
     else:
         frames = _on_cluster(recordings, cond, options, client)
     cameras = {str(rec.record_id): _camera_of(rec) for rec in recordings}
+    streams = {str(rec.record_id): rec.df.to_dict("records") for rec in recordings}
     table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return Events.from_frame(table, signals=cond.names, cameras=cameras)
+    return Events.from_frame(table, signals=cond.names, cameras=cameras, streams=streams)
 
 
 def find_events_in_recording(

@@ -21,10 +21,11 @@ import html
 import io
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["EVENT_COLUMNS", "THUMBNAILS", "Events"]
+__all__ = ["EVENT_COLUMNS", "THUMBNAILS", "Events", "thumbnail_jpeg"]
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,10 @@ _THUMB_WIDTH = 128
 class Events(pd.DataFrame):
     """Events found in recordings: ``record_id``, ``start``, ``end``, ``duration``, stats.
 
-    ``attrs["cameras"]`` maps a record id to the camera its thumbnails come from, and
-    ``attrs["signals"]`` lists the summarised signals.
+    ``attrs["cameras"]`` maps a record id to the camera its thumbnails come from,
+    ``attrs["streams"]`` to the catalog rows of its streams (so an
+    :class:`~workbench.widgets.EventTable` can open the record), and ``attrs["signals"]``
+    lists the summarised signals.
     """
 
     @property
@@ -53,6 +56,7 @@ class Events(pd.DataFrame):
         *,
         signals: Sequence[str] = (),
         cameras: Mapping[str, str | None] | None = None,
+        streams: Mapping[str, list[dict]] | None = None,
     ) -> Events:
         """Wrap ``frame`` (sorted by record and start, index reset) as :class:`Events`."""
         if frame.empty:
@@ -62,6 +66,7 @@ class Events(pd.DataFrame):
         events = cls(frame.reset_index(drop=True))
         events.attrs["signals"] = list(signals)
         events.attrs["cameras"] = dict(cameras or {})
+        events.attrs["streams"] = dict(streams or {})
         return events
 
     def _repr_html_(self) -> str | None:  # type: ignore[override]
@@ -69,9 +74,10 @@ class Events(pd.DataFrame):
         cameras = self.attrs.get("cameras") or {}
         thumbs = []
         for row in self.head(THUMBNAILS).itertuples(index=False):
-            image = _thumbnail(cameras.get(str(row.record_id)), float(row.start))
-            if image is None:
+            jpeg = thumbnail_jpeg(cameras.get(str(row.record_id)), float(row.start))
+            if jpeg is None:
                 continue
+            image = base64.b64encode(jpeg).decode("ascii")
             label = html.escape(f"{row.record_id} @ {float(row.start):.2f}")
             thumbs.append(
                 f"<figure style='display:inline-block;margin:2px'>"
@@ -82,8 +88,12 @@ class Events(pd.DataFrame):
         return summary + "".join(thumbs) + table
 
 
-def _thumbnail(camera: str | None, timestamp: float) -> str | None:
-    """Base64 JPEG of the keyframe at or before ``timestamp`` in ``camera``, or None."""
+def thumbnail_jpeg(camera: Any, timestamp: float, *, width: int = _THUMB_WIDTH) -> bytes | None:
+    """JPEG of the keyframe at or before ``timestamp`` in ``camera`` (a path or record).
+
+    Returns None when there is no camera or the picture cannot be had (never raises: a
+    thumbnail must not break a table).
+    """
     if not camera:
         return None
     try:
@@ -103,10 +113,10 @@ def _thumbnail(camera: str | None, timestamp: float) -> str | None:
         if not frames:
             return None
         image = Image.fromarray(np.asarray(frames[0][0]))
-        image.thumbnail((_THUMB_WIDTH, _THUMB_WIDTH))
+        image.thumbnail((width, width))
         buf = io.BytesIO()
         image.save(buf, format="JPEG", quality=80)
-        return base64.b64encode(buf.getvalue()).decode("ascii")
+        return buf.getvalue()
     except Exception as exc:  # a thumbnail must never break the table
         log.debug("no thumbnail for %s at %s: %s", camera, timestamp, exc)
         return None

@@ -22,6 +22,7 @@ from workbench._lazy import lazy_exports
 
 __all__ = [
     "CatalogBrowser",
+    "EventTable",
     "ExportPanel",
     "Filmstrip",
     "FrameEvent",
@@ -36,6 +37,7 @@ _MODULES = {
     "Filmstrip": "workbench.widgets.filmstrip",
     "Timeline": "workbench.widgets.timeline",
     "CatalogBrowser": "workbench.widgets.catalog_browser",
+    "EventTable": "workbench.widgets.event_table",
 }
 
 
