@@ -14,9 +14,14 @@ Measured, from the browser's clock:
 * step: one-frame step (right arrow) -> that frame painted;
 * play: painted frames per second at 1x on the 30 fps video;
 * the transport floor: round trip of a bare anywidget message carrying 60 KB (what any
-  kernel-to-browser frame costs on this machine before decoding anything).
+  kernel-to-browser frame costs on this machine before decoding anything);
+* the map: a :class:`workbench.MapView` of a 1-hour 10 Hz track (36,000 fixes): its
+  preparation in the kernel, its first draw after the view is made, and 1x playback's
+  painted fps with and without the map's marker following the scrubber.
 
 Targets (issue 6): drag p50 <= 60 ms, p95 <= 120 ms; step p95 <= 50 ms; play >= 25 fps.
+Map (issue 17): drawn <= 200 ms after it is shown; following playback does not lower the
+painted fps.
 Speed goals are reported, not asserted.
 
 Usage::
@@ -133,6 +138,18 @@ def cells(frames: int) -> list[str]:
         "echo = Echo()\n"
         "echo.on_msg(lambda w, c, b: echo.send({'type': 'pong'}, buffers=[bytes(60_000)]))\n"
         "echo",
+        # a 1-hour 10 Hz track (36,000 fixes) spread over the video's time, not yet linked
+        "import time, numpy as np, pandas as pd\n"
+        "n = 36_000\n"
+        "heading = np.cumsum(np.random.default_rng(0).normal(0, 0.02, n))\n"
+        "gps = pd.DataFrame({'lat': 35.17 + np.cumsum(np.cos(heading)) * 2.5e-6,\n"
+        "                    'lon': 136.88 + np.cumsum(np.sin(heading)) * 3e-6,\n"
+        "                    'speed_kmh': 40 + 20 * np.sin(np.arange(n) / 500)},\n"
+        "                   index=np.linspace(s.frame_timestamps[0], s.frame_timestamps[-1], n))\n"
+        "began = time.perf_counter()\n"
+        "track_map = wb.MapView(gps, color_by='speed_kmh')\n"
+        "map_prep_ms = (time.perf_counter() - began) * 1000\n"
+        "track_map",
     ]
 
 
@@ -205,6 +222,35 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
         "step_store_off": cold_ms,
         "step_store_off_request_reply": cold_rtt,
         "step_store_off_decode_paint": cold_paint,
+    }
+
+
+def measure_map(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
+    """The map's first draw, then 1x playback with the map's marker following."""
+    page = nb.page
+    page.wait_for_function("() => (window.__workbench_map_stats?.draws || []).length > 0")
+    first = page.evaluate("() => window.__workbench_map_stats.draws[0].sinceRender")
+    prep_ms = float(nb.run_code("print(map_prep_ms)"))
+    points = int(nb.run_code("print(sum(t['count'] for t in track_map.tracks))"))
+    nb.run_code("track_map.follow(s)")
+    page.wait_for_timeout(500)
+    page.focus(".wb-scrubber")
+    page.keyboard.press("Home")
+    page.wait_for_timeout(500)
+    reset = "() => { const s = window.__workbench_stats; for (const k in s) s[k].length = 0; }"
+    page.evaluate(reset)
+    moves_before = page.evaluate("() => window.__workbench_map_stats.markerMoves")
+    t0, t1 = play_for(page, args.play_seconds, start=lambda: page.keyboard.press(" "))
+    page.keyboard.press(" ")
+    stats = page.evaluate("() => window.__workbench_stats")
+    moves = page.evaluate("() => window.__workbench_map_stats.markerMoves") - moves_before
+    fps = painted_fps([p["at"] for p in stats["paints"] if p["exact"]], t0, t1)
+    return {
+        "first_draw_ms": first,
+        "prep_ms": prep_ms,
+        "points": points,
+        "play_fps": fps,
+        "marker_moves": moves,
     }
 
 
@@ -368,6 +414,7 @@ def run(args: argparse.Namespace, *, low_latency: bool) -> dict[str, Any]:
             lab.write_notebook("bench.ipynb", cells(args.frames))
             with launch_chromium() as browser:
                 page = browser.new_page(viewport={"width": 1400, "height": 1100})
+                page.add_init_script("window.__workbench_debug = true")  # the map's timings
                 nb = Notebook(page, lab, "bench.ipynb").open()
                 nb.run_all(timeout_ms=300_000)
                 if nb.errors():
@@ -377,6 +424,7 @@ def run(args: argparse.Namespace, *, low_latency: bool) -> dict[str, Any]:
                 )
                 echo = page.evaluate("() => window.__echo")[5:]
                 ours = measure_ours(nb, args)
+                track_map = measure_map(nb, args)
                 naive = measure_naive(nb, args)
                 if args.screenshot:
                     page.screenshot(path=str(args.screenshot), full_page=True)
@@ -414,6 +462,15 @@ def run(args: argparse.Namespace, *, low_latency: bool) -> dict[str, Any]:
     )
     print(f"{'play 1x: painted fps':28}{ours['play_fps']:>26.1f}{naive['play_fps']:>34.1f}")
     print(
+        f"{'  with a linked MapView':28}{track_map['play_fps']:>26.1f}"
+        f"   (marker moved {track_map['marker_moves']} times)"
+    )
+    print(
+        f"{'map, 36,000 fixes: prepare':28}{track_map['prep_ms']:>9.1f} ms in the kernel "
+        f"({track_map['points']} points sent)"
+    )
+    print(f"{'  first draw after shown':28}{track_map['first_draw_ms']:>9.1f} ms")
+    print(
         f"(ours: {ours['drag_previews']} keyframe previews painted during the drag, "
         f"{ours['drag_previews_from_store']} from the view store, {ours['drag_requests']} "
         f"frame requests to the kernel; naive: {naive['queue_drain_ms']:.0f} ms from the "
@@ -424,9 +481,11 @@ def run(args: argparse.Namespace, *, low_latency: bool) -> dict[str, Any]:
         "drag p95 <= 120": rows[0][1][1] <= 120,
         "step p95 <= 50": rows[1][1][1] <= 50,
         "play >= 25 fps": ours["play_fps"] >= 25,
+        "map drawn <= 200 ms": track_map["first_draw_ms"] <= 200,
+        "map keeps play fps (>= 95 %)": track_map["play_fps"] >= 0.95 * ours["play_fps"],
     }
     print("targets:", ", ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in targets.items()))
-    return {"ours": ours, "naive": naive, "echo": echo, "targets": targets}
+    return {"ours": ours, "naive": naive, "echo": echo, "map": track_map, "targets": targets}
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ BUILTIN_OF = {
     "CatalogNotFoundError": FileNotFoundError,
     "CatalogQueryError": ValueError,
     "ReadOnlyCatalogError": PermissionError,
+    "CatalogPermissionError": PermissionError,
+    "SelectionIndexError": IndexError,
     "UnknownContentTypeError": LookupError,
     "ExportError": OSError,
     "StorageError": OSError,

@@ -1,4 +1,7 @@
 // Front end of workbench.widgets.Filmstrip: keyframe thumbnails, click to jump.
+// Every thumbnail is shown: they shrink to fit the row (down to a minimum width, see the
+// CSS) and wrap onto more rows, never hidden in a scrolled-away overflow; when a tall
+// strip scrolls, the highlighted thumbnail is scrolled into the strip's view.
 //   view -> kernel  {type: "thumbs"}
 //   kernel -> view  {type: "thumbs", indices: [...]} + one JPEG buffer per thumbnail
 
@@ -25,15 +28,14 @@ function render({ model, el }) {
     const indices = /** @type {number[]} */ (model.get("thumb_indices"));
     const times = /** @type {number[]} */ (model.get("thumb_times"));
     const w = model.get("thumb_width");
+    root.style.setProperty("--wb-thumb-width", `${w}px`);
     indices.forEach((index, k) => {
       const fig = document.createElement("button");
       fig.className = "wb-thumb";
       fig.dataset.index = String(index);
       fig.title = `frame ${index} · ${clock(times[k] || 0)}`;
-      fig.style.width = `${w}px`;
       const img = document.createElement("img");
       img.alt = `frame ${index}`;
-      img.width = w;
       const cap = document.createElement("span");
       cap.textContent = clock(times[k] || 0);
       fig.append(img, cap);
@@ -50,6 +52,26 @@ function render({ model, el }) {
       if (Number(t.dataset.index) <= v) best = k;
     });
     thumbs.forEach((t, k) => t.classList.toggle("wb-current", k === best));
+    if (best >= 0) reveal(thumbs[best]);
+  }
+
+  /**
+   * Scroll the strip (only the strip, never the page) so that `thumb` is in its view.
+   * @param {HTMLElement} thumb
+   */
+  function reveal(thumb) {
+    const top = thumb.offsetTop;
+    const bottom = top + thumb.offsetHeight;
+    if (top < root.scrollTop) root.scrollTop = top;
+    else if (bottom > root.scrollTop + root.clientHeight) {
+      root.scrollTop = bottom - root.clientHeight;
+    }
+    const left = thumb.offsetLeft;
+    const right = left + thumb.offsetWidth;
+    if (left < root.scrollLeft) root.scrollLeft = left;
+    else if (right > root.scrollLeft + root.clientWidth) {
+      root.scrollLeft = right - root.clientWidth;
+    }
   }
 
   /** @param {any} msg @param {DataView[]} buffers */

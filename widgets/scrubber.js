@@ -23,7 +23,11 @@
 //   kernel -> view  {type: "frame", index, seq, exact, time, timestamp, keyframe_index,
 //                    prefetch} + buffers = [jpeg]
 //   kernel -> view  {type: "keyframes", seq, count} + buffers = [int32 LE]
-//   kernel -> view  {type: "error", seq, message}
+//   kernel -> view  {type: "error", seq, message, index?}  (no index: the whole request
+//                   failed, e.g. it was malformed; with index: that frame of a batch)
+//
+// Icons are drawn (inline SVG), never taken from a font: a font without the glyph
+// would show an empty box.
 
 /** @typedef {{index: number, preview: boolean, hint: string, offset: number}} Want */
 /** @typedef {{seq: number, index: number, preview: boolean, sentAt: number}} InFlight */
@@ -35,6 +39,15 @@
  * }} FrameReply
  */
 /** @typedef {{seq: number, remaining: number, preview: boolean}} PrefetchBatch */
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+/** Button icons: SVG paths in a 16 x 16 box, filled with the button's text colour. */
+const ICONS = {
+  first: "M3 3h2v10H3zM13 3v10L6 8z",
+  last: "M11 3h2v10h-2zM3 3v10l7-5z",
+  play: "M4 2.5v11L13.5 8z",
+  pause: "M3.5 3h3v10h-3zM9.5 3h3v10h-3z",
+};
 
 const REQUEST_TIMEOUT_MS = 5000;
 const DRAG_REST_MS = 150;
@@ -272,6 +285,24 @@ function h(tag, attrs = {}, text = "") {
   return el;
 }
 
+/**
+ * Show icon `name` (a key of ICONS) in `button`, replacing what it showed.
+ * @param {HTMLElement} button @param {keyof typeof ICONS} name
+ */
+function setIcon(button, name) {
+  let svg = button.querySelector("svg");
+  if (!svg) {
+    svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("class", "wb-icon");
+    svg.setAttribute("viewBox", "0 0 16 16");
+    svg.setAttribute("aria-hidden", "true");
+    svg.append(document.createElementNS(SVG_NS, "path"));
+    button.replaceChildren(svg);
+  }
+  /** @type {SVGPathElement} */ (svg.firstChild).setAttribute("d", ICONS[name]);
+  button.dataset.icon = name;
+}
+
 /** @param {{model: any, el: HTMLElement}} ctx */
 function render({ model, el }) {
   const stats = statsSink(model);
@@ -293,26 +324,32 @@ function render({ model, el }) {
   stage.append(canvas, badge);
 
   const track = h("div", { class: "wb-track" });
+  // the in/out band runs under the slider's track, where its fill cannot cover it
   const band = h("div", { class: "wb-inout" });
   const slider = /** @type {HTMLInputElement} */ (
     h("input", { class: "wb-slider", type: "range", min: "0", step: "1" })
   );
-  track.append(band, slider);
+  track.append(slider, band);
 
   const controls = h("div", { class: "wb-controls" });
-  /** @param {string} label @param {string} title @param {string} act */
+  /**
+   * @param {string} label text, or the name of an icon in ICONS
+   * @param {string} title @param {string} act
+   */
   const button = (label, title, act) => {
-    const b = h("button", { class: "wb-btn", title, "data-act": act }, label);
+    const b = h("button", { class: "wb-btn", title, "aria-label": title, "data-act": act });
+    if (label in ICONS) setIcon(b, /** @type {keyof typeof ICONS} */ (label));
+    else b.textContent = label;
     controls.append(b);
     return b;
   };
-  button("|◀", "first frame (Home)", "home");
+  button("first", "first frame (Home)", "home");
   button("−1s", "back 1 s (Shift+←)", "back-second");
   button("−1", "previous frame (←)", "back-frame");
-  const playBtn = button("▶", "play / pause (Space)", "play");
+  const playBtn = button("play", "play / pause (Space)", "play");
   button("+1", "next frame (→)", "fwd-frame");
   button("+1s", "forward 1 s (Shift+→)", "fwd-second");
-  button("▶|", "last frame (End)", "end");
+  button("last", "last frame (End)", "end");
   const rate = /** @type {HTMLSelectElement} */ (h("select", { class: "wb-rate", title: "rate" }));
   for (const r of [0.25, 0.5, 1, 2, 4]) {
     rate.append(h("option", { value: String(r) }, `${r}×`));
@@ -428,13 +465,39 @@ function render({ model, el }) {
     drawInOut();
   }
 
+  /** Place the in/out band under the slider positions of the in and out points (the
+   * thumb's centre runs from half a thumb in from either end: --wb-thumb in the CSS). */
   function drawInOut() {
     const last = Math.max(1, n() - 1);
     const a = Number(model.get("in_point"));
     const b = Number(model.get("out_point"));
-    band.style.left = `${(100 * a) / last}%`;
-    band.style.width = `${(100 * Math.max(0, b - a)) / last}%`;
+    const at = (/** @type {number} */ i) => `(100% - var(--wb-thumb)) * ${i / last}`;
+    band.style.left = `calc(var(--wb-thumb) / 2 + ${at(a)})`;
+    band.style.width = `calc(${at(Math.max(0, b - a))})`;
     inoutLabel.textContent = `in ${a} · out ${b}`;
+  }
+
+  /**
+   * Time and timestamp of frame `i`: exact when the view holds that frame, else from
+   * the frame rate (what a drag shows until the kernel answers).
+   * @param {number} i
+   */
+  function timesOf(i) {
+    const hit = store.exact.get(i);
+    if (hit) return { time: hit.msg.time, timestamp: hit.msg.timestamp };
+    const time = (Number(model.get("start_seconds")) || 0) + i / fps();
+    return { time, timestamp: Number(model.get("start_timestamp")) + time };
+  }
+
+  /**
+   * Set `time`/`timestamp` in the browser only (no message to the kernel), so that a
+   * Timeline following this scrubber moves with a playback or a drag; the kernel hears
+   * of the frame when it is published.
+   * @param {{time: number, timestamp: number}} t
+   */
+  function showTimeLocally(t) {
+    model.set("time", t.time);
+    model.set("timestamp", t.timestamp);
   }
 
   function updateReadout() {
@@ -442,10 +505,9 @@ function render({ model, el }) {
     frameLabel.textContent = `frame ${i < 0 ? "–" : i} / ${n() - 1}`;
     const dur = Number(model.get("duration_seconds"));
     const t0 = Number(model.get("start_seconds")) || 0;
-    const t = dragging ? t0 + i / fps() : shownTime;
-    relLabel.textContent = `${clock(t - t0)} / ${clock(dur)}`;
-    const ts = dragging ? Number(model.get("start_timestamp")) + t : shownTimestamp;
-    absLabel.textContent = absolute(ts);
+    const t = dragging ? timesOf(i) : { time: shownTime, timestamp: shownTimestamp };
+    relLabel.textContent = `${clock(t.time - t0)} / ${clock(dur)}`;
+    absLabel.textContent = absolute(t.timestamp);
   }
 
   // ---- requests: one in flight, latest wins ------------------------------------------
@@ -484,12 +546,9 @@ function render({ model, el }) {
     seq += 1;
     const mySeq = seq;
     const sentAt = performance.now();
-    const t0 = Number(model.get("start_seconds")) || 0;
-    const time = t0 + index / fps();
     /** @type {FrameReply} */
     const msg = {
-      type: "frame", index, seq: mySeq, exact: false, time, keyframe_index: k,
-      timestamp: Number(model.get("start_timestamp")) + time,
+      type: "frame", index, seq: mySeq, exact: false, keyframe_index: k, ...timesOf(index),
     };
     const draw = (/** @type {ImageBitmap | null} */ bitmap) => {
       if (!bitmap || !bitmap.width || closed || mySeq < paintSeq) return;
@@ -770,7 +829,8 @@ function render({ model, el }) {
    */
   async function onPrefetched(msg, buffers) {
     const batch = /** @type {PrefetchBatch} */ (batches.get(msg.seq));
-    batch.remaining -= 1;
+    // an error without an index refuses the whole batch: nothing more will come
+    batch.remaining = msg.type === "error" && msg.index === undefined ? 0 : batch.remaining - 1;
     if (batch.remaining <= 0) batches.delete(msg.seq);
     try {
       if (msg.type !== "frame" || !buffers || !buffers.length || closed) return;
@@ -866,13 +926,14 @@ function render({ model, el }) {
    * competing with the frames); stop() publishes the frame playback stopped on.
    */
   function publish(/** @type {FrameReply} */ msg) {
-    if (model.get("value") === msg.index) return;
+    if (model.get("value") === msg.index) {
+      showTimeLocally(msg); // back from where a drag showed it: the kernel's own times
+      return;
+    }
     const now = performance.now();
     if (playing && now - publishedAt < PLAY_PUBLISH_MS) {
       unpublished = msg;
-      // in the browser only (no message): a Timeline following this playback moves on
-      model.set("time", msg.time);
-      model.set("timestamp", msg.timestamp);
+      showTimeLocally(msg); // a Timeline following this playback moves on
       return;
     }
     publishedAt = now;
@@ -924,7 +985,7 @@ function render({ model, el }) {
     if (playing) return;
     if (current() >= n() - 1) go(0, "step"); // at the end: play from the start
     playing = true;
-    playBtn.textContent = "⏸";
+    setIcon(playBtn, "pause");
     playT0 = performance.now();
     playI0 = current();
     lateFrames = 0;
@@ -972,7 +1033,7 @@ function render({ model, el }) {
     closeSession();
     for (const f of held) f.bitmap.close();
     held = [];
-    playBtn.textContent = "▶";
+    setIcon(playBtn, "play");
     if (fromKernel) {
       unpublished = null;
       const v = Number(model.get("value"));
@@ -1033,6 +1094,7 @@ function render({ model, el }) {
     const i = Number(slider.value);
     noteInput("drag", i);
     ask(i, true, "drag");
+    showTimeLocally(timesOf(i)); // a Timeline following this scrubber moves with the hand
     updateReadout();
     clearTimeout(restTimer);
     restTimer = window.setTimeout(() => ask(Number(slider.value), false, "rest"), DRAG_REST_MS);

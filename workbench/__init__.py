@@ -48,6 +48,7 @@ _LAZY: dict[str, str] = {
     "Timeline": "workbench.widgets",
     "CatalogBrowser": "workbench.widgets",
     "EventTable": "workbench.widgets",
+    "MapView": "workbench.widgets",
     "Datastore": "workbench.streams",
     "NamedVideoStream": "workbench.streams",
     "FilesStream": "workbench.streams",

@@ -30,6 +30,8 @@ __all__ = [
     "CatalogNotFoundError",
     "CatalogQueryError",
     "ReadOnlyCatalogError",
+    "CatalogPermissionError",
+    "SelectionIndexError",
     "UnknownContentTypeError",
     "ExportError",
     "StorageError",
@@ -85,6 +87,14 @@ class CatalogQueryError(CatalogError, ValueError):
 
 class ReadOnlyCatalogError(CatalogError, PermissionError):
     """A write was attempted on a catalog opened read-only."""
+
+
+class CatalogPermissionError(CatalogError, PermissionError):
+    """The catalog file or its folder cannot be read (permissions)."""
+
+
+class SelectionIndexError(WorkbenchError, IndexError):
+    """An index lies outside a catalog selection (the message says why it is short)."""
 
 
 class UnknownContentTypeError(WorkbenchError, LookupError):

@@ -394,3 +394,122 @@ def test_two_views_of_one_scrubber_play_together(lab: JupyterLab, browser: Any) 
             page.wait_for_timeout(250)
         assert read_frame_code(nb.canvas_rgb(".wb-scrubber >> nth=1 >> canvas.wb-frame")) == index
         assert kernel(nb, "s.value, s.playing") == f"{index} False"
+
+
+# ---- what a user noticed: drawn icons, the in/out band, a drag moving the timeline, a
+# filmstrip showing all its thumbnails (one notebook for all three) ------------------------
+POLISH_N = 240  # 8 s at 30 fps, a keyframe every 20: 12 thumbnails
+POLISH_CELLS = [
+    "import ipywidgets as W, numpy as np, pandas as pd, workbench as wb\n"
+    "from pathlib import Path\n"
+    "video = wb.make_video(Path('media') / 'polish.mp4', size=(320, 180), fps=30,"
+    f" frames={POLISH_N}, gop=20)",
+    "s = wb.VideoScrubber(video, debug=True)\n"
+    "s.set_range(60, 180)\n"
+    "strip = wb.Filmstrip(s, count=12, thumb_width=160)\n"
+    "t = np.arange(0, 8, 0.05)\n"
+    "can = pd.DataFrame({'speed_kmh': 50 + 10 * np.sin(t)}, index=pd.Index(t, name='timestamp'))\n"
+    "tl = wb.Timeline(can, scrubber=s)\n"
+    "W.VBox([s, strip, tl])",
+]
+
+
+@pytest.fixture(scope="module")
+def polish(lab: JupyterLab, browser: Any) -> Iterator[Notebook]:
+    with notebook_page(lab, browser, "polish.ipynb", POLISH_CELLS) as notebook:
+        notebook.page.wait_for_selector(f"{CANVAS}[data-exact='true']", timeout=60_000)
+        notebook.page.wait_for_selector(".wb-filmstrip[data-loaded='true']", timeout=30_000)
+        yield notebook
+
+
+def ink(png: bytes) -> int:
+    """Pixels of a screenshot that stand out from its commonest colour (what is drawn)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3).astype(int)
+    colours, counts = np.unique(rgb, axis=0, return_counts=True)
+    background = colours[counts.argmax()]
+    return int((np.abs(rgb - background).sum(axis=1) > 150).sum())
+
+
+def test_buttons_draw_their_icons(polish: Notebook) -> None:
+    page = polish.page
+    icons = page.eval_on_selector_all(
+        ".wb-scrubber .wb-btn[data-icon]",
+        "bs => bs.map(b => [b.dataset.icon, b.textContent, !!b.querySelector('svg path[d]'),"
+        " b.querySelector('svg').getBoundingClientRect().width])",
+    )
+    assert sorted(name for name, *_ in icons) == ["first", "last", "play"]
+    assert all(text == "" and svg and width >= 8 for _, text, svg, width in icons), icons
+    play = page.locator(".wb-scrubber .wb-btn[data-act='play']")
+    play.scroll_into_view_if_needed()
+    assert ink(play.screenshot()) > 20  # the triangle is drawn, whatever the fonts
+    page.focus(".wb-scrubber")
+    page.keyboard.press(" ")
+    page.wait_for_selector(".wb-scrubber .wb-btn[data-act='play'][data-icon='pause']")
+    assert ink(play.screenshot()) > 20  # the two bars: no empty box
+    page.keyboard.press(" ")
+    page.wait_for_selector(".wb-scrubber .wb-btn[data-act='play'][data-icon='play']")
+
+
+def test_drag_moves_the_timeline_cursor_and_the_band_shows(polish: Notebook) -> None:
+    page = polish.page
+    page.focus(".wb-scrubber")
+    page.keyboard.press("Home")
+    shown(polish, 0)
+    slider = page.locator(".wb-scrubber .wb-slider")
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
+    # the in/out band (frames 60..180) lies under the track, not behind its fill
+    band = page.locator(".wb-scrubber .wb-inout").bounding_box()
+    assert band["y"] >= box["y"] + box["height"] - 1 and band["height"] >= 2
+    travel = box["width"] - 16  # the thumb's centre stops half a thumb from either end
+    assert abs(band["x"] - (box["x"] + 8 + travel * 60 / (POLISH_N - 1))) <= 3
+    assert abs(band["width"] - travel * 120 / (POLISH_N - 1)) <= 3
+    page.evaluate(
+        "() => { const tl = document.querySelector('.wb-timeline'); window.__cursors = [];"
+        " new MutationObserver(() => window.__cursors.push(Number(tl.dataset.cursor)))"
+        ".observe(tl, {attributeFilter: ['data-cursor']}); }"
+    )
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 8, y)
+    page.mouse.down()
+    for k in range(1, 11):  # a drag to half-way
+        page.mouse.move(box["x"] + 8 + k * travel / 20, y)
+        page.wait_for_timeout(30)
+    page.wait_for_timeout(100)
+    while_dragging = set(page.evaluate("() => window.__cursors"))
+    cursor = float(page.get_attribute(".wb-timeline", "data-cursor"))
+    position = int(slider.evaluate("s => s.value"))
+    page.mouse.up()
+    # the cursor followed the hand before the release, not only after it
+    assert len({t for t in while_dragging if t > 0}) >= 5, while_dragging
+    assert abs(cursor - position / 30) < 0.05, (cursor, position)
+    shown(polish, position)
+    page.wait_for_function(
+        "(t) => Math.abs(Number(document.querySelector('.wb-timeline').dataset.cursor) - t) < 1e-6",
+        arg=position / 30,
+    )
+
+
+def test_filmstrip_shows_every_thumbnail(polish: Notebook) -> None:
+    page = polish.page
+    strip = page.locator(".wb-filmstrip")
+    strip.scroll_into_view_if_needed()
+    area = strip.bounding_box()
+    thumbs = [t.bounding_box() for t in page.locator(".wb-filmstrip .wb-thumb").all()]
+    assert len(thumbs) == 12
+    for t in thumbs:  # inside the strip's box: none scrolled out of sight
+        assert area["x"] - 1 <= t["x"] and t["x"] + t["width"] <= area["x"] + area["width"] + 1
+        assert area["y"] - 1 <= t["y"] and t["y"] + t["height"] <= area["y"] + area["height"] + 1
+    kernel(polish, "setattr(s, 'value', 235)")
+    last = page.locator(".wb-filmstrip .wb-thumb").last
+    page.wait_for_function(
+        "() => document.querySelector('.wb-filmstrip .wb-thumb:last-child')"
+        ".classList.contains('wb-current')"
+    )
+    t = last.bounding_box()
+    assert area["x"] - 1 <= t["x"] and t["x"] + t["width"] <= area["x"] + area["width"] + 1

@@ -170,3 +170,33 @@ def make_dataset(root: Path, template_mp4: Path) -> Path:
     (root / "loose").mkdir()
     shutil.copy(template_mp4, root / "loose" / "clip.mp4")
     return root
+
+
+def run_without_file_override(code: str) -> str:
+    """Run Python ``code`` in a child process that file modes really apply to; its stdout.
+
+    As root (as the tests run here) ``chmod`` stops nothing, so the child drops the
+    capabilities that let root ignore file modes (``setpriv``, util-linux); as another
+    user it runs as is. Skips the test when neither is possible.
+    """
+    import os
+    import subprocess
+    import sys
+
+    import pytest
+
+    import workbench
+
+    command = [sys.executable, "-c", code]
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        if setpriv is None:
+            pytest.skip("running as root without setpriv: file modes cannot be enforced")
+        caps = "-dac_override,-dac_read_search,-fowner"
+        command = [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}", *command]
+    env = {**os.environ, "PYTHONPATH": str(Path(workbench.__file__).parents[1])}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    if done.returncode != 0 and "setpriv" in done.stderr:
+        pytest.skip(f"setpriv cannot drop capabilities here: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    return done.stdout

@@ -14,6 +14,7 @@ MODULES = [
     "workbench.catalog.record",
     "workbench.catalog.schema",
     "workbench.catalog.selection",
+    "workbench.catalog.sql_guard",
     "workbench.catalog.store",
     "workbench.compat",
     "workbench.compat.dwtk",

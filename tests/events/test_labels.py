@@ -139,7 +139,7 @@ def test_an_older_catalog_is_migrated_in_place(cat) -> None:
     cat.close()
     con = sqlite3.connect(path)
     con.execute("DROP TABLE labels")
-    con.execute("UPDATE catalog_info SET value = '1' WHERE key = 'schema_version'")
+    con.execute("UPDATE catalog_info SET value = '2' WHERE key = 'schema_version'")
     con.commit()
     con.close()
     assert wb.open_catalog(path, readonly=True).labels.df.empty  # readable before migration
@@ -147,4 +147,4 @@ def test_an_older_catalog_is_migrated_in_place(cat) -> None:
     assert len(migrated.select()) == 2  # the streams are kept
     migrated.labels.add("r2", 350.0, 351.0, "kept")
     version = migrated.sql("SELECT value FROM catalog_info WHERE key = 'schema_version'")
-    assert version.iloc[0, 0] == "2"
+    assert version.iloc[0, 0] == "3"

@@ -82,9 +82,28 @@ def test_clip_bad_input(tmp_path, clips):
 
 
 def test_contact_sheet(clips):
-    sheet = wb.contact_sheet(clips["a"], every=0.5, columns=3, width=300)
+    sheet = wb.contact_sheet(clips["a"], every=0.5, columns=3, width=300, label=False)
     assert sheet.size == (300, 2 * 56)
     top_left = sheet.crop((0, 20, 100, 56)).resize((192, 68))
     assert sheet.mode == "RGB" and top_left.size == (192, 68)
     with pytest.raises(InvalidArgumentError):
         wb.contact_sheet(clips["a"], every=0.0001)
+
+
+def test_contact_sheet_labels_sit_below_the_pictures(clips):
+    """A label never covers the picture, whose own burnt-in text must stay readable."""
+    import numpy as np
+
+    plain = np.asarray(wb.contact_sheet(clips["a"], every=0.5, columns=3, width=300, label=False))
+    sheet = np.asarray(wb.contact_sheet(clips["a"], every=0.5, columns=3, width=300))
+    tw, th = 100, 56
+    strip = sheet.shape[0] // 2 - th  # each row: the pictures, then their label strip
+    assert sheet.shape[1] == 300 and strip >= 8
+    for k in range(6):
+        row, x = k // 3, (k % 3) * tw
+        top = row * (th + strip)
+        picture = sheet[top : top + th, x : x + tw]
+        assert np.array_equal(picture, plain[row * th : (row + 1) * th, x : x + tw]), k
+        label = sheet[top + th : top + th + strip, x : x + tw].astype(int)
+        ink = np.abs(label - (24, 24, 24)).sum(axis=2) > 200  # light text on the background
+        assert ink.sum() > 10, f"no label under tile {k}"

@@ -1,41 +1,16 @@
-"""Fixtures for the stored-stream tests: a moto S3 server on 127.0.0.1, backends, media."""
+"""Fixtures for the stored-stream tests: backends and media.
+
+The moto S3 server (``aws_env``, ``s3_endpoint``) comes from ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from streams_support import make_bucket, start_moto
+from streams_support import make_bucket
 
 from workbench.streams.storage import FilesStorage
-
-
-@pytest.fixture(scope="session")
-def aws_env() -> Iterator[None]:
-    """Dummy credentials so botocore never looks for real ones."""
-    mp = pytest.MonkeyPatch()
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SECURITY_TOKEN": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }.items():
-        mp.setenv(name, value)
-    mp.delenv("AWS_PROFILE", raising=False)
-    mp.delenv("AWS_CONFIG_FILE", raising=False)
-    yield
-    mp.undo()
-
-
-@pytest.fixture(scope="session")
-def s3_endpoint(aws_env: None) -> Iterator[str]:
-    """The endpoint_url of a moto S3 server running for the whole test session."""
-    server, endpoint = start_moto()
-    yield endpoint
-    server.stop()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -3,45 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import socket
-import uuid
 
-from workbench.streams.storage import FilesStorage
+# the moto server helpers are shared with the other test folders (tests/s3_support.py)
+from s3_support import free_port, make_bucket, start_moto
 
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_moto() -> tuple[object, str]:
-    """Start moto's S3 server on 127.0.0.1 and a free port; return (server, endpoint_url)."""
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    return server, f"http://127.0.0.1:{port}"
-
-
-def make_bucket(endpoint: str, **kwargs: object) -> FilesStorage:
-    """Create a fresh bucket on ``endpoint`` and return an S3 storage over it."""
-    bucket = f"wb-{uuid.uuid4().hex[:12]}"
-    storage = FilesStorage(
-        "s3",
-        bucket=bucket,
-        endpoint_url=endpoint,
-        retries=2,
-        connect_timeout=1,
-        read_timeout=5,
-        **kwargs,
-    )
-    storage.fs.mkdir(bucket)
-    return storage
+__all__ = ["S3Calls", "TcpProxy", "free_port", "make_bucket", "overwrite_object", "start_moto"]
 
 
 class S3Calls:

@@ -439,3 +439,109 @@ def test_stopping_playback_withdraws_its_queued_frames(video_path) -> None:
     finally:
         server.close()
         video.close()
+
+
+# ---- state and messages from a careless or hostile view -----------------------------------
+@pytest.mark.parametrize(
+    ("state", "frame"),
+    [
+        ({"value": 90}, 89),  # one past the last frame
+        ({"value": 10**400}, 89),
+        ({"value": -7}, 0),  # the view has no "from the end"
+        ({"time": 1e9}, 89),
+        ({"time": -3.0}, 0),
+        ({"value": 90, "time": 2.99, "timestamp": 2.99}, 89),
+    ],
+)
+def test_out_of_range_state_from_the_view_is_clamped(scrubber, monkeypatch, state, frame) -> None:
+    sent: list[dict] = []
+    monkeypatch.setattr(scrubber, "_send", lambda msg, buffers=None: sent.append(msg))
+    events = []
+    scrubber.on_frame(events.append)
+    scrubber.value = 40
+    scrubber.set_state(state)
+    clock = scrubber.source.clock
+    assert scrubber.value == frame
+    assert scrubber.time == clock.pts_seconds[frame]
+    assert scrubber.timestamp == clock.timestamps[frame]
+    assert events[-1].index == frame
+    # the view is told what the kernel made of it: what it sent, updated by what it was sent
+    view = dict(state)
+    for msg in sent:
+        view.update(msg["state"] if msg.get("method") == "update" else {})
+    assert view["value"] == frame
+    assert view.get("time", clock.pts_seconds[frame]) == clock.pts_seconds[frame]
+    assert view.get("timestamp", clock.timestamps[frame]) == clock.timestamps[frame]
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"playback_rate": 3.0},
+        {"time": float("nan")},
+        {"timestamp": float("inf")},
+        {"view_width": -4},
+        {"value": "x"},
+        {"in_point": 80, "out_point": 10},
+    ],
+)
+def test_invalid_state_from_the_view_is_refused(scrubber, monkeypatch, state) -> None:
+    sent: list[dict] = []
+    monkeypatch.setattr(scrubber, "_send", lambda msg, buffers=None: sent.append(msg))
+    scrubber.value = 40
+    before = {k: getattr(scrubber, k) for k in scrubber.keys}
+    scrubber.set_state(state)  # logged, not raised into the comm
+    assert {k: getattr(scrubber, k) for k in scrubber.keys} == before
+    resent = {k for msg in sent if msg.get("method") == "update" for k in msg["state"]}
+    assert set(state) <= resent  # the view is set back to the kernel's state
+
+
+@pytest.mark.parametrize(
+    ("msg", "seq"),
+    [
+        ({"type": ["frame"], "index": 3, "seq": 5}, 5),
+        ({"type": "thumbs", "seq": 6}, 6),  # not a scrubber message
+        ({"type": "frame", "index": float("inf"), "seq": 7}, 7),
+        ({"type": "frame", "index": [3], "seq": 8}, 8),
+        ({"type": "frame", "index": 3, "seq": 9, "offset_seconds": 10**400}, 9),
+        ({"type": "frame", "index": 3, "seq": 10**400}, None),
+        ({"type": "frame", "index": 3, "seq": float("inf")}, None),
+        ({"type": "frame", "index": 3, "seq": [1]}, None),
+        ({"type": "keyframes", "seq": "abc"}, None),
+        ({"type": "prefetch", "seq": 2**53, "indices": [1]}, None),
+        ({"type": "play", "seq": 11, "first": [0], "credit": 2}, 11),
+        ({"type": "credit", "seq": 12, "n": float("inf")}, 12),
+        ({"type": "stop", "seq": "x"}, None),
+        (["frame", 3], None),
+        ("frame", None),
+        (None, None),
+    ],
+)
+def test_every_malformed_message_gets_an_error_reply(scrubber, frontend, msg, seq) -> None:
+    fe = frontend(scrubber)
+    fe.request(msg)  # raises nothing into the comm
+    errors = [c for c, _ in fe.sent if c["type"] == "error"]
+    assert len(errors) == 1, fe.sent
+    assert errors[0]["seq"] == seq and errors[0]["message"]
+
+
+@pytest.mark.parametrize("index", [10**400, -(10**400), 2**63], ids=["1e400", "-1e400", "2**63"])
+def test_huge_frame_index_is_clamped(scrubber, frontend, jpeg_code, index) -> None:
+    fe = frontend(scrubber)
+    fe.request({"type": "frame", "index": index, "seq": 3})
+    reply, buffers = fe.wait_for(3)
+    expected = 89 if index > 0 else 0
+    assert reply["type"] == "frame" and reply["index"] == expected
+    assert jpeg_code(buffers[0]) == expected
+
+
+def test_filmstrip_clamps_a_frame_index_from_the_view(scrubber) -> None:
+    strip = wb.Filmstrip(scrubber, count=4)
+    try:
+        strip.set_state({"value": 10**400})
+        assert strip.value == scrubber.value == 89
+        assert scrubber.time == scrubber.source.clock.pts_seconds[89]
+        strip.set_state({"value": 30})
+        assert scrubber.value == 30
+    finally:
+        strip.close()

@@ -5,6 +5,17 @@ probed with PyAV) into ``<root>/catalog.db``; ``open_catalog(path)`` opens one;
 ``cat.select(tags=[...], record_id="016_*", between=(t0, t1))`` returns a
 :class:`Selection` of :class:`Record` objects with a DataFrame underneath.
 
+The dataset may also live in a bucket: ``build_catalog("s3://bucket/data/",
+db="catalog.db", storage_options={...})`` lists it through fsspec and writes the
+catalog locally. Its records carry the full URL in ``rec.path`` and the options in
+``rec.storage_options`` (given again to ``open_catalog(path, storage_options=...)``:
+credentials are never written into the catalog file).
+
+Bad input is refused, never half-taken: malformed or oversized sidecars and symbolic
+links that leave the dataset are skipped and listed in ``cat.last_report``; a file
+that is not a catalog is never written into; ``Catalog.sql`` only reads; an empty
+selection names the known tags close to a misspelt one.
+
 Examples
 --------
 >>> from workbench.catalog import open_catalog

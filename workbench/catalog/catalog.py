@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import os
 import sqlite3
 from collections.abc import Sequence
@@ -34,10 +35,13 @@ from workbench.catalog.ingest import IngestReport, ingest
 from workbench.catalog.labels import Labels
 from workbench.catalog.postings import TagPostings
 from workbench.catalog.query import SELECT_COLUMNS, build_select
-from workbench.catalog.schema import TAG_SEPARATOR
+from workbench.catalog.record import is_remote
+from workbench.catalog.schema import TAG_SEPARATOR, normalise_tag
 from workbench.catalog.selection import Selection
-from workbench.catalog.store import Store
+from workbench.catalog.sql_guard import read_only_statements
+from workbench.catalog.store import Store, translate_error
 from workbench.errors import (
+    CatalogError,
     CatalogQueryError,
     InvalidArgumentError,
     ReadOnlyCatalogError,
@@ -66,20 +70,31 @@ class Catalog:
     path
         The SQLite file.
     readonly
-        Refuse every write (the file is opened with SQLite's ``mode=ro``).
+        Refuse every write (the file is opened with SQLite's ``mode=ro``, or
+        ``immutable=1`` on a read-only mount).
     create
         Create an empty catalog if ``path`` does not exist.
+    storage_options
+        fsspec options (credentials, ``endpoint_url``...) for a catalog of a remote
+        dataset (``s3://...``): handed to every :class:`Record` it selects, never
+        written into the catalog file.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, readonly: bool = False, create: bool = False
+        self,
+        path: str | os.PathLike[str],
+        *,
+        readonly: bool = False,
+        create: bool = False,
+        storage_options: dict[str, Any] | None = None,
     ):
         self._store = Store(path, readonly=readonly, create=create)
         self.path = self._store.path
         self.readonly = readonly
+        self.storage_options: dict[str, Any] = dict(storage_options or {})
         self.last_report: IngestReport | None = None
         self._postings = TagPostings(self._store.con)
-        self._root: Path | None = None
+        self._root: Path | str | None = None
 
     # lifecycle --------------------------------------------------------------------------
     def close(self) -> None:
@@ -97,49 +112,72 @@ class Catalog:
         return f"<Catalog '{self.path}' ({len(self)} streams, {mode}, root '{self.root}')>"
 
     def __len__(self) -> int:
-        return int(self._store.con.execute("SELECT count(*) FROM contents").fetchone()[0])
+        return int(self._store.execute("SELECT count(*) FROM contents").fetchone()[0])
 
     # root -------------------------------------------------------------------------------
     def _info(self, key: str) -> str | None:
-        row = self._store.con.execute(
-            "SELECT value FROM catalog_info WHERE key = ?", (key,)
-        ).fetchone()
+        row = self._store.execute("SELECT value FROM catalog_info WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
     @property
-    def root(self) -> Path | None:
-        """The dataset root that catalog paths are relative to (``None`` before ingest)."""
+    def root(self) -> Path | str | None:
+        """The dataset root that catalog paths are relative to (``None`` before ingest).
+
+        A local folder as a :class:`~pathlib.Path`; a remote prefix as its URL string
+        (``"s3://bucket/prefix"``).
+        """
         if self._root is None:  # set once by the first ingest, then never changes
             self._root = self._read_root()
         return self._root
 
-    def _read_root(self) -> Path | None:
+    def _read_root(self) -> Path | str | None:
         value = self._info("root")
         if value is None:
             return None
+        if is_remote(value):
+            return value
         root = Path(value)
         if not root.is_absolute():  # stored relative to the catalog file's folder
             root = (self.path.parent / root).resolve()
         return root
 
-    def _set_root(self, con: sqlite3.Connection, root: Path) -> None:
+    def _set_root(self, con: sqlite3.Connection, root: Path | str) -> None:
         db_dir = self.path.parent.resolve()
         stored = str(root)
-        if db_dir == root or root in db_dir.parents:
+        if isinstance(root, Path) and (db_dir == root or root in db_dir.parents):
             stored = os.path.relpath(root, db_dir)  # the catalog travels with its dataset
         con.execute("INSERT OR REPLACE INTO catalog_info(key, value) VALUES ('root', ?)", (stored,))
 
     # writing ----------------------------------------------------------------------------
     def ingest(
-        self, root: str | os.PathLike[str] | None = None, *, progress: bool = False
+        self,
+        root: str | os.PathLike[str] | None = None,
+        *,
+        progress: bool = False,
+        follow_external_links: bool = False,
+        storage_options: dict[str, Any] | None = None,
     ) -> IngestReport:
         """Bring the catalog up to date with the files under ``root``.
 
         ``root`` defaults to the catalog's root. The first ingest sets the root; later
         ones may pass the root or a folder inside it (only that folder is rescanned).
-        Unchanged files (same size and mtime, same sidecar) are not read again;
-        changed ones are replaced, vanished ones removed. Malformed sidecars and
-        unreadable files are skipped and listed in the returned report.
+        Unchanged files (same size and mtime, or size and ETag in a remote store, same
+        sidecar) are not read again; changed ones are replaced, vanished ones removed.
+        Malformed sidecars and unreadable files are skipped and listed in the returned
+        report.
+
+        Parameters
+        ----------
+        root
+            A local folder, or an fsspec URL prefix such as ``"s3://bucket/data/"``.
+        progress
+            Show a progress bar while reading changed files.
+        follow_external_links
+            Catalogue symbolic links that point outside the dataset root (by default
+            they are skipped, with the reason in the report).
+        storage_options
+            fsspec options for a remote root (kept in memory for the records this
+            catalog selects; never written into the catalog file).
 
         Raises
         ------
@@ -151,10 +189,9 @@ class Catalog:
             When ``root`` lies outside the catalog's root.
         """
         if self.readonly:
-            raise ReadOnlyCatalogError(
-                f"catalog '{self.path}' was opened read-only; open it with "
-                "open_catalog(path, readonly=False) to ingest"
-            )
+            raise self._store.readonly_error("ingest")
+        if storage_options is not None:
+            self.storage_options = dict(storage_options)
         current = self.root
         if root is None:
             if current is None:
@@ -162,24 +199,38 @@ class Catalog:
                     f"catalog '{self.path}' has no dataset root yet; pass the folder to ingest"
                 )
             root = current
-        top = Path(root).expanduser().resolve()
-        if not top.is_dir():
-            raise SourceNotFoundError(f"dataset folder '{top}' does not exist or is not a folder")
+        top: Path | str
+        if is_remote(os.fspath(root)):
+            top = os.fspath(root).rstrip("/")
+        else:
+            top = Path(root).expanduser().resolve()
+            if not top.is_dir():
+                raise SourceNotFoundError(
+                    f"dataset folder '{top}' does not exist or is not a folder"
+                )
         if current is None:
             with self._store.write() as con:
                 if self._info("root") is None:  # re-checked under the lock
                     self._set_root(con, top)
             current = self.root
         assert current is not None
-        if top != current and current not in top.parents:
+        if not _is_inside(top, current):
             raise InvalidArgumentError(
                 f"'{top}' is outside the catalog's dataset root '{current}'; ingest the root "
                 "or a folder inside it, or build a separate catalog for that folder"
             )
         try:
-            self.last_report = ingest(self._store, current, top, progress=progress)
+            self.last_report = ingest(
+                self._store,
+                current,
+                top,
+                progress=progress,
+                follow_external_links=follow_external_links,
+                storage_options=self.storage_options,
+            )
         finally:
             self._postings.clear()
+        self._store.checkpoint()
         return self.last_report
 
     @property
@@ -193,7 +244,7 @@ class Catalog:
 
     # reading ----------------------------------------------------------------------------
     def _max_span(self) -> float | None:
-        value = self._store.con.execute(
+        value = self._store.execute(
             "SELECT max(end_timestamp - start_timestamp) FROM contents"
         ).fetchone()[0]
         return None if value is None else float(value)
@@ -201,10 +252,14 @@ class Catalog:
     def _execute(self, sql: str, params: Any) -> sqlite3.Cursor:
         try:
             return self._store.con.execute(sql, params)
-        except sqlite3.Error as exc:
+        except sqlite3.OperationalError as exc:
             if "readonly" in str(exc):
                 raise ReadOnlyCatalogError(f"catalog '{self.path}' is read-only: {exc}") from exc
             raise CatalogQueryError(f"catalog query failed: {exc} (SQL: {sql})") from exc
+        except (sqlite3.InterfaceError, sqlite3.ProgrammingError, OverflowError) as exc:
+            raise CatalogQueryError(f"catalog query failed: {exc} (SQL: {sql})") from exc
+        except sqlite3.DatabaseError as exc:  # damaged file
+            raise translate_error(exc, self.path) from exc
 
     def select(
         self,
@@ -227,7 +282,7 @@ class Catalog:
         ----------
         tags
             Streams carrying *all* these tags (exact match: ``camera`` is not
-            ``camera_raw``).
+            ``camera_raw``; surrounding whitespace is ignored, as at ingest).
         any_tags
             Streams carrying at least one of these tags.
         exclude_tags
@@ -256,6 +311,8 @@ class Catalog:
         Returns
         -------
         Selection
+            When tags match nothing, its repr (and the error of ``sel[0]``) names the
+            known tags close to the ones asked for.
 
         Examples
         --------
@@ -278,7 +335,10 @@ class Catalog:
             # exact tags through the cached sorted postings: numpy set operations; when
             # they match many rows and another filter narrows the search, SQLite checks
             # the tags of its few candidate rows instead (tags table, by content id)
-            matched = self._postings.match(all_of=tags_all, any_of=tags_any, none_of=tags_none)
+            try:
+                matched = self._postings.match(all_of=tags_all, any_of=tags_any, none_of=tags_none)
+            except sqlite3.DatabaseError as exc:
+                raise translate_error(exc, self.path) from exc
             if len(matched) <= _MAX_BOUND_IDS or not narrowed:
                 ids, tags_all, tags_any, tags_none = matched, [], [], []
         sql, bound = build_select(
@@ -314,12 +374,43 @@ class Catalog:
             if v is not None
         }
         description = ", ".join(f"{k}={v!r}" for k, v in described.items())
-        return Selection(df, description=description)
+        hint = ""
+        if df.empty:  # only then: it reads every tag of the catalog
+            hint = self._tag_hint(_tag_list(tags, "tags") + _tag_list(any_tags, "any_tags"))
+        return Selection(
+            df, description=description, hint=hint, storage_options=self.storage_options
+        )
+
+    def _tag_hint(self, asked: list[str]) -> str:
+        """For tags no stream carries, the known tags spelled closest (difflib)."""
+        if not asked:
+            return ""
+        known = self.tags()["tag"].tolist()
+        known_set = set(known)
+        lowered = {t.lower(): t for t in known}
+        notes = []
+        for tag in dict.fromkeys(asked):
+            if tag in known_set:
+                continue
+            close = difflib.get_close_matches(tag, known, n=3, cutoff=0.6)
+            if tag.lower() in lowered and lowered[tag.lower()] not in close:
+                close.insert(0, lowered[tag.lower()])
+            if close:
+                spelled = " or ".join(map(repr, close))
+                notes.append(f"no stream has tag {tag!r}; did you mean {spelled}?")
+            else:
+                notes.append(f"no stream has tag {tag!r}")
+        return "; ".join(notes)
 
     def _frame(self, rows: list[tuple[Any, ...]]) -> pd.DataFrame:
         """Build the selection's DataFrame column by column (one pandas construction)."""
         root = self.root
-        prefix = "" if root is None else str(root) + os.sep
+        if root is None:
+            prefix = ""
+        elif isinstance(root, str):  # a remote prefix: paths are full URLs
+            prefix = root + "/"
+        else:
+            prefix = str(root) + os.sep
         columns = list(zip(*rows, strict=True)) if rows else [()] * len(SELECT_COLUMNS)
         data: dict[str, Any] = {}
         for name, values in zip(SELECT_COLUMNS, columns, strict=True):
@@ -346,14 +437,14 @@ class Catalog:
         >>> Catalog(pathlib.Path(tempfile.mkdtemp()) / "c.db", create=True).tags().columns.tolist()
         ['tag', 'count']
         """
-        rows = self._store.con.execute(
+        rows = self._store.execute(
             "SELECT tag, count(*) AS n FROM tags GROUP BY tag ORDER BY n DESC, tag"
         ).fetchall()
         return pd.DataFrame(rows, columns=["tag", "count"])
 
     def record_ids(self) -> list[str]:
         """Distinct record ids, sorted."""
-        rows = self._store.con.execute(
+        rows = self._store.execute(
             "SELECT DISTINCT record_id FROM contents ORDER BY record_id"
         ).fetchall()
         return [r[0] for r in rows]
@@ -362,23 +453,49 @@ class Catalog:
         """Run a read-only SQL query against the catalog and return a DataFrame.
 
         Tables: ``contents`` (``tags`` joined by 0x1f), ``tags``, ``files``; view
-        ``meta_df`` (dwtk shape, tags joined by ``;``). Writing statements are refused.
+        ``meta_df`` (dwtk shape, tags joined by ``;``). Only statements that read are
+        allowed (checked by SQLite's authorizer as each statement is compiled): writes,
+        ``ATTACH``, transactions and pragmas that change settings
+        (``PRAGMA foreign_keys=OFF``, ``PRAGMA journal_mode=DELETE``) are refused.
+
+        Raises
+        ------
+        ReadOnlyCatalogError
+            When the statement would change the catalog or its settings.
+        CatalogQueryError
+            When the query is malformed.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> cat = Catalog(pathlib.Path(tempfile.mkdtemp()) / "c.db", create=True)
+        >>> cat.sql("SELECT count(*) AS n FROM contents")["n"].tolist()
+        [0]
+        >>> cat.sql("PRAGMA journal_mode = DELETE")
+        Traceback (most recent call last):
+        ...
+        workbench.errors.ReadOnlyCatalogError: Catalog.sql only runs statements that read; ...
         """
-        if not query.lstrip().lower().startswith(("select", "with", "explain", "pragma")):
+        if not isinstance(query, str) or not query.lstrip().lower().startswith(
+            ("select", "with", "explain", "pragma", "values")
+        ):
             raise ReadOnlyCatalogError(
-                "Catalog.sql only runs queries (SELECT/WITH/EXPLAIN); use ingest to change "
-                "the catalog"
+                f"Catalog.sql only runs queries (SELECT/WITH/EXPLAIN/PRAGMA), not {query!r}; "
+                "use ingest to change the catalog"
             )
-        con = self._store.con
-        if not self.readonly:
-            con.execute("PRAGMA query_only = ON")
-        try:
-            cur = self._execute(query, params)
-            columns = [d[0] for d in cur.description or ()]
-            return pd.DataFrame(cur.fetchall(), columns=columns)
-        finally:
-            if not self.readonly:
-                con.execute("PRAGMA query_only = OFF")
+        with read_only_statements(self._store.con) as refused:
+            try:
+                cur = self._execute(query, params)
+                columns = [d[0] for d in cur.description or ()]
+                rows = cur.fetchall()
+            except CatalogError:
+                if refused:
+                    raise ReadOnlyCatalogError(
+                        f"Catalog.sql only runs statements that read; {query!r} would "
+                        f"{refused[0]}. Use ingest to change the catalog"
+                    ) from None
+                raise
+        return pd.DataFrame(rows, columns=columns)
 
     def _repr_html_(self) -> str:
         import html
@@ -397,16 +514,35 @@ class Catalog:
 
 
 def _tag_list(value: str | Sequence[str] | None, name: str) -> list[str]:
+    """The tags asked for, spelled as ingest stores them (:func:`normalise_tag`)."""
     if value is None:
         return []
     items = [value] if isinstance(value, str) else list(value)
+    out = []
     for item in items:
         if not isinstance(item, str):
             raise InvalidArgumentError(f"{name} must be strings, got {item!r}")
-    return items
+        tag = normalise_tag(item)
+        if not tag:
+            raise InvalidArgumentError(f"{name} {item!r} is empty; give tag names")
+        out.append(tag)
+    return out
 
 
-def open_catalog(path: str | os.PathLike[str], readonly: bool = False) -> Catalog:
+def _is_inside(top: Path | str, root: Path | str) -> bool:
+    """Whether ``top`` is ``root`` or lies under it (folders or URL prefixes)."""
+    if isinstance(root, str) or isinstance(top, str):
+        top_s, root_s = str(top).rstrip("/"), str(root).rstrip("/")
+        return top_s == root_s or top_s.startswith(root_s + "/")
+    return top == root or root in top.parents
+
+
+def open_catalog(
+    path: str | os.PathLike[str],
+    readonly: bool = False,
+    *,
+    storage_options: dict[str, Any] | None = None,
+) -> Catalog:
     """Open an existing catalog file.
 
     Parameters
@@ -414,13 +550,23 @@ def open_catalog(path: str | os.PathLike[str], readonly: bool = False) -> Catalo
     path
         The SQLite catalog, as written by :func:`build_catalog`.
     readonly
-        Open with SQLite's ``mode=ro``: every write raises
+        Open with SQLite's ``mode=ro`` (``immutable=1`` where the folder cannot be
+        written, e.g. a read-only mount): every write raises
         :class:`~workbench.errors.ReadOnlyCatalogError`.
+    storage_options
+        fsspec options (credentials, ``endpoint_url``...) for the records of a catalog
+        built over a remote prefix: each selected :class:`Record` carries them in
+        ``record.storage_options``. They are not stored in the catalog file.
 
     Raises
     ------
     CatalogNotFoundError
         When ``path`` does not exist (no empty database is created).
+    CatalogError
+        When ``path`` is not a workbench catalog (another SQLite file, an empty file)
+        or is damaged; nothing is written to it.
+    ReadOnlyCatalogError
+        When ``readonly=False`` and the file or its folder cannot be written.
 
     Examples
     --------
@@ -429,7 +575,7 @@ def open_catalog(path: str | os.PathLike[str], readonly: bool = False) -> Catalo
     ...
     workbench.errors.CatalogNotFoundError: catalog '/no/such/catalog.db' does not exist; ...
     """
-    return Catalog(path, readonly=readonly, create=False)
+    return Catalog(path, readonly=readonly, create=False, storage_options=storage_options)
 
 
 def build_catalog(
@@ -437,6 +583,8 @@ def build_catalog(
     db: str | os.PathLike[str] | None = None,
     *,
     progress: bool = False,
+    storage_options: dict[str, Any] | None = None,
+    follow_external_links: bool = False,
 ) -> Catalog:
     """Create or update the catalog of the dataset under ``root`` and return it.
 
@@ -444,12 +592,20 @@ def build_catalog(
     ----------
     root
         The dataset folder (dwtk layout ``records/<record_id>/data/...`` with
-        ``<file>.json`` sidecars, or plain folders of videos).
+        ``<file>.json`` sidecars, or plain folders of videos), or an fsspec URL
+        prefix holding the same layout (``"s3://bucket/data/"``).
     db
         The catalog file; default ``<root>/catalog.db``. Re-running updates it
-        incrementally.
+        incrementally. Required (a local path) when ``root`` is a URL.
     progress
         Show a progress bar while reading changed files.
+    storage_options
+        fsspec options for a remote ``root`` (``endpoint_url``, credentials...). Kept
+        on the returned catalog and its records, never written into the catalog file.
+    follow_external_links
+        Catalogue symbolic links (files or folders) that point outside ``root``. By
+        default they are skipped and listed in the report, so a dataset cannot pull in
+        files from elsewhere on the machine.
 
     Returns
     -------
@@ -457,13 +613,23 @@ def build_catalog(
         Its ``last_report`` (an :class:`~workbench.catalog.ingest.IngestReport`) lists
         what was added, updated, removed and skipped (with reasons).
     """
-    root_path = Path(root).expanduser()
-    if not root_path.is_dir():
-        raise SourceNotFoundError(f"dataset folder '{root_path}' does not exist or is not a folder")
-    db_path = Path(db).expanduser() if db is not None else root_path / DEFAULT_DB_NAME
-    catalog = Catalog(db_path, create=True)
+    if is_remote(os.fspath(root)):
+        if db is None:
+            raise InvalidArgumentError(
+                f"build_catalog({os.fspath(root)!r}) needs db=<a local catalog file>: the "
+                "catalog of a remote dataset is written on this machine"
+            )
+        root_path: Path | str = os.fspath(root)
+    else:
+        root_path = Path(root).expanduser()
+        if not root_path.is_dir():
+            raise SourceNotFoundError(
+                f"dataset folder '{root_path}' does not exist or is not a folder"
+            )
+    db_path = Path(db).expanduser() if db is not None else Path(root_path) / DEFAULT_DB_NAME
+    catalog = Catalog(db_path, create=True, storage_options=storage_options)
     try:
-        catalog.ingest(root_path, progress=progress)
+        catalog.ingest(root_path, progress=progress, follow_external_links=follow_external_links)
     except BaseException:
         catalog.close()
         raise

@@ -9,7 +9,20 @@ container and stream headers (width, height, fps, num_frames, duration, codec).
 
 Re-running is incremental: a file whose size and mtime (and its sidecar's) are
 unchanged is not read again; changed files are replaced; vanished ones removed. A
-malformed sidecar or unreadable file is skipped and reported with the reason.
+malformed sidecar (invalid JSON, nested too deeply, a count of ``Infinity`` or
+``10**30``, no contents, text that is not Unicode...) or an unreadable file is skipped
+and reported with the reason: one bad file never stops the ingest. Sidecars over
+:data:`MAX_SIDECAR_BYTES` are skipped unread.
+
+Each real folder is walked once (folders are tracked by device and inode), so a
+symbolic link loop (``l1 -> .``) cannot catalogue a file twice or run forever.
+Symbolic links that lead outside the dataset root are skipped with the reason in the
+report, unless ``follow_external_links=True``.
+
+The root may also be an fsspec URL prefix (``s3://bucket/data``): the objects are
+listed once, identified by size and ETag (the store's own change stamp), sidecars read
+through fsspec and videos probed through PyAV on fsspec file objects
+(:class:`workbench.video.source.Source`, the same path remote videos are opened by).
 
 Examples
 --------
@@ -33,18 +46,23 @@ import json
 import math
 import mimetypes
 import os
-from collections.abc import Iterable, Iterator
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 
-from workbench.catalog.schema import TAG_SEPARATOR
+from workbench.catalog.record import is_remote
+from workbench.catalog.schema import TAG_SEPARATOR, normalise_tag
 from workbench.catalog.store import Store
 from workbench.content_types import VIDEO_SUFFIXES, content_type_of_suffix
+from workbench.errors import SourceNotFoundError, StorageError
 
 __all__ = [
+    "MAX_SIDECAR_BYTES",
     "IngestReport",
     "ingest",
     "parse_sidecar",
@@ -74,6 +92,10 @@ _TOP_KEYS = frozenset(
 _CONTENT_KEYS = frozenset({"tags", "msg_type", "msg_md5sum", "count", "frequency"})
 _FOLDERS_NOT_RECORDS = frozenset({"data", "raw", "raw_data", "video", "videos", "camera"})
 _WRITE_CHUNK = 2000  # files per write transaction, so concurrent ingests interleave
+#: sidecars larger than this (bytes) are skipped without being read
+MAX_SIDECAR_BYTES = 16 * 2**20
+#: the range of SQLite's INTEGER
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 class _Skip(Exception):
@@ -102,12 +124,12 @@ class IngestReport:
     IngestReport(root='/data', added=1, updated=0, removed=0, unchanged=0, skipped=0)
     """
 
-    root: Path
+    root: Path | str
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
-    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[tuple[Path | str, str]] = field(default_factory=list)
 
     def __repr__(self) -> str:
         return (
@@ -124,81 +146,201 @@ class IngestReport:
 
 
 @dataclass
+class _FileInfo:
+    rel: str  # relative to the dataset root, '/' separated
+    location: str  # local path or URL
+    size: int
+    mtime_ns: int | None
+    stamp: str | None  # remote stores: ETag (or modification time)
+
+
+@dataclass
 class _Entry:
     rel: str
-    data: Path
-    sidecar: Path | None
+    data: str  # local path or URL
+    sidecar: str | None
     size: int
-    mtime_ns: int
+    mtime_ns: int | None
     sidecar_size: int | None
     sidecar_mtime_ns: int | None
+    stamp: str | None = None
+    sidecar_stamp: str | None = None
 
     @property
     def identity(self) -> tuple[Any, ...]:
-        return (self.size, self.mtime_ns, self.sidecar_size, self.sidecar_mtime_ns)
+        """What decides a re-read, in the order of the ``files`` columns."""
+        return (
+            self.size,
+            self.mtime_ns,
+            self.sidecar_size,
+            self.sidecar_mtime_ns,
+            self.stamp,
+            self.sidecar_stamp,
+        )
+
+    @property
+    def name(self) -> PurePosixPath:
+        return PurePosixPath(self.rel)
+
+    def where(self, sidecar: bool = False) -> Path | str:
+        """The file as the report names it: a Path, or a URL."""
+        location = self.sidecar if sidecar and self.sidecar else self.data
+        return location if is_remote(location) else Path(location)
 
 
 # --------------------------------------------------------------------------- scanning
 
 
-def _scan(root: Path, top: Path, skipped: list[tuple[Path, str]]) -> dict[str, _Entry]:
-    """Find data files under ``top`` (a folder inside ``root``) and their sidecars."""
-    entries: dict[str, _Entry] = {}
-    stack = [top]
-    while stack:
-        folder = stack.pop()
+def _is_under(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _walk_local(
+    root: Path, top: Path, skipped: list[tuple[Path | str, str]], follow_external_links: bool
+) -> Iterator[dict[str, _FileInfo]]:
+    """Yield the files of each folder under ``top``, walking every real folder once.
+
+    Folders are tracked by (device, inode): a link back to a folder already walked
+    (``l1 -> .``) is reported and not walked again. Links into folders are walked after
+    the real folders, so files are catalogued under their real path when they have one.
+    """
+    st = top.stat()
+    seen = {(st.st_dev, st.st_ino)}
+    stack, linked = [top], []
+    while stack or linked:
+        folder = stack.pop() if stack else linked.pop()
         try:
             with os.scandir(folder) as it:
                 items = [e for e in it if not e.name.startswith(".")]
         except OSError as exc:
             skipped.append((folder, f"cannot list folder: {exc.strerror or exc}"))
             continue
-        files = {}
-        for item in items:
+        files: dict[str, _FileInfo] = {}
+        for item in sorted(items, key=lambda e: e.name):
+            path = Path(item.path)
             try:
+                is_link = item.is_symlink()
+                if is_link and not follow_external_links:
+                    target = Path(os.path.realpath(item.path))
+                    if not _is_under(target, root):
+                        skipped.append(
+                            (
+                                path,
+                                f"symbolic link to '{target}', outside the dataset root "
+                                f"'{root}'; pass follow_external_links=True to catalogue it",
+                            )
+                        )
+                        continue
                 if item.is_dir():
-                    if item.name != "__pycache__":
-                        stack.append(Path(item.path))
+                    if item.name == "__pycache__":
+                        continue
+                    st = item.stat()
+                    key = (st.st_dev, st.st_ino)
+                    if key in seen:
+                        if is_link:
+                            real = os.path.realpath(item.path)
+                            skipped.append(
+                                (path, f"symbolic link to folder '{real}', walked already")
+                            )
+                        continue
+                    seen.add(key)
+                    (linked if is_link else stack).append(path)
                 elif item.is_file():
-                    files[item.name] = item
+                    st = item.stat()
+                    rel = path.relative_to(root).as_posix()
+                    files[item.name] = _FileInfo(rel, item.path, st.st_size, st.st_mtime_ns, None)
             except OSError as exc:  # pragma: no cover - races with deletion
-                skipped.append((Path(item.path), f"cannot stat: {exc}"))
+                skipped.append((path, f"cannot stat: {exc.strerror or exc}"))
+        yield files
+
+
+def _remote_stamp(info: dict[str, Any]) -> str:
+    """An object's change stamp as its store gives it: ETag, else modification time."""
+    for key in ("ETag", "etag", "mtime", "LastModified", "last_modified", "created"):
+        if info.get(key) is not None:
+            return f"{key}={info[key]}"
+    return ""
+
+
+def _walk_remote(
+    fs: Any, root_url: str, top_url: str, storage_options: dict[str, Any]
+) -> Iterator[dict[str, _FileInfo]]:
+    """Yield the objects under ``top_url`` grouped by folder, from one listing."""
+    import fsspec
+
+    root_fs = fsspec.core.url_to_fs(root_url, **storage_options)[1].rstrip("/")
+    top_fs = fsspec.core.url_to_fs(top_url, **storage_options)[1].rstrip("/")
+    try:
+        fs.invalidate_cache(top_fs)  # a listing cached by an earlier run would hide changes
+        found = fs.find(top_fs, detail=True)
+    except FileNotFoundError:
+        raise SourceNotFoundError(f"dataset prefix '{top_url}' does not exist") from None
+    except Exception as exc:  # the store's own errors (botocore, aiohttp...)
+        raise StorageError(
+            f"cannot list dataset prefix '{top_url}': {type(exc).__name__}: {exc}; check "
+            "the URL, storage_options (endpoint_url, credentials) and the network"
+        ) from exc
+    folders: dict[str, dict[str, _FileInfo]] = defaultdict(dict)
+    for path, info in sorted(found.items()):
+        if info.get("type", "file") != "file" or not path.startswith(root_fs + "/"):
+            continue
+        rel = path[len(root_fs) + 1 :]
+        if any(part.startswith(".") for part in rel.split("/")):
+            continue
+        folder, _, name = rel.rpartition("/")
+        folders[folder][name] = _FileInfo(
+            rel,
+            root_url.rstrip("/") + "/" + rel,
+            int(info.get("size") or 0),
+            None,
+            _remote_stamp(info),
+        )
+    yield from folders.values()
+
+
+def _pair(
+    folders: Iterable[dict[str, _FileInfo]], skipped: list[tuple[Path | str, str]]
+) -> dict[str, _Entry]:
+    """Match each data file with its ``<file>.json`` sidecar, folder by folder."""
+    entries: dict[str, _Entry] = {}
+    for files in folders:
         for name, item in files.items():
             if name.endswith(".json") and name[:-5] in files:
                 continue  # a sidecar: handled with its data file
             sidecar = files.get(name + ".json")
             if sidecar is None:
                 if name.endswith(".json"):
+                    where = item.location if is_remote(item.location) else Path(item.location)
                     skipped.append(
                         (
-                            Path(item.path),
+                            where,
                             f"sidecar without its data file: '{name[:-5]}' does not exist "
                             "next to it",
                         )
                     )
                     continue
-                if Path(name).suffix.lower() not in VIDEO_SUFFIXES:
+                if PurePosixPath(name).suffix.lower() not in VIDEO_SUFFIXES:
                     continue  # e.g. a timestamps csv without sidecar: not a catalog row
-            try:
-                st = item.stat()
-                sst = sidecar.stat() if sidecar is not None else None
-            except OSError as exc:  # pragma: no cover - races with deletion
-                skipped.append((Path(item.path), f"cannot stat: {exc}"))
-                continue
-            rel = Path(item.path).relative_to(root).as_posix()
-            entries[rel] = _Entry(
-                rel=rel,
-                data=Path(item.path),
-                sidecar=Path(sidecar.path) if sidecar is not None else None,
-                size=st.st_size,
-                mtime_ns=st.st_mtime_ns,
-                sidecar_size=sst.st_size if sst else None,
-                sidecar_mtime_ns=sst.st_mtime_ns if sst else None,
+            entries[item.rel] = _Entry(
+                rel=item.rel,
+                data=item.location,
+                sidecar=sidecar.location if sidecar is not None else None,
+                size=item.size,
+                mtime_ns=item.mtime_ns,
+                sidecar_size=sidecar.size if sidecar is not None else None,
+                sidecar_mtime_ns=sidecar.mtime_ns if sidecar is not None else None,
+                stamp=item.stamp,
+                sidecar_stamp=sidecar.stamp if sidecar is not None else None,
             )
     return entries
 
 
 # --------------------------------------------------------------------------- parsing
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge integer"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _number(value: Any, key: str) -> float | None:
@@ -209,10 +351,23 @@ def _number(value: Any, key: str) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise _Skip(f"'{key}' must be a number, got {value!r}") from None
+        raise _Skip(f"'{key}' must be a number, got {_short(value)}") from None
+    except OverflowError:
+        raise _Skip(f"'{key}' must be a finite number, got {_short(value)}") from None
     if math.isnan(number):
         return None
+    if math.isinf(number):
+        raise _Skip(f"'{key}' must be a finite number, got {_short(value)}")
     return number
+
+
+def _count(value: Any, key: str) -> int | None:
+    number = _number(value, key)
+    if number is None:
+        return None
+    if not _INT64[0] <= number <= _INT64[1]:
+        raise _Skip(f"'{key}' must be an integer SQLite can store, got {_short(value)}")
+    return int(number)
 
 
 def _text(value: Any, key: str) -> str | None:
@@ -234,7 +389,7 @@ def _tags(value: Any, where: str) -> list[str]:
     for tag in value:
         if not isinstance(tag, (str, int, float)) or isinstance(tag, bool):
             raise _Skip(f"{where} tag {tag!r} is not a string")
-        tag = str(tag).strip()
+        tag = normalise_tag(str(tag))
         if "\x1f" in tag:
             raise _Skip(f"{where} tag {tag!r} contains the control character 0x1f")
         if tag and tag not in out:
@@ -259,13 +414,14 @@ def record_id_from_folder(rel: str) -> str:
     return Path(rel).stem
 
 
-def parse_sidecar(sidecar: Path, rel: str) -> list[dict[str, Any]]:
+def parse_sidecar(sidecar: str | os.PathLike[str], rel: str) -> list[dict[str, Any]]:
     """Parse a dwtk sidecar into one row dict per content (tags under ``"tags"``).
 
     Raises
     ------
     ValueError
-        With the reason, when the sidecar is not valid JSON or not dwtk-shaped.
+        With the reason, when the sidecar is not valid JSON or not dwtk-shaped, or is
+        larger than :data:`MAX_SIDECAR_BYTES`.
 
     Examples
     --------
@@ -278,21 +434,47 @@ def parse_sidecar(sidecar: Path, rel: str) -> list[dict[str, Any]]:
     ('gps', 'raw_data', ['gps', 'position'], 10.0)
     """
     try:
-        return _parse_sidecar(sidecar, rel)
+        size = os.stat(sidecar).st_size
+        return _rows_from_meta(_load_json(_read_limited(lambda: open(sidecar, "rb"), size)), rel)
     except _Skip as exc:
         raise ValueError(str(exc)) from None
+    except OSError as exc:
+        raise ValueError(f"cannot read sidecar: {exc.strerror or exc}") from None
 
 
-def _parse_sidecar(sidecar: Path, rel: str) -> list[dict[str, Any]]:
+def _read_limited(opener: Callable[[], Any], size: int | None) -> bytes:
+    """Read a sidecar, refusing (unopened) one over :data:`MAX_SIDECAR_BYTES`.
+
+    ``size`` is the size the listing saw; ``opener`` opens the file for reading.
+    """
+    limit = MAX_SIDECAR_BYTES
+    too_big = (
+        f"sidecar is larger than {limit} bytes (MAX_SIDECAR_BYTES); a dwtk sidecar is a few "
+        "KiB: is this file really a sidecar?"
+    )
+    if size is not None and size > limit:
+        raise _Skip(too_big)
+    with opener() as handle:
+        data = handle.read(limit + 1)  # never more, even if the file grew since listed
+    if len(data) > limit:
+        raise _Skip(too_big)
+    return data
+
+
+def _load_json(data: bytes) -> Any:
     try:
-        with open(sidecar, "rb") as fh:
-            meta = json.loads(fh.read())
+        return json.loads(data)
     except UnicodeDecodeError as exc:
         raise _Skip(f"sidecar is not UTF-8 text ({exc.reason})") from None
     except json.JSONDecodeError as exc:
         raise _Skip(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except OSError as exc:
-        raise _Skip(f"cannot read sidecar: {exc.strerror or exc}") from None
+    except RecursionError:
+        raise _Skip("JSON nested too deeply to be a sidecar") from None
+    except ValueError as exc:  # e.g. an integer literal with more digits than Python allows
+        raise _Skip(f"invalid JSON: {exc}") from None
+
+
+def _rows_from_meta(meta: Any, rel: str) -> list[dict[str, Any]]:
     if not isinstance(meta, dict):
         raise _Skip(f"sidecar must be a JSON object, got {type(meta).__name__}")
     content_type = _text(meta.get("content-type", meta.get("content_type")), "content-type")
@@ -322,6 +504,8 @@ def _parse_sidecar(sidecar: Path, rel: str) -> list[dict[str, Any]]:
         raise _Skip(
             f"'contents' must be an object {{name: {{tags: [...]}}}}, got {type(contents).__name__}"
         )
+    if not contents:
+        raise _Skip("'contents' is empty: name at least one content, {name: {tags: [...]}}")
     rows = []
     for name, info in contents.items():
         if info is None:
@@ -329,7 +513,7 @@ def _parse_sidecar(sidecar: Path, rel: str) -> list[dict[str, Any]]:
         if not isinstance(info, dict):
             raise _Skip(f"content '{name}' must be an object, got {type(info).__name__}")
         extra = {**top_extra, **{k: v for k, v in info.items() if k not in _CONTENT_KEYS}}
-        count = _number(info.get("count"), f"{name}.count")
+        count = _count(info.get("count"), f"{name}.count")
         tags = top_tags + [
             t for t in _tags(info.get("tags"), f"content '{name}'") if t not in top_tags
         ]
@@ -339,7 +523,7 @@ def _parse_sidecar(sidecar: Path, rel: str) -> list[dict[str, Any]]:
                 "contents": str(name),
                 "msg_type": _text(info.get("msg_type"), f"{name}.msg_type"),
                 "msg_md5sum": _text(info.get("msg_md5sum"), f"{name}.msg_md5sum"),
-                "count": int(count) if count is not None else None,
+                "count": count,
                 "frequency": _number(info.get("frequency"), f"{name}.frequency"),
                 "extra": extra,
                 "tags": tags,
@@ -355,16 +539,23 @@ def _guess_type(rel: str) -> str | None:
 # --------------------------------------------------------------------------- media
 
 
-def probe_media(path: str | os.PathLike[str]) -> dict[str, Any]:
+def probe_media(
+    path: str | os.PathLike[str], storage_options: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Read width, height, fps, num_frames, duration and codec from container headers.
 
     Only headers are read (no decoding). ``num_frames`` is the container's frame count,
-    or ``round(duration * fps)`` when the container does not store one.
+    or ``round(duration * fps)`` when the container does not store one. ``path`` may be
+    an fsspec URL (with its ``storage_options``): PyAV then reads the headers through
+    an fsspec file object, opened as :class:`workbench.video.source.Source` opens
+    every remote video.
 
     Raises
     ------
     ValueError
         With the reason, when the file cannot be opened or has no video stream.
+    StorageError
+        When a remote store cannot be reached (nothing is concluded about the file).
 
     Examples
     --------
@@ -382,10 +573,19 @@ def probe_media(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     import av
 
-    try:
-        container = av.open(os.fspath(path), mode="r")
-    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise ValueError(f"not readable as media: {exc}") from None
+    if is_remote(os.fspath(path)):
+        from workbench.errors import CorruptMediaError
+        from workbench.video.source import Source
+
+        try:
+            container = Source.resolve(os.fspath(path), storage_options).open()
+        except (CorruptMediaError, SourceNotFoundError) as exc:
+            raise ValueError(f"not readable as media: {exc}") from None
+    else:
+        try:
+            container = av.open(os.fspath(path), mode="r")
+        except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"not readable as media: {exc}") from None
     with container:
         streams = list(container.streams)
         video = next((s for s in streams if s.type == "video"), None)
@@ -464,10 +664,35 @@ def read_timestamps_csv(path: str | os.PathLike[str]) -> np.ndarray:
 # --------------------------------------------------------------------------- rows
 
 
-def _rows_for(entry: _Entry) -> list[dict[str, Any]]:
+def _read_sidecar(entry: _Entry, fs: Any) -> bytes:
+    """The sidecar's bytes (raises _Skip; StorageError when a remote store fails)."""
+    location = entry.sidecar
+    assert location is not None
+    try:
+        if fs is None:
+            return _read_limited(lambda: open(location, "rb"), entry.sidecar_size)
+        return _read_limited(lambda: fs.open(location, "rb"), entry.sidecar_size)
+    except FileNotFoundError:
+        raise _Skip("the sidecar disappeared while the catalog was being built") from None
+    except _Skip:
+        raise
+    except Exception as exc:
+        if fs is not None:  # the store failed, not the file: conclude nothing about it
+            raise StorageError(
+                f"cannot read sidecar '{location}': {type(exc).__name__}: {exc}; check the "
+                "network and storage_options, then ingest again"
+            ) from exc
+        if isinstance(exc, OSError):
+            raise _Skip(f"cannot read sidecar: {exc.strerror or exc}") from None
+        raise
+
+
+def _rows_for(
+    entry: _Entry, fs: Any = None, storage_options: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """Build the catalog rows of one data file (raises _Skip with the reason)."""
     if entry.sidecar is not None:
-        rows = _parse_sidecar(entry.sidecar, entry.rel)
+        rows = _rows_from_meta(_load_json(_read_sidecar(entry, fs)), entry.rel)
     else:
         rows = [
             {
@@ -480,7 +705,7 @@ def _rows_for(entry: _Entry) -> list[dict[str, Any]]:
                 "end_timestamp": None,
                 "description": None,
                 "database_id": None,
-                "contents": entry.data.stem,
+                "contents": entry.name.stem,
                 "msg_type": None,
                 "msg_md5sum": None,
                 "count": None,
@@ -490,13 +715,15 @@ def _rows_for(entry: _Entry) -> list[dict[str, Any]]:
             }
         ]
     content_type = rows[0]["content_type"] or ""
-    if content_type.startswith("video/") or entry.data.suffix.lower() in VIDEO_SUFFIXES:
+    if content_type.startswith("video/") or entry.name.suffix.lower() in VIDEO_SUFFIXES:
         try:
-            facts = probe_media(entry.data)
+            facts = probe_media(entry.data, storage_options if fs is not None else None)
         except ValueError as exc:
-            raise _Skip(f"{entry.data.name}: {exc}") from None
+            raise _Skip(f"{entry.name.name}: {exc}") from None
         times = None
-        ts_csv = timestamps_csv_for(entry.data)
+        # per-frame times are read for local videos (a remote one keeps its sidecar's
+        # or container's times)
+        ts_csv = timestamps_csv_for(entry.data) if fs is None else None
         if ts_csv is not None and any(r["start_timestamp"] is None for r in rows):
             try:
                 times = read_timestamps_csv(ts_csv)
@@ -556,19 +783,34 @@ def _content_values(file_id: int, row: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+def _check_values(values: tuple[Any, ...]) -> None:
+    """Refuse values SQLite cannot store, before any write (raises _Skip)."""
+    for value in values:
+        if isinstance(value, int) and not _INT64[0] <= value <= _INT64[1]:
+            raise _Skip(f"value {_short(value)} is too large for the catalog")
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _Skip(f"text {_short(value)} is not valid Unicode") from None
+
+
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
 
 def _existing(store: Store, prefix: str) -> dict[str, tuple[int, tuple[Any, ...]]]:
-    sql = "SELECT path, file_id, size, mtime_ns, sidecar_size, sidecar_mtime_ns FROM files"
+    sql = (
+        "SELECT path, file_id, size, mtime_ns, sidecar_size, sidecar_mtime_ns, stamp, "
+        "sidecar_stamp FROM files"
+    )
     params: tuple[Any, ...] = ()
     if prefix:
         # every path starting with 'prefix/' sorts in ['prefix/', 'prefix0')
         sql += " WHERE path >= ? AND path < ?"
         params = (prefix + "/", prefix + "0")
-    return {row[0]: (row[1], tuple(row[2:])) for row in store.con.execute(sql, params).fetchall()}
+    return {row[0]: (row[1], tuple(row[2:])) for row in store.execute(sql, params).fetchall()}
 
 
 def ingest(
@@ -577,6 +819,8 @@ def ingest(
     top: str | os.PathLike[str] | None = None,
     *,
     progress: bool = False,
+    follow_external_links: bool = False,
+    storage_options: dict[str, Any] | None = None,
 ) -> IngestReport:
     """Bring the catalog in ``store`` up to date with the files under ``top``.
 
@@ -585,23 +829,49 @@ def ingest(
     store
         A writable :class:`~workbench.catalog.store.Store`.
     root
-        The dataset root: catalog paths are relative to it.
+        The dataset root: catalog paths are relative to it. A folder, or an fsspec
+        URL prefix (``"s3://bucket/data"``).
     top
         The folder to scan, ``root`` or a folder inside it (default ``root``). Files
         outside ``top`` are left alone, so processes may ingest different folders of
         one dataset at the same time.
     progress
         Show a tqdm bar while reading changed files.
+    follow_external_links
+        Catalogue symbolic links that lead outside ``root`` (skipped by default, with
+        the reason in the report).
+    storage_options
+        fsspec options for a remote ``root``.
 
     Returns
     -------
     IngestReport
+
+    Raises
+    ------
+    StorageError
+        When a remote store cannot be listed or read (the catalog is left unchanged).
     """
-    root = Path(root).resolve()
-    top = root if top is None else Path(top).resolve()
-    report = IngestReport(root=root)
-    entries = _scan(root, top, report.skipped)
-    prefix = "" if top == root else top.relative_to(root).as_posix()
+    fs = None
+    report_root: Path | str
+    if is_remote(os.fspath(root)):
+        import fsspec
+
+        root_url = os.fspath(root).rstrip("/")
+        top_url = root_url if top is None else os.fspath(top).rstrip("/")
+        fs, _ = fsspec.core.url_to_fs(root_url, **(storage_options or {}))
+        report = IngestReport(root=root_url)
+        folders: Iterable[dict[str, _FileInfo]] = _walk_remote(
+            fs, root_url, top_url, storage_options or {}
+        )
+        prefix = top_url[len(root_url) + 1 :] if top_url != root_url else ""
+    else:
+        report_root = Path(root).resolve()
+        top_path = report_root if top is None else Path(top).resolve()
+        report = IngestReport(root=report_root)
+        folders = _walk_local(report_root, top_path, report.skipped, follow_external_links)
+        prefix = "" if top_path == report_root else top_path.relative_to(report_root).as_posix()
+    entries = _pair(folders, report.skipped)
     existing = _existing(store, prefix)
 
     todo: list[_Entry] = []
@@ -621,29 +891,32 @@ def ingest(
     parsed: list[tuple[_Entry, list[dict[str, Any]]]] = []
     for entry in items:
         try:
-            parsed.append((entry, _rows_for(entry)))
-        except _Skip as exc:
-            report.skipped.append((entry.sidecar or entry.data, str(exc)))
+            rows = _rows_for(entry, fs, storage_options)
+            for row in rows:
+                _check_values(_content_values(0, row))
+            parsed.append((entry, rows))
+        except StorageError:
+            raise  # the store is unreachable: conclude nothing about the file
+        except Exception as exc:  # one bad file never stops the ingest
+            reason = str(exc) if isinstance(exc, _Skip) else f"{type(exc).__name__}: {exc}"
+            report.skipped.append((entry.where(sidecar=True), reason))
             if entry.rel in existing:
                 gone.append((entry.rel, existing[entry.rel][0]))
 
     for chunk in _chunks(parsed, _WRITE_CHUNK):
         with store.write() as con:
             for entry, rows in chunk:
-                con.execute("DELETE FROM files WHERE path = ?", (entry.rel,))
-                cur = con.execute(
-                    "INSERT INTO files (path, size, mtime_ns, sidecar_size, sidecar_mtime_ns) "
-                    "VALUES (?,?,?,?,?)",
-                    (entry.rel, *entry.identity),
-                )
-                file_id = cur.lastrowid
-                tag_rows = []
-                for row in rows:
-                    content_id = con.execute(_CONTENT_SQL, _content_values(file_id, row)).lastrowid
-                    tag_rows += [(tag, content_id, i) for i, tag in enumerate(row["tags"])]
-                con.executemany(
-                    "INSERT INTO tags (tag, content_id, position) VALUES (?,?,?)", tag_rows
-                )
+                try:
+                    con.execute("SAVEPOINT one_file")
+                    _write_file(con, entry, rows)
+                    con.execute("RELEASE one_file")
+                except (sqlite3.IntegrityError, sqlite3.InterfaceError, ValueError) as exc:
+                    # a value SQLite refused that _check_values did not foresee: this file
+                    # only is skipped, the rest of the chunk is kept
+                    con.execute("ROLLBACK TO one_file")
+                    con.execute("RELEASE one_file")
+                    report.skipped.append((entry.where(sidecar=True), f"not stored: {exc}"))
+                    continue
                 (report.updated if entry.rel in existing else report.added).append(entry.rel)
     if gone:
         with store.write() as con:
@@ -652,3 +925,19 @@ def ingest(
     report.added.sort()
     report.updated.sort()
     return report
+
+
+def _write_file(con: sqlite3.Connection, entry: _Entry, rows: list[dict[str, Any]]) -> None:
+    """Replace the catalog rows of one data file."""
+    con.execute("DELETE FROM files WHERE path = ?", (entry.rel,))
+    cur = con.execute(
+        "INSERT INTO files (path, size, mtime_ns, sidecar_size, sidecar_mtime_ns, stamp, "
+        "sidecar_stamp) VALUES (?,?,?,?,?,?,?)",
+        (entry.rel, *entry.identity),
+    )
+    file_id = cur.lastrowid
+    tag_rows = []
+    for row in rows:
+        content_id = con.execute(_CONTENT_SQL, _content_values(file_id, row)).lastrowid
+        tag_rows += [(tag, content_id, i) for i, tag in enumerate(row["tags"])]
+    con.executemany("INSERT INTO tags (tag, content_id, position) VALUES (?,?,?)", tag_rows)

@@ -58,7 +58,7 @@ LABEL_COLUMNS = (
     "created",
 )
 #: the schema version that added the labels table
-_LABELS_SINCE = 2
+_LABELS_SINCE = 3
 #: seconds a label may reach past its record's catalogued span (float noise of epoch times)
 _SPAN_SLACK = 1e-3
 _SELECT = (

@@ -18,6 +18,7 @@ False
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -32,6 +33,8 @@ __all__ = ["SELECT_COLUMNS", "build_select", "parse_order_by"]
 _TAGS_AT = COLUMNS.index("end_timestamp") + 1
 SELECT_COLUMNS: tuple[str, ...] = (*COLUMNS[:_TAGS_AT], "tags", *COLUMNS[_TAGS_AT:])
 
+#: the largest integer SQLite stores
+_INT64_MAX = 2**63 - 1
 _DEFAULT_ORDER = "c.record_id, c.path, c.contents, c.id"
 _ORDER_RE = re.compile(r"^\s*(-?)\s*([A-Za-z_]+)\s*(asc|desc)?\s*$", re.IGNORECASE)
 
@@ -90,6 +93,23 @@ def parse_order_by(order_by: str | Sequence[str] | None) -> str:
     return ", ".join(parts) if parts else _DEFAULT_ORDER
 
 
+def _internal_prefix(where: str | None, params: dict[str, Any]) -> str:
+    """A name prefix for generated parameters that neither ``where`` nor ``params`` uses.
+
+    Examples
+    --------
+    >>> _internal_prefix("record_id = :_wb1", {"_wb1": "a"})
+    '_wb_'
+    >>> _internal_prefix(None, {})
+    '_wb'
+    """
+    text = (where if isinstance(where, str) else "") + " ".join(map(str, params))
+    prefix = "_wb"
+    while prefix in text:
+        prefix += "_"
+    return prefix
+
+
 def _json_ids(ids: Sequence[int]) -> str:
     return "[" + ",".join(str(int(i)) for i in ids) + "]"
 
@@ -119,7 +139,8 @@ def build_select(
     rows to content ids already matched elsewhere (the catalog's tag postings), bound as
     one JSON array.
     Named ``params`` (a dict) are allowed with ``where``: the other filters then use
-    generated names ``:_wb0``, ``:_wb1``...
+    generated names ``:_wb0``, ``:_wb1``... (more underscores when ``where`` or
+    ``params`` already use that spelling, so a user's name is never overwritten).
 
     Examples
     --------
@@ -137,10 +158,11 @@ def build_select(
     named = isinstance(params, dict)
     out_named: dict[str, Any] = dict(params) if named else {}  # type: ignore[arg-type]
     out_pos: list[Any] = []
+    prefix = _internal_prefix(where, out_named)
 
     def bind(value: Any) -> str:
         if named:
-            key = f"_wb{len(out_named)}"
+            key = f"{prefix}{len(out_named)}"
             out_named[key] = value
             return f":{key}"
         out_pos.append(value)
@@ -184,6 +206,11 @@ def build_select(
                 f"between must be a pair (t0, t1) of seconds, got {between!r}"
             ) from None
         t0, t1 = _number(t0, "between t0"), _number(t1, "between t1")
+        if math.isnan(t0) or math.isnan(t1):
+            raise InvalidArgumentError(
+                f"between=({t0}, {t1}): NaN is not a time; give two numbers of seconds "
+                "(use -inf or inf for an open end)"
+            )
         if t1 < t0:
             raise InvalidArgumentError(f"between=({t0}, {t1}): t1 must not be before t0")
         if max_span is not None:
@@ -209,7 +236,9 @@ def build_select(
         sql += " WHERE " + " AND ".join(clauses)
     sql += f" ORDER BY {parse_order_by(order_by)}"
     if limit is not None:
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-            raise InvalidArgumentError(f"limit must be a non-negative integer, got {limit!r}")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= _INT64_MAX:
+            raise InvalidArgumentError(
+                f"limit must be an integer from 0 to {_INT64_MAX} (SQLite's largest), got {limit!r}"
+            )
         sql += f" LIMIT {bind(limit)}"
     return sql, (out_named if named else out_pos)

@@ -1,7 +1,9 @@
 """``Record``: one catalogued stream (a camera video, a CAN log, a GPS track...).
 
 A record behaves like the dict dwtk users knew (``rec["record_id"]``) and like an
-object (``rec.record_id``). ``rec.path`` is an absolute :class:`pathlib.Path`,
+object (``rec.record_id``). ``rec.path`` is an absolute :class:`pathlib.Path` (or, for
+a catalog built over a remote prefix, the full URL string ``"s3://bucket/..."``, with
+the fsspec options to open it in ``rec.storage_options``),
 ``rec.tags`` a list, ``rec.extra`` a dict of every other sidecar key (also reachable as
 ``rec["that_key"]``), and ``rec.read(...)`` hands the record to the segmented readers.
 
@@ -26,9 +28,22 @@ from typing import Any
 from workbench.catalog.schema import TAG_SEPARATOR
 from workbench.errors import SourceNotFoundError
 
-__all__ = ["Record", "normalise_row"]
+__all__ = ["Record", "is_remote", "normalise_row"]
 
 _ALIASES = {"content-type": "content_type", "type": "data_type"}
+
+
+def is_remote(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is an fsspec URL of a remote store (``s3://``, ``memory://``...).
+
+    Examples
+    --------
+    >>> is_remote("s3://bucket/a.mp4"), is_remote("/data/a.mp4"), is_remote("C:/data")
+    (True, False, False)
+    """
+    from fsspec.utils import get_protocol
+
+    return isinstance(path, str) and get_protocol(path) not in ("file", "local")
 
 
 def _tags(value: Any) -> list[str]:
@@ -63,7 +78,7 @@ def normalise_row(row: Mapping[str, Any], root: str | os.PathLike[str] | None) -
     out["tags"] = _tags(row.get("tags"))
     out["extra"] = _extra(row.get("extra"))
     path = row.get("path")
-    if path is not None:
+    if path is not None and not is_remote(path):
         p = Path(path)
         out["path"] = p if p.is_absolute() or root is None else Path(root) / p
     return out
@@ -78,6 +93,9 @@ class Record(Mapping[str, Any]):
         The catalog row (as :meth:`Selection.df` holds it).
     root
         The dataset root relative paths are resolved against.
+    storage_options
+        fsspec options to open a remote ``path`` with (credentials never come from
+        the catalog file: they are the ones given to ``open_catalog``/``build_catalog``).
 
     Examples
     --------
@@ -86,10 +104,26 @@ class Record(Mapping[str, Any]):
     (['extra', 'path', 'record_id'], 'default')
     """
 
-    __slots__ = ("_fields",)
+    __slots__ = ("_fields", "_storage_options")
 
-    def __init__(self, row: Mapping[str, Any], root: str | os.PathLike[str] | None = None):
+    def __init__(
+        self,
+        row: Mapping[str, Any],
+        root: str | os.PathLike[str] | None = None,
+        storage_options: Mapping[str, Any] | None = None,
+    ):
         object.__setattr__(self, "_fields", normalise_row(row, root))
+        object.__setattr__(self, "_storage_options", dict(storage_options or {}))
+
+    @property
+    def storage_options(self) -> dict[str, Any]:
+        """fsspec options for opening a remote ``path`` (empty for local files)."""
+        return self._storage_options
+
+    @property
+    def is_remote(self) -> bool:
+        """Whether ``path`` is a URL in a remote store."""
+        return is_remote(self._fields.get("path"))
 
     # mapping ------------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
@@ -138,7 +172,7 @@ class Record(Mapping[str, Any]):
     __hash__ = None  # type: ignore[assignment]
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Record, (self._fields, None))
+        return (Record, (self._fields, None, self._storage_options))
 
     # helpers ------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -147,13 +181,18 @@ class Record(Mapping[str, Any]):
 
     @property
     def timestamps_csv(self) -> Path | None:
-        """The ``<video>_timestamps.csv`` next to this file, if there is one."""
+        """The ``<video>_timestamps.csv`` next to this file, if there is one (local only)."""
         from workbench.catalog.ingest import timestamps_csv_for
 
-        return timestamps_csv_for(self.path)
+        return None if self.is_remote else timestamps_csv_for(self.path)
 
-    def check_exists(self) -> Path:
-        """Return ``self.path`` or raise :class:`SourceNotFoundError` naming the file."""
+    def check_exists(self) -> Path | str:
+        """Return ``self.path`` or raise :class:`SourceNotFoundError` naming the file.
+
+        A remote path is returned unchecked: its reader names a missing object.
+        """
+        if self.is_remote:
+            return self._fields["path"]
         path = Path(self._fields["path"])
         if not path.is_file():
             raise SourceNotFoundError(

@@ -14,7 +14,7 @@ Examples
 >>> con = sqlite3.connect(":memory:")
 >>> create_schema(con)
 >>> con.execute("SELECT value FROM catalog_info WHERE key = 'schema_version'").fetchone()[0]
-'2'
+'3'
 """
 
 from __future__ import annotations
@@ -28,11 +28,12 @@ __all__ = [
     "SCHEMA_VERSION",
     "TAG_SEPARATOR",
     "create_schema",
+    "normalise_tag",
     "schema_version",
 ]
 
 #: bumped whenever the DDL changes; :func:`create_schema` migrates older files
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: separator used internally to ship tag lists out of SQLite (never appears in a tag)
 TAG_SEPARATOR = "\x1f"
@@ -92,7 +93,9 @@ CREATE TABLE IF NOT EXISTS files (
     size             INTEGER,
     mtime_ns         INTEGER,
     sidecar_size     INTEGER,
-    sidecar_mtime_ns INTEGER
+    sidecar_mtime_ns INTEGER,
+    stamp            TEXT,  -- remote stores: the object's ETag (or modification time)
+    sidecar_stamp    TEXT
 );
 
 CREATE TABLE IF NOT EXISTS contents (
@@ -139,7 +142,7 @@ CREATE INDEX IF NOT EXISTS contents_by_start ON contents(start_timestamp);
 -- start_timestamp range scanned by an overlap (`between`) query
 CREATE INDEX IF NOT EXISTS contents_by_span ON contents(end_timestamp - start_timestamp);
 
--- time-range labels (schema 2): keyed by record id, not by file, so re-ingest keeps them
+-- time-range labels (schema 3): keyed by record id, not by file, so re-ingest keeps them
 CREATE TABLE IF NOT EXISTS labels (
     label_id        INTEGER PRIMARY KEY,
     record_id       TEXT NOT NULL,
@@ -161,6 +164,17 @@ SELECT c.id, c.description, c.database_id, c.record_id, c.sub_record_id, c.data_
        replace(c.tags, char({ord(TAG_SEPARATOR)}), ';') AS tags
 FROM contents c;
 """
+
+
+def normalise_tag(tag: str) -> str:
+    """The one spelling of a tag, used at ingest and in selects: surrounding space removed.
+
+    Examples
+    --------
+    >>> normalise_tag(" lead\\t")
+    'lead'
+    """
+    return tag.strip()
 
 
 def schema_version(con: sqlite3.Connection) -> int:
@@ -206,7 +220,11 @@ def create_schema(con: sqlite3.Connection) -> None:
         if sqlite3.complete_statement(statement):
             con.execute(statement)
             statement = ""
-    # schema 1 -> 2 added the labels table: the DDL above creates it in place
+    if 0 < found < 2:  # version 1 had no stamps for objects in remote stores
+        con.execute("ALTER TABLE files ADD COLUMN stamp TEXT")
+        con.execute("ALTER TABLE files ADD COLUMN sidecar_stamp TEXT")
+    # version 3 added the labels table: the DDL above creates it in place
+    # future migrations go here: `if 0 < found < 4: ...`
     con.execute(
         "INSERT OR REPLACE INTO catalog_info(key, value) VALUES ('schema_version', ?)",
         (str(SCHEMA_VERSION),),

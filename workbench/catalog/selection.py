@@ -30,7 +30,8 @@ from typing import Any
 
 import pandas as pd
 
-from workbench.catalog.record import Record
+from workbench.catalog.record import Record, is_remote
+from workbench.errors import SelectionIndexError
 
 __all__ = ["Recording", "Selection"]
 
@@ -58,11 +59,32 @@ class Selection:
         One row per stream with at least ``record_id`` and ``path`` (absolute).
     description
         How it was selected, shown in the repr.
+    hint
+        Why an empty selection may be empty (e.g. known tags close to a misspelt one),
+        shown in the repr and in the error of ``sel[0]``.
+    storage_options
+        fsspec options handed to every :class:`Record` (remote datasets).
     """
 
-    def __init__(self, df: pd.DataFrame, *, description: str = ""):
+    def __init__(
+        self,
+        df: pd.DataFrame,
+        *,
+        description: str = "",
+        hint: str = "",
+        storage_options: dict[str, Any] | None = None,
+    ):
         self._df = df.reset_index(drop=True)
         self.description = description
+        self.hint = hint
+        self.storage_options: dict[str, Any] = dict(storage_options or {})
+
+    def _like(self, df: pd.DataFrame) -> Selection:
+        """A selection of ``df`` with this one's description and storage options."""
+        return Selection(df, description=self.description, storage_options=self.storage_options)
+
+    def _record(self, row: dict[str, Any]) -> Record:
+        return Record(row, storage_options=self.storage_options)
 
     # core -----------------------------------------------------------------------------
     @property
@@ -78,17 +100,21 @@ class Selection:
 
     def __iter__(self) -> Iterator[Record]:
         for row in self._df.to_dict("records"):
-            yield Record(row)
+            yield self._record(row)
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
-            return type(self)(self._df.iloc[index], description=self.description)
+            return self._like(self._df.iloc[index])
         if isinstance(index, (int,)) or hasattr(index, "__index__"):
             i = int(index)
             n = len(self._df)
             if not -n <= i < n:
-                raise IndexError(f"selection index {i} out of range for {n} streams")
-            return Record(self._df.iloc[i].to_dict())
+                why = f" ({self.description})" if self.description else ""
+                more = f": {self.hint}" if self.hint else ""
+                raise SelectionIndexError(
+                    f"selection index {i} out of range for {n} streams{why}{more}"
+                )
+            return self._record(self._df.iloc[i].to_dict())
         raise TypeError(f"selection indices must be integers or slices, not {type(index).__name__}")
 
     # views ----------------------------------------------------------------------------
@@ -100,20 +126,33 @@ class Selection:
         return list(dict.fromkeys(self._df["record_id"].tolist()))
 
     @property
-    def paths(self) -> list[Path]:
-        """Absolute paths of the selected files, one per stream."""
-        return [Path(p) for p in self._df["path"].tolist()] if "path" in self._df else []
+    def paths(self) -> list[Path | str]:
+        """Absolute paths of the selected files, one per stream (URL strings if remote)."""
+        if "path" not in self._df:
+            return []
+        return [p if is_remote(p) else Path(p) for p in self._df["path"].tolist()]
 
-    def missing(self) -> list[Path]:
-        """Files of this selection that are no longer on disk (moved or deleted)."""
-        return [p for p in dict.fromkeys(self.paths) if not p.is_file()]
+    def missing(self) -> list[Path | str]:
+        """Files of this selection that are no longer there (moved or deleted)."""
+        paths = list(dict.fromkeys(self.paths))
+        remote = [p for p in paths if isinstance(p, str)]
+        gone: set[Path | str] = {p for p in paths if isinstance(p, Path) and not p.is_file()}
+        if remote:
+            import fsspec
+
+            fs, _ = fsspec.core.url_to_fs(remote[0], **self.storage_options)
+            gone |= {p for p in remote if not fs.exists(p)}
+        return [p for p in paths if p in gone]
 
     def recordings(self) -> list[Recording]:
         """Group the streams by ``record_id``: one :class:`Recording` per record."""
         if not len(self._df):
             return []
         groups = self._df.groupby("record_id", sort=False, dropna=False)
-        return [Recording(str(key), frame) for key, frame in groups]
+        return [
+            Recording(str(key), frame, storage_options=self.storage_options)
+            for key, frame in groups
+        ]
 
     def filter(self, mask: Any) -> Selection:
         """A new selection of the rows where the boolean ``mask`` (a Series) holds.
@@ -124,7 +163,7 @@ class Selection:
         >>> len(sel.filter(sel.df.record_id == "b"))
         1
         """
-        return type(self)(self._df[mask], description=self.description)
+        return self._like(self._df[mask])
 
     # display --------------------------------------------------------------------------
     def _summary(self) -> str:
@@ -143,6 +182,8 @@ class Selection:
         head = f"<{type(self).__name__}: {self._summary()}"
         if self.description:
             head += f" ({self.description})"
+        if self.hint and not len(self._df):
+            head += f"; {self.hint}"
         return head + ">"
 
     def _repr_html_(self) -> str:
@@ -154,6 +195,8 @@ class Selection:
         ]
         if self.description:
             bits.append(f" <code>{esc(self.description)}</code>")
+        if self.hint and not len(df):
+            bits.append(f"<br>{esc(self.hint)}")
         if len(df):
             types = Counter(df["content_type"].fillna("?")) if "content_type" in df else {}
             tags = Counter(t for ts in df.get("tags", []) for t in (ts or []))
@@ -188,9 +231,21 @@ class Recording(Selection):
     selection.
     """
 
-    def __init__(self, record_id: str, df: pd.DataFrame, *, description: str = ""):
-        super().__init__(df, description=description)
+    def __init__(
+        self,
+        record_id: str,
+        df: pd.DataFrame,
+        *,
+        description: str = "",
+        storage_options: dict[str, Any] | None = None,
+    ):
+        super().__init__(df, description=description, storage_options=storage_options)
         self.record_id = record_id
+
+    def _like(self, df: pd.DataFrame) -> Recording:
+        return Recording(
+            self.record_id, df, description=self.description, storage_options=self.storage_options
+        )
 
     def __getitem__(self, index: int | slice | str) -> Any:  # type: ignore[override]
         if isinstance(index, str):
@@ -206,13 +261,11 @@ class Recording(Selection):
                 self._df["content_type"].fillna("").tolist() if "content_type" in self._df else []
             )
             best = next((i for i in rows if types and types[i].startswith("video/")), rows[0])
-            return Record(self._df.iloc[best].to_dict())
-        if isinstance(index, slice):
-            return Recording(self.record_id, self._df.iloc[index], description=self.description)
+            return self._record(self._df.iloc[best].to_dict())
         return super().__getitem__(index)
 
     def filter(self, mask: Any) -> Recording:
-        return Recording(self.record_id, self._df[mask], description=self.description)
+        return self._like(self._df[mask])
 
     @property
     def streams(self) -> list[str]:

@@ -52,7 +52,8 @@ def contact_sheet(
     mode : {"exact", "keyframes"}
         ``"keyframes"`` uses the keyframe at or before each instant (faster).
     label : bool
-        Print each thumbnail's time, in seconds from the start of the window.
+        Print each thumbnail's time, in seconds from the start of the window, in a strip
+        below the thumbnail (never over the picture, which may carry text of its own).
     background : (int, int, int)
         RGB colour behind the thumbnails.
 
@@ -67,7 +68,7 @@ def contact_sheet(
     >>> wb.contact_sheet(rec, every=5, columns=8).size               # doctest: +SKIP
     (1200, 340)
     """
-    from PIL import Image, ImageDraw
+    from PIL import Image
 
     if not isinstance(columns, int) or columns < 1:
         raise InvalidArgumentError(f"columns={columns!r} must be a positive integer")
@@ -106,13 +107,47 @@ def contact_sheet(
     batch = reader.read_all()
     n = len(batch.frames)
     rows = max(1, math.ceil(n / columns))
-    sheet = Image.new("RGB", (tw * columns, th * rows), background)
-    draw = ImageDraw.Draw(sheet)
+    labels = _LabelStrip(tw, background) if label else None
+    pitch = th + (labels.height if labels else 0)  # a tile: the picture, then its label
+    sheet = Image.new("RGB", (tw * columns, pitch * rows), background)
     for k, (frame, t) in enumerate(zip(batch.frames, batch.timestamps.tolist(), strict=False)):
-        x, y = (k % columns) * tw, (k // columns) * th
+        x, y = (k % columns) * tw, (k // columns) * pitch
         sheet.paste(Image.fromarray(np.ascontiguousarray(frame)), (x, y))
-        if label:
-            text = f"{t - lo:.1f}s"
-            draw.rectangle((x, y, x + 7 * len(text) + 4, y + 13), fill=(0, 0, 0))
-            draw.text((x + 2, y + 1), text, fill=(255, 255, 255))
+        if labels:
+            labels.draw(sheet, (x, y + th), f"{t - lo:.1f}s")
     return sheet
+
+
+class _LabelStrip:
+    """The strip under a thumbnail that carries its label (Pillow's default font)."""
+
+    PAD = 2
+
+    def __init__(self, tile_width: int, background: tuple[int, int, int]) -> None:
+        from PIL import ImageFont
+
+        size = min(16, max(10, tile_width // 12))
+        try:
+            self.font: Any = ImageFont.load_default(size=size)
+        except (ImportError, OSError, TypeError):  # Pillow without FreeType: bitmap font
+            self.font = ImageFont.load_default()
+        top, bottom = self._extent("0123456789.s")
+        self.top = top
+        self.height = bottom - top + 2 * self.PAD
+        luma = 0.299 * background[0] + 0.587 * background[1] + 0.114 * background[2]
+        self.fill = (20, 20, 20) if luma > 128 else (235, 235, 235)
+
+    def _extent(self, text: str) -> tuple[int, int]:
+        from PIL import Image, ImageDraw
+
+        box = ImageDraw.Draw(Image.new("L", (1, 1))).textbbox((0, 0), text, font=self.font)
+        return int(box[1]), int(box[3])
+
+    def draw(self, sheet: Any, at: tuple[int, int], text: str) -> None:
+        """Write ``text`` in the strip whose top-left corner is ``at``."""
+        from PIL import ImageDraw
+
+        x, y = at
+        ImageDraw.Draw(sheet).text(
+            (x + self.PAD + 1, y + self.PAD - self.top), text, fill=self.fill, font=self.font
+        )

@@ -15,6 +15,7 @@ import contextlib
 import functools
 import math
 import os
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -386,8 +387,16 @@ class Video:
         )
 
     def close(self) -> None:
-        """Release the decoders and the frame cache (idempotent)."""
-        with self._lock:
+        """Release the decoders and the frame cache (idempotent; never blocks at exit).
+
+        At interpreter exit a thread that was decoding (a widget's daemon frame server)
+        is stopped where it stands and never releases the lock: closing then only marks
+        the video closed, and the process's end releases the decoders.
+        """
+        if not self._lock.acquire(blocking=not sys.is_finalizing()):
+            self._closed = True
+            return
+        try:
             if self._decoder is not None:
                 self._decoder.close()
                 self._decoder = None
@@ -396,6 +405,8 @@ class Video:
             self._workers.clear()
             self.frame_cache.clear()
             self._closed = True
+        finally:
+            self._lock.release()
 
     def __enter__(self) -> Video:
         return self

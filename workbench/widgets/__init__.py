@@ -26,6 +26,7 @@ __all__ = [
     "ExportPanel",
     "Filmstrip",
     "FrameEvent",
+    "MapView",
     "Timeline",
     "VideoScrubber",
 ]
@@ -38,6 +39,7 @@ _MODULES = {
     "Timeline": "workbench.widgets.timeline",
     "CatalogBrowser": "workbench.widgets.catalog_browser",
     "EventTable": "workbench.widgets.event_table",
+    "MapView": "workbench.widgets.map_view",
 }
 
 

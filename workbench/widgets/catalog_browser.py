@@ -23,6 +23,8 @@ import traitlets
 
 from workbench._assets import frontend_file
 from workbench.errors import InvalidArgumentError
+from workbench.widgets.map_data import find_position_columns
+from workbench.widgets.map_view import MapView
 from workbench.widgets.scrubber import VideoScrubber
 from workbench.widgets.sync import ClockGroup
 from workbench.widgets.timeline import Timeline, load_recording_series
@@ -63,6 +65,9 @@ class CatalogBrowser(ipywidgets.VBox):
         from the same time, and the one stopped first leads the others to its time.
     timeline : Timeline or None
         The record's time series (CAN, GPS ...).
+    map : MapView or None
+        The record's GPS track beside the cameras, its marker on the same clock (when
+        the record has a series with latitude and longitude).
     """
 
     def __init__(self, catalog: Any, *, max_cameras: int = 4, **kwargs: Any) -> None:
@@ -81,6 +86,7 @@ class CatalogBrowser(ipywidgets.VBox):
         self.player = ipywidgets.VBox()
         self.scrubbers: list[VideoScrubber] = []
         self.timeline: Timeline | None = None
+        self.map: MapView | None = None
         self._clock: ClockGroup | None = None
         self._transport: list[ClockGroup] = []
         super().__init__(children=[self.list, self.player], **kwargs)
@@ -161,18 +167,23 @@ class CatalogBrowser(ipywidgets.VBox):
                     max(float(s.frame_timestamps[-1]) for s in scrubbers),
                 )
             timeline = Timeline(series, span=span)
-        self.scrubbers, self.timeline = scrubbers, timeline
-        members: list[Any] = [*scrubbers, *([timeline] if timeline else [])]
+        track = None
+        if any(find_position_columns(list(df.columns)) for df in series.values()):
+            track = MapView(series, record_id=str(recording.record_id))
+        self.scrubbers, self.timeline, self.map = scrubbers, timeline, track
+        members: list[Any] = [*scrubbers, *(w for w in (timeline, track) if w is not None)]
         self._clock = ClockGroup(members)
         # one play button for every camera: each view plays on its own clock from the
         # same timestamp; when they stop, the one that stopped first leads the others
         self._transport = [ClockGroup(scrubbers, name=n) for n in ("playing", "playback_rate")]
-        if timeline is not None and scrubbers:
-            timeline.timestamp = scrubbers[0].timestamp
-            timeline.players = [s.model_id for s in scrubbers]
-        row = ipywidgets.HBox(scrubbers, layout=ipywidgets.Layout(width="100%"))
-        for s in scrubbers:
-            s.layout = ipywidgets.Layout(flex="1 1 0", min_width="0")
+        for follower in (timeline, track):
+            if follower is not None and scrubbers:
+                follower.timestamp = scrubbers[0].timestamp
+                follower.players = [s.model_id for s in scrubbers]
+        beside = [*scrubbers, *([track] if track else [])]
+        row = ipywidgets.HBox(beside, layout=ipywidgets.Layout(width="100%"))
+        for w in beside:
+            w.layout = ipywidgets.Layout(flex="1 1 0", min_width="0")
         self.player.children = [row, *([timeline] if timeline else [])]
         if self.list.opened != record_id:
             self.list.opened = record_id
@@ -184,9 +195,9 @@ class CatalogBrowser(ipywidgets.VBox):
         for group in self._transport:
             group.unlink()
         self._transport = []
-        for w in [*self.scrubbers, *([self.timeline] if self.timeline else [])]:
+        for w in [*self.scrubbers, *(x for x in (self.timeline, self.map) if x is not None)]:
             w.close()
-        self.scrubbers, self.timeline = [], None
+        self.scrubbers, self.timeline, self.map = [], None, None
         self.player.children = []
 
     def close(self) -> None:

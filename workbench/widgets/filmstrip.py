@@ -109,6 +109,14 @@ class Filmstrip(anywidget.AnyWidget):
     def _valid_value(self, proposal: dict[str, Any]) -> int:
         return self._scrubber.source.clock.check_index(proposal["value"])
 
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Apply a state update from the view; a frame index out of range is clamped
+        (as the scrubber does), never raised half-way through the update."""
+        value = sync_data.get("value")
+        if isinstance(value, int) and not isinstance(value, bool):
+            sync_data = {**sync_data, "value": min(max(value, 0), self.num_frames - 1)}
+        super().set_state(sync_data)
+
     def thumbnails(self, timeout: float = 120.0) -> list[bytes]:
         """Return the JPEG bytes of every thumbnail (made once, on the scrubber's decoder)."""
         with self._lock:

@@ -28,9 +28,12 @@ True
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
+import sys
 import threading
+import weakref
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -121,6 +124,28 @@ class _Cache:
 
 Reply = Callable[[EncodedFrame | None, BaseException | None], None]
 
+#: Seconds :func:`_close_open_servers` waits for each worker at interpreter exit.
+EXIT_JOIN_SECONDS = 2.0
+
+#: Frame servers not closed yet: stopped at interpreter exit (see ``_close_open_servers``).
+_open_servers: weakref.WeakSet[FrameServer] = weakref.WeakSet()
+
+
+def _close_open_servers() -> None:
+    """Stop every frame server's worker while the interpreter still runs threads.
+
+    Workers are daemon threads: left running into interpreter shutdown, one would be
+    stopped wherever it stands, possibly holding its video's lock, and a later
+    ``close()`` (ipywidgets closes widgets from ``__del__`` at exit) would wait for it
+    forever. Run from :mod:`atexit`, before that happens.
+    """
+    for server in list(_open_servers):
+        with contextlib.suppress(Exception):
+            server.close(timeout=EXIT_JOIN_SECONDS)
+
+
+atexit.register(_close_open_servers)
+
 
 class FrameServer:
     """Decode, encode and cache frames of one video on a private worker thread.
@@ -197,6 +222,7 @@ class FrameServer:
         self._max_pending = 2 * max(1, int(encode_threads))
         self._thread = threading.Thread(target=self._run, name="workbench-frames", daemon=True)
         self._thread.start()
+        _open_servers.add(self)
         self._plan_around(0, "open")
 
     # ---- public ------------------------------------------------------------------------
@@ -283,6 +309,8 @@ class FrameServer:
         Their replies are never called (e.g. the frames of a playback that stopped, so
         that the next step is not served after them).
         """
+        if sys.is_finalizing():  # nothing is served any more; a stopped worker may hold
+            return 0  # the lock forever (see close)
         with self._cond:
             kept = [job for job in self._urgent if not unwanted(job[2])]
             dropped = len(self._urgent) - len(kept)
@@ -341,7 +369,16 @@ class FrameServer:
         return self._cache.nbytes
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop the worker and drop the cache (idempotent)."""
+        """Stop the worker and drop the cache (idempotent; never blocks at exit).
+
+        Waits up to ``timeout`` seconds for the worker to finish the frame it is on.
+        During interpreter shutdown it only marks the server closed: no other thread
+        runs any more, and a daemon worker stopped there may hold a lock forever.
+        """
+        _open_servers.discard(self)
+        if sys.is_finalizing():
+            self._closed = True
+            return
         with self._cond:
             if self._closed:
                 return

@@ -42,6 +42,16 @@ view is waiting on. The keyframe indices (for mapping a drag position to its pre
 come back for ``{"type": "keyframes", "seq": 1}`` as ``{"type": "keyframes", "seq": 1,
 "count": n}`` with one buffer of ``n`` little-endian int32.
 
+Every message from the view gets an answer, a malformed one included (a field of the
+wrong type, a number out of range, an unknown ``type``, not a dict at all): an error
+reply, with the message's ``seq`` when it has a usable one (an integer
+``0..MAX_SEQ``) and ``null`` otherwise, so that no request of the view waits forever::
+
+    {"type": "error", "seq": 7, "message": "frame message field 'index' must be ..."}
+
+A frame that fails to decode gets an error reply with its ``index`` instead (a prefetch
+batch gets one reply per index, frame or error).
+
 Examples
 --------
 >>> req = parse_frame_request({"type": "frame", "index": 3, "seq": 1}, num_frames=10)
@@ -49,6 +59,12 @@ Examples
 (3, 1, False)
 >>> frame_reply(req, index=3, exact=True, time=0.1, timestamp=0.1, keyframe_index=0)["seq"]
 1
+>>> message_type({"type": ["frame"], "seq": 4})
+Traceback (most recent call last):
+...
+workbench.errors.InvalidArgumentError: message type ['frame'] is not one of ...
+>>> message_seq({"type": "keyframes", "seq": "abc"}) is None
+True
 """
 
 from __future__ import annotations
@@ -64,13 +80,18 @@ from workbench.errors import InvalidArgumentError
 __all__ = [
     "HINTS",
     "MAX_PREFETCH_BATCH",
+    "MAX_SEQ",
+    "MESSAGE_TYPES",
     "FrameRequest",
     "PlayMessage",
     "PrefetchRequest",
     "error_reply",
     "frame_reply",
     "keyframes_reply",
+    "message_seq",
+    "message_type",
     "parse_frame_request",
+    "parse_keyframes_request",
     "parse_play_message",
     "parse_prefetch_request",
 ]
@@ -80,6 +101,13 @@ HINTS = ("open", "drag", "rest", "release", "settle", "step", "play", "kernel")
 
 #: Most frames one prefetch batch may ask for.
 MAX_PREFETCH_BATCH = 32
+
+#: Every message type a scrubber's view sends.
+MESSAGE_TYPES = ("frame", "prefetch", "keyframes", "play", "credit", "stop")
+
+#: Largest usable ``seq``: the view counts in JavaScript numbers, exact up to 2**53 - 1
+#: (``Number.MAX_SAFE_INTEGER``); a larger one cannot be matched to its request.
+MAX_SEQ = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -161,24 +189,121 @@ class PlayMessage:
 
 
 def _is_number(value: Any) -> bool:
-    """True for a finite int or float (not a bool)."""
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+    """True for an int of any size or a finite float (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
 
 
-def _number(content: dict[str, Any], key: str, default: float | None = 0) -> float:
-    """Field ``key`` of a message from the view, a finite number (``default`` if absent;
-    ``None``: required)."""
+def _brief(value: Any) -> str:
+    """A short repr of a value from the view, for error messages (never raises)."""
+    try:
+        text = repr(value)
+    except ValueError:  # e.g. an int with more digits than Python prints
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _bad_field(content: dict[str, Any], key: str, value: Any, what: str) -> InvalidArgumentError:
+    return InvalidArgumentError(
+        f"{content.get('type')} message field {key!r} must be {what}, got {_brief(value)}"
+    )
+
+
+def _integer(content: dict[str, Any], key: str, default: int | None = 0) -> int:
+    """Field ``key`` as an integer (a float is truncated); ``default`` if absent
+    (``None``: required). Any size: callers clamp."""
     value = content.get(key, default)
     if not _is_number(value):
-        raise InvalidArgumentError(
-            f"{content.get('type')} message field {key!r} must be a number, got {value!r}"
-        )
-    return value
+        raise _bad_field(content, key, value, "a number")
+    return int(value)
 
 
-def _clamp_index(value: float, num_frames: int) -> int:
+def _real(content: dict[str, Any], key: str, default: float = 0.0) -> float:
+    """Field ``key`` as a finite float (``default`` if absent)."""
+    value = content.get(key, default)
+    try:
+        number = float(value) if _is_number(value) else math.nan
+    except OverflowError:  # an int too large for a float
+        number = math.nan
+    if not math.isfinite(number):
+        raise _bad_field(content, key, value, "a finite number")
+    return number
+
+
+def _seq(content: dict[str, Any]) -> int:
+    """The message's ``seq`` (0 if absent); refused unless usable (see :func:`message_seq`)."""
+    seq = message_seq({"seq": 0, **content})
+    if seq is None:
+        raise _bad_field(content, "seq", content.get("seq"), f"an integer in 0..{MAX_SEQ}")
+    return seq
+
+
+def _clamp_index(value: int, num_frames: int) -> int:
     """A frame index from the view, clamped into the video."""
-    return min(max(int(value), 0), max(num_frames - 1, 0))
+    return min(max(value, 0), max(num_frames - 1, 0))
+
+
+def message_seq(content: Any) -> int | None:
+    """The ``seq`` of a message from the view if it is usable, else None.
+
+    Usable: an integer (or integral float) in ``0..MAX_SEQ``, which the view can match
+    to its request. Never raises, whatever ``content`` is.
+
+    Examples
+    --------
+    >>> message_seq({"seq": 7}), message_seq({"seq": 10**400}), message_seq(["seq"])
+    (7, None, None)
+    """
+    seq = content.get("seq") if isinstance(content, dict) else None
+    if isinstance(seq, float) and math.isfinite(seq) and seq.is_integer():
+        seq = int(seq)
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq <= MAX_SEQ:
+        return None
+    return seq
+
+
+def message_type(content: Any) -> str:
+    """The ``type`` of a message from the view, one of :data:`MESSAGE_TYPES`.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If ``content`` is not a dict or its type is not one of :data:`MESSAGE_TYPES`.
+
+    Examples
+    --------
+    >>> message_type({"type": "credit", "seq": 2, "n": 1})
+    'credit'
+    """
+    if not isinstance(content, dict):
+        raise InvalidArgumentError(
+            f"a message from the view must be a JSON object, got {_brief(content)}"
+        )
+    kind = content.get("type")
+    if not isinstance(kind, str) or kind not in MESSAGE_TYPES:
+        raise InvalidArgumentError(
+            f"message type {_brief(kind)} is not one of {', '.join(MESSAGE_TYPES)}"
+        )
+    return kind
+
+
+def parse_keyframes_request(content: dict[str, Any]) -> int:
+    """Validate a ``{"type": "keyframes"}`` message; return its ``seq``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        If it is not a keyframes request or ``seq`` is not usable.
+
+    Examples
+    --------
+    >>> parse_keyframes_request({"type": "keyframes", "seq": 5})
+    5
+    """
+    if message_type(content) != "keyframes":
+        raise InvalidArgumentError(f"not a keyframes request: {_brief(content)}")
+    return _seq(content)
 
 
 def parse_play_message(content: dict[str, Any], *, num_frames: int) -> PlayMessage:
@@ -197,15 +322,15 @@ def parse_play_message(content: dict[str, Any], *, num_frames: int) -> PlayMessa
     >>> parse_play_message({"type": "credit", "seq": 3, "n": 2, "first": 40}, num_frames=90)
     PlayMessage(kind='credit', seq=3, first=40, stride=1, credit=2)
     """
-    kind = content.get("type") if isinstance(content, dict) else None
+    kind = message_type(content)
     if kind not in ("play", "credit", "stop"):
-        raise InvalidArgumentError(f"not a playback message: {content!r}")
+        raise InvalidArgumentError(f"not a playback message: {_brief(content)}")
     return PlayMessage(
         kind=kind,
-        seq=int(_number(content, "seq")),
-        first=_clamp_index(_number(content, "first"), num_frames),
-        stride=max(1, int(_number(content, "stride", 1))),
-        credit=max(0, int(_number(content, "credit" if kind == "play" else "n"))),
+        seq=_seq(content),
+        first=_clamp_index(_integer(content, "first"), num_frames),
+        stride=min(max(1, _integer(content, "stride", 1)), max(1, num_frames)),
+        credit=max(0, _integer(content, "credit" if kind == "play" else "n")),
     )
 
 
@@ -230,14 +355,14 @@ def parse_frame_request(content: dict[str, Any], *, num_frames: int) -> FrameReq
     9
     """
     if not isinstance(content, dict) or content.get("type") != "frame":
-        raise InvalidArgumentError(f"not a frame request: {content!r}; expected type 'frame'")
+        raise InvalidArgumentError(f"not a frame request: {_brief(content)}; expected type 'frame'")
     hint = content.get("hint", "step")
     return FrameRequest(
-        index=_clamp_index(_number(content, "index", None), num_frames),
-        seq=int(_number(content, "seq")),
+        index=_clamp_index(_integer(content, "index", None), num_frames),
+        seq=_seq(content),
         preview=bool(content.get("preview", False)),
-        hint=hint if hint in HINTS else "step",
-        offset_seconds=float(_number(content, "offset_seconds")),
+        hint=hint if isinstance(hint, str) and hint in HINTS else "step",
+        offset_seconds=_real(content, "offset_seconds"),
     )
 
 
@@ -258,18 +383,20 @@ def parse_prefetch_request(content: dict[str, Any], *, num_frames: int) -> Prefe
     ((8, 9, 9), False)
     """
     if not isinstance(content, dict) or content.get("type") != "prefetch":
-        raise InvalidArgumentError(f"not a prefetch request: {content!r}; expected type 'prefetch'")
-    seq, indices = _number(content, "seq"), content.get("indices")
+        raise InvalidArgumentError(
+            f"not a prefetch request: {_brief(content)}; expected type 'prefetch'"
+        )
+    seq, indices = _seq(content), content.get("indices")
     if not isinstance(indices, list) or len(indices) > MAX_PREFETCH_BATCH:
         raise InvalidArgumentError(
             f"prefetch indices must be a list of at most {MAX_PREFETCH_BATCH} frame "
-            f"indices, got {indices!r}"
+            f"indices, got {_brief(indices)}"
         )
     if not all(_is_number(i) for i in indices):
-        raise InvalidArgumentError(f"prefetch indices must be numbers, got {indices!r}")
+        raise InvalidArgumentError(f"prefetch indices must be numbers, got {_brief(indices)}")
     return PrefetchRequest(
-        indices=tuple(_clamp_index(i, num_frames) for i in indices),
-        seq=int(seq),
+        indices=tuple(_clamp_index(int(i), num_frames) for i in indices),
+        seq=seq,
         preview=bool(content.get("preview", False)),
     )
 
@@ -317,6 +444,22 @@ def frame_reply(
     }
 
 
-def error_reply(seq: int, message: str) -> dict[str, Any]:
-    """Build an error reply the view shows in place of the frame."""
-    return {"type": "error", "seq": int(seq), "message": str(message)}
+def error_reply(seq: int | None, message: str, *, index: int | None = None) -> dict[str, Any]:
+    """Build an error reply the view shows in place of the frame.
+
+    ``seq`` is the request's (``None`` when the message had no usable one). ``index``
+    names the one frame that failed (one reply of a prefetch batch); without it the
+    reply answers the whole message, e.g. a malformed one.
+
+    Examples
+    --------
+    >>> error_reply(None, "message type 'x' is not one of ...")["seq"] is None
+    True
+    >>> error_reply(8, "frame 3: damaged", index=3)["index"]
+    3
+    """
+    reply: dict[str, Any] = {"type": "error", "seq": None if seq is None else int(seq)}
+    if index is not None:
+        reply["index"] = int(index)
+    reply["message"] = str(message)
+    return reply

@@ -28,7 +28,7 @@ import numpy as np
 import traitlets
 
 from workbench._assets import frontend_file
-from workbench.errors import FrameIndexError, InvalidArgumentError
+from workbench.errors import FrameIndexError, InvalidArgumentError, WorkbenchError
 from workbench.widgets.playback import PlaybackStream
 from workbench.widgets.prefetch import EncodedFrame, FrameServer
 from workbench.widgets.protocol import (
@@ -36,7 +36,10 @@ from workbench.widgets.protocol import (
     error_reply,
     frame_reply,
     keyframes_reply,
+    message_seq,
+    message_type,
     parse_frame_request,
+    parse_keyframes_request,
     parse_play_message,
     parse_prefetch_request,
 )
@@ -155,6 +158,7 @@ class VideoScrubber(anywidget.AnyWidget):
         **kwargs: Any,
     ) -> None:
         self._syncing = False
+        self._from_view = False  # inside set_state: a state update from the browser
         self._callbacks: list[Callable[[FrameEvent], Any]] = []
         self._source: VideoSource = open_scrub_source(source)
         clock = self._source.clock
@@ -268,6 +272,37 @@ class VideoScrubber(anywidget.AnyWidget):
         self._callbacks = []
         super().close()
 
+    # ---- state from the view -------------------------------------------------------------
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Apply a state update from the view (ipywidgets calls this for the browser).
+
+        A frame index (``value``, ``in_point``, ``out_point``) or ``time`` out of range is
+        clamped into the video and the clamped value is sent back, so that ``value``,
+        ``time`` and ``timestamp`` always name one frame. Any other invalid value is
+        refused: the update is undone and the view is sent the kernel's state.
+        """
+        self._from_view = True
+        try:
+            super().set_state(sync_data)
+        except traitlets.TraitError as exc:
+            log.warning("refused a state update from the view %r: %s", sync_data, exc)
+            keys = [k for k in sync_data if k in self.keys]
+            if keys and self.comm is not None:
+                self.send_state(keys)
+        finally:
+            self._from_view = False
+
+    def _refuse(self, exc: Exception) -> Exception:
+        """The error to raise for an invalid value: ``exc`` from Python; from the view a
+        ``TraitError`` (traitlets undoes an update from the view only for those)."""
+        return traitlets.TraitError(str(exc)) if self._from_view else exc
+
+    def _view_index(self, value: Any) -> int:
+        """A frame index: from the view clamped into the video, from Python checked."""
+        if self._from_view:
+            return min(max(int(value), 0), self._clock.num_frames - 1)
+        return self._clock.check_index(value)
+
     # ---- traitlet validation and syncing ------------------------------------------------
     @contextlib.contextmanager
     def _sync(self) -> Iterator[None]:
@@ -279,25 +314,29 @@ class VideoScrubber(anywidget.AnyWidget):
 
     @traitlets.validate("value")
     def _valid_value(self, proposal: dict[str, Any]) -> int:
-        return self._clock.check_index(proposal["value"])
+        return self._view_index(proposal["value"])
 
     @traitlets.validate("in_point")
     def _valid_in(self, proposal: dict[str, Any]) -> int:
-        i = self._clock.check_index(proposal["value"])
+        i = self._view_index(proposal["value"])
         if i > self.out_point:
-            raise FrameIndexError(
-                f"in_point {i} would be after out_point {self.out_point}; "
-                "use set_range(in_point, out_point) to move both"
+            raise self._refuse(
+                FrameIndexError(
+                    f"in_point {i} would be after out_point {self.out_point}; "
+                    "use set_range(in_point, out_point) to move both"
+                )
             )
         return i
 
     @traitlets.validate("out_point")
     def _valid_out(self, proposal: dict[str, Any]) -> int:
-        i = self._clock.check_index(proposal["value"])
+        i = self._view_index(proposal["value"])
         if i < self.in_point:
-            raise FrameIndexError(
-                f"out_point {i} would be before in_point {self.in_point}; "
-                "use set_range(in_point, out_point) to move both"
+            raise self._refuse(
+                FrameIndexError(
+                    f"out_point {i} would be before in_point {self.in_point}; "
+                    "use set_range(in_point, out_point) to move both"
+                )
             )
         return i
 
@@ -305,31 +344,44 @@ class VideoScrubber(anywidget.AnyWidget):
     def _valid_rate(self, proposal: dict[str, Any]) -> float:
         rate = float(proposal["value"])
         if rate not in PLAYBACK_RATES:
-            raise InvalidArgumentError(
-                f"playback_rate {rate!r} is not offered; use one of {list(PLAYBACK_RATES)}"
+            raise self._refuse(
+                InvalidArgumentError(
+                    f"playback_rate {rate!r} is not offered; use one of {list(PLAYBACK_RATES)}"
+                )
             )
         return rate
 
     @traitlets.validate("time")
     def _valid_time(self, proposal: dict[str, Any]) -> float:
         t = float(proposal["value"])
-        if not self._syncing:
+        if self._syncing:
+            return t
+        if self._from_view and np.isfinite(t):  # clamped: _on_time snaps it to a frame
+            pts = self._clock.pts_seconds
+            return min(max(t, float(pts[0])), float(pts[-1]))
+        try:
             self._clock.index_at_time(t)  # raises FrameIndexError when outside
+        except FrameIndexError as exc:
+            raise self._refuse(exc) from None
         return t
 
     @traitlets.validate("view_width")
     def _valid_view_width(self, proposal: dict[str, Any]) -> int:
         w = int(proposal["value"])
         if w < 0:
-            raise InvalidArgumentError(f"view_width must be >= 0 (0: full size), got {w}")
+            raise self._refuse(
+                InvalidArgumentError(f"view_width must be >= 0 (0: full size), got {w}")
+            )
         return w
 
     @traitlets.validate("view_cache_mb")
     def _valid_view_cache(self, proposal: dict[str, Any]) -> float:
         mb = float(proposal["value"])
         if not (np.isfinite(mb) and mb >= 0):
-            raise InvalidArgumentError(
-                f"view_cache_mb must be a number of MiB >= 0 (0: no view cache), got {mb!r}"
+            raise self._refuse(
+                InvalidArgumentError(
+                    f"view_cache_mb must be a number of MiB >= 0 (0: no view cache), got {mb!r}"
+                )
             )
         return mb
 
@@ -341,13 +393,15 @@ class VideoScrubber(anywidget.AnyWidget):
     def _valid_timestamp(self, proposal: dict[str, Any]) -> float:
         t = float(proposal["value"])
         if not np.isfinite(t):
-            raise InvalidArgumentError(f"timestamp must be a finite number, got {t!r}")
+            raise self._refuse(
+                InvalidArgumentError(f"timestamp must be a finite number, got {t!r}")
+            )
         return t
 
     @traitlets.observe("value")
     def _on_value(self, change: dict[str, Any]) -> None:
         if not self._syncing:
-            i = int(change["new"])
+            i = int(self.value)  # validated (a held change may still carry the raw value)
             with self._sync():
                 self.time = float(self._clock.pts_seconds[i])
                 self.timestamp = float(self._clock.timestamps[i])
@@ -381,8 +435,10 @@ class VideoScrubber(anywidget.AnyWidget):
                 log.exception("on_frame callback %r failed", callback)
 
     # ---- messages from the view ---------------------------------------------------------
-    def _handle_message(self, _widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
-        kind = content.get("type") if isinstance(content, dict) else None
+    def _handle_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
+        """Serve one message from the view. Never raises: whatever fails, a malformed
+        message included, is answered with an error reply (with the message's ``seq``
+        when it has a usable one), so that no request of the view waits forever."""
         handlers = {
             "frame": self._on_frame_request,
             "prefetch": self._on_prefetch_request,
@@ -391,13 +447,12 @@ class VideoScrubber(anywidget.AnyWidget):
             "credit": self._on_play_message,
             "stop": self._on_play_message,
         }
-        if kind not in handlers:
-            return
         try:
-            handlers[kind](content)
-        except InvalidArgumentError as exc:
-            seq = content.get("seq", 0)
-            self.send(error_reply(seq if isinstance(seq, int) else 0, str(exc)))
+            handlers[message_type(content)](content)
+        except Exception as exc:
+            if not isinstance(exc, WorkbenchError):
+                log.exception("message from the view failed: %.200r", content)
+            self.send(error_reply(message_seq(content), str(exc)))
 
     def _on_play_message(self, content: dict[str, Any]) -> None:
         msg = parse_play_message(content, num_frames=self._clock.num_frames)
@@ -409,7 +464,8 @@ class VideoScrubber(anywidget.AnyWidget):
             self._playback.stop(msg.seq)
 
     def _on_keyframes_request(self, content: dict[str, Any]) -> None:
-        header, data = keyframes_reply(int(content.get("seq", 0) or 0), self.video.keyframe_indices)
+        seq = parse_keyframes_request(content)
+        header, data = keyframes_reply(seq, self.video.keyframe_indices)
         self.send(header, buffers=[data])
 
     def _on_prefetch_request(self, content: dict[str, Any]) -> None:
@@ -443,7 +499,8 @@ class VideoScrubber(anywidget.AnyWidget):
         if self.comm is None:
             return
         if error is not None or frame is None:
-            self.send(error_reply(request.seq, f"frame {request.index}: {error}"))
+            message = f"frame {request.index}: {error}"
+            self.send(error_reply(request.seq, message, index=request.index))
             return
         i = frame.index  # while playing, possibly a frame just before the one asked for
         size = self._server.output_size or (self.width, self.height)
