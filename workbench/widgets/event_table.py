@@ -246,9 +246,10 @@ class EventTable(ipywidgets.VBox):
 
     def close(self) -> None:
         """Close the player (when the table opened it), the table and the panel."""
-        self._close_player()
-        self.list.close()
-        self.player.close()
+        if hasattr(self, "list"):  # not when __init__ refused its arguments
+            self._close_player()
+            self.list.close()
+            self.player.close()
         super().close()
 
     # ---- thumbnails ----------------------------------------------------------------------
