@@ -87,7 +87,10 @@ class EventTable(ipywidgets.VBox):
     scrubber, timeline, map
         The player of the shown event (``map`` when the record has GPS).
     selected : int
-        Row shown (-1 for none).
+        Row selected in the table (-1 for none).
+    shown : int
+        Row whose event the player shows (-1 for none; it lags ``selected`` while the
+        record opens, and stays put when a row cannot be shown).
     """
 
     def __init__(
@@ -122,6 +125,7 @@ class EventTable(ipywidgets.VBox):
         )
         self._clock: ClockGroup | None = None
         self._selecting = False
+        self.shown = -1
         shown = columns if columns is not None else [
             c for c in self.events.columns if c not in (*_REQUIRED, "label_id", "created")
         ]  # fmt: skip
@@ -172,6 +176,7 @@ class EventTable(ipywidgets.VBox):
         last = int(np.clip(last, first, len(times) - 1))
         scrubber.set_range(first, last)
         scrubber.value = first
+        self.shown = row
         self.list.status = (
             f"row {row}: {record_id}, {float(event['end']) - float(event['start']):.2f} s "
             f"(frames {first}..{last})"
@@ -242,6 +247,7 @@ class EventTable(ipywidgets.VBox):
                 w.close()
         self.scrubber = self.timeline = self.map = None
         self._shown_record = None
+        self.shown = -1
         self.player.children = []
 
     def close(self) -> None:
