@@ -16,6 +16,7 @@ from catalog_support import sidecar
 
 import workbench as wb
 from workbench.catalog import ingest as ingest_module
+from workbench.catalog.schema import SCHEMA_VERSION
 
 # -- symbolic links --------------------------------------------------------------------
 
@@ -371,12 +372,14 @@ def test_a_catalog_of_the_previous_schema_is_migrated(dataset: Path) -> None:
     con = sqlite3.connect(db)
     con.execute("ALTER TABLE files DROP COLUMN stamp")
     con.execute("ALTER TABLE files DROP COLUMN sidecar_stamp")
+    con.execute("DROP TABLE labels")  # version 1 had neither stamps nor labels
     con.execute("UPDATE catalog_info SET value = '1' WHERE key = 'schema_version'")
     con.commit()
     con.close()
     assert len(wb.open_catalog(db, readonly=True).select(tags="camera")) == 3  # as it is
     cat = wb.open_catalog(db)
-    assert cat.sql("SELECT value FROM catalog_info WHERE key = 'schema_version'")["value"][0] == "2"
+    version = cat.sql("SELECT value FROM catalog_info WHERE key = 'schema_version'")["value"][0]
+    assert version == str(SCHEMA_VERSION)  # migrated to the current schema
     report = cat.ingest()  # local files keep their identity: nothing is re-read
     assert report.unchanged == 7 and report.updated == [] and len(cat) == 7
     assert cat.sql("SELECT count(*) AS n FROM files WHERE stamp IS NULL")["n"][0] == 7

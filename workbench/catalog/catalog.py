@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.catalog.ingest import IngestReport, ingest
+from workbench.catalog.labels import Labels
 from workbench.catalog.postings import TagPostings
 from workbench.catalog.query import SELECT_COLUMNS, build_select
 from workbench.catalog.record import is_remote
@@ -232,6 +233,15 @@ class Catalog:
         self._store.checkpoint()
         return self.last_report
 
+    @property
+    def labels(self) -> Labels:
+        """Time-range labels of this catalog's records: add, remove, select, export.
+
+        See :class:`workbench.catalog.labels.Labels`; ``select(labels=[...])`` selects
+        the records that carry them.
+        """
+        return Labels(self)
+
     # reading ----------------------------------------------------------------------------
     def _max_span(self) -> float | None:
         value = self._store.execute(
@@ -260,6 +270,7 @@ class Catalog:
         record_id: str | Sequence[str] | None = None,
         content_type: str | Sequence[str] | None = None,
         between: tuple[float, float] | None = None,
+        labels: str | Sequence[str] | None = None,
         where: str | None = None,
         params: Sequence[Any] | dict[str, Any] | None = None,
         order_by: str | Sequence[str] | None = None,
@@ -283,6 +294,8 @@ class Catalog:
         between
             ``(t0, t1)`` absolute seconds: streams whose
             ``[start_timestamp, end_timestamp]`` overlaps it (answered from an index).
+        labels
+            Streams of records carrying *all* these labels (see :attr:`labels`).
         where, params
             Raw SQL condition over the ``contents`` columns (``tags`` there is the list
             joined by the 0x1f character; match tags with the ``tags`` parameters),
@@ -317,7 +330,7 @@ class Catalog:
         tags_all = _tag_list(tags, "tags")
         tags_any = _tag_list(any_tags, "any_tags")
         tags_none = _tag_list(exclude_tags, "exclude_tags")
-        narrowed = any(v is not None for v in (record_id, content_type, between, where))
+        narrowed = any(v is not None for v in (record_id, content_type, between, labels, where))
         if tags_all or tags_any:
             # exact tags through the cached sorted postings: numpy set operations; when
             # they match many rows and another filter narrows the search, SQLite checks
@@ -336,6 +349,7 @@ class Catalog:
             record_id=record_id,
             content_type=content_type,
             between=between,
+            labels=labels,
             max_span=max_span,
             where=where,
             params=params,
@@ -353,6 +367,7 @@ class Catalog:
                 record_id=record_id,
                 content_type=content_type,
                 between=between,
+                labels=labels,
                 where=where,
                 limit=limit,
             ).items()

@@ -122,6 +122,7 @@ def build_select(
     record_id: str | Sequence[str] | None = None,
     content_type: str | Sequence[str] | None = None,
     between: tuple[float, float] | None = None,
+    labels: str | Sequence[str] | None = None,
     max_span: float | None = None,
     where: str | None = None,
     params: Sequence[Any] | dict[str, Any] | None = None,
@@ -152,6 +153,7 @@ def build_select(
     tags_none = _as_list(exclude_tags, "exclude_tags")
     record_globs = _as_list(record_id, "record_id")
     type_globs = _as_list(content_type, "content_type")
+    label_names = _as_list(labels, "labels")
 
     named = isinstance(params, dict)
     out_named: dict[str, Any] = dict(params) if named else {}  # type: ignore[arg-type]
@@ -184,6 +186,11 @@ def build_select(
         marks = ", ".join(bind(t) for t in dict.fromkeys(tags_none))
         clauses.append(
             f"NOT EXISTS (SELECT 1 FROM tags t WHERE t.content_id = c.id AND t.tag IN ({marks}))"
+        )
+    for name in dict.fromkeys(label_names):  # records carrying every one of these labels
+        clauses.append(
+            f"EXISTS (SELECT 1 FROM labels l WHERE l.label = {bind(name)} "
+            "AND l.record_id = c.record_id)"
         )
     if record_globs:
         clauses.append("(" + " OR ".join(f"c.record_id GLOB {bind(g)}" for g in record_globs) + ")")

@@ -14,7 +14,7 @@ Examples
 >>> con = sqlite3.connect(":memory:")
 >>> create_schema(con)
 >>> con.execute("SELECT value FROM catalog_info WHERE key = 'schema_version'").fetchone()[0]
-'2'
+'3'
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: bumped whenever the DDL changes; :func:`create_schema` migrates older files
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: separator used internally to ship tag lists out of SQLite (never appears in a tag)
 TAG_SEPARATOR = "\x1f"
@@ -142,6 +142,20 @@ CREATE INDEX IF NOT EXISTS contents_by_start ON contents(start_timestamp);
 -- start_timestamp range scanned by an overlap (`between`) query
 CREATE INDEX IF NOT EXISTS contents_by_span ON contents(end_timestamp - start_timestamp);
 
+-- time-range labels (schema 3): keyed by record id, not by file, so re-ingest keeps them
+CREATE TABLE IF NOT EXISTS labels (
+    label_id        INTEGER PRIMARY KEY,
+    record_id       TEXT NOT NULL,
+    start_timestamp REAL NOT NULL,
+    end_timestamp   REAL NOT NULL CHECK (end_timestamp > start_timestamp),
+    label           TEXT NOT NULL,
+    note            TEXT NOT NULL DEFAULT '',
+    author          TEXT,
+    created         REAL NOT NULL  -- unix seconds
+);
+CREATE INDEX IF NOT EXISTS labels_by_record ON labels(record_id, start_timestamp);
+CREATE INDEX IF NOT EXISTS labels_by_label ON labels(label, record_id);
+
 -- the dwtk shape: tags joined by ';' as dwtk stored them, so old `where` strings work
 CREATE VIEW IF NOT EXISTS meta_df AS
 SELECT c.id, c.description, c.database_id, c.record_id, c.sub_record_id, c.data_type,
@@ -209,7 +223,8 @@ def create_schema(con: sqlite3.Connection) -> None:
     if 0 < found < 2:  # version 1 had no stamps for objects in remote stores
         con.execute("ALTER TABLE files ADD COLUMN stamp TEXT")
         con.execute("ALTER TABLE files ADD COLUMN sidecar_stamp TEXT")
-    # future migrations go here: `if 0 < found < 3: ...`
+    # version 3 added the labels table: the DDL above creates it in place
+    # future migrations go here: `if 0 < found < 4: ...`
     con.execute(
         "INSERT OR REPLACE INTO catalog_info(key, value) VALUES ('schema_version', ?)",
         (str(SCHEMA_VERSION),),

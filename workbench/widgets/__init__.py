@@ -22,6 +22,7 @@ from workbench._lazy import lazy_exports
 
 __all__ = [
     "CatalogBrowser",
+    "EventTable",
     "ExportPanel",
     "Filmstrip",
     "FrameEvent",
@@ -37,6 +38,7 @@ _MODULES = {
     "Filmstrip": "workbench.widgets.filmstrip",
     "Timeline": "workbench.widgets.timeline",
     "CatalogBrowser": "workbench.widgets.catalog_browser",
+    "EventTable": "workbench.widgets.event_table",
     "MapView": "workbench.widgets.map_view",
 }
 

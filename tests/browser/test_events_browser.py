@@ -1,0 +1,85 @@
+"""EventTable in a real JupyterLab: a click on a row shows the event's first frame (read
+from the pixels on the canvas), with the event's range marked in and out."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from jlab import JupyterLab, Notebook
+from test_widgets_browser import notebook_page
+
+from workbench.samples import read_frame_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+CANVAS = ".wb-scrubber canvas.wb-frame"
+
+CELLS = [
+    "import workbench as wb\n"
+    "root = wb.make_sample_database('db', records=2, duration_seconds=25, cameras=('front',),"
+    " size=(320, 180), workers=1)\n"
+    "cat = wb.build_catalog(root)\n"
+    "ev = wb.find_events(cat.select(), 'brake > 0.5')\n"
+    "table = wb.EventTable(ev)\n"
+    "table",
+]
+
+
+@pytest.fixture(scope="module")
+def nb(lab: JupyterLab, browser: Any) -> Iterator[Notebook]:
+    with notebook_page(lab, browser, "events.ipynb", CELLS) as notebook:
+        notebook.page.wait_for_selector(".wb-events tbody tr img", timeout=120_000)
+        yield notebook
+
+
+def kernel(nb: Notebook, expr: str) -> Any:
+    out = nb.run_code(f"import json; print(json.dumps({expr}))").strip()
+    assert not out.startswith("ERROR"), out
+    return json.loads(out)
+
+
+def wait_kernel(nb: Notebook, expr: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not kernel(nb, expr):
+        assert time.monotonic() < deadline, f"the kernel never saw {expr}"
+        time.sleep(0.1)
+
+
+def test_a_click_on_a_row_shows_the_events_first_frame(nb: Notebook) -> None:
+    rows = nb.page.locator(".wb-events tbody tr")
+    n = rows.count()
+    assert n == kernel(nb, "len(ev)") >= 2
+    for row in (n - 1, 0):
+        rows.nth(row).click()
+        nb.page.wait_for_function(
+            "(row) => document.querySelector('.wb-events').dataset.selected === String(row)",
+            arg=row,
+            timeout=10_000,
+        )
+        # the view's change may reach the kernel after our next request: wait for it
+        wait_kernel(nb, f"table.selected == {row} and table.shown == {row}")
+        want = kernel(
+            nb,
+            f"int((table.scrubber.frame_timestamps <= ev.start[{row}]).sum() - 1)",
+        )
+        assert want > 0
+        nb.page.wait_for_function(
+            "([sel, i]) => { const c = document.querySelector(sel);"
+            " return c && c.dataset.exact === 'true' && c.dataset.index === String(i); }",
+            arg=[CANVAS, want],
+            timeout=30_000,
+        )
+        assert read_frame_code(nb.canvas_rgb(CANVAS)) == want
+        record, in_point, out_point = kernel(
+            nb, "[table.scrubber.source.record_id, table.scrubber.in_point,"
+            " table.scrubber.out_point]",
+        )  # fmt: skip
+        assert record == kernel(nb, f"ev.record_id[{row}]")
+        assert in_point == want < out_point
+        selected = nb.page.eval_on_selector(".wb-events", "el => el.dataset.selected")
+        assert selected == str(row)
+    assert nb.errors() == []
