@@ -11,6 +11,9 @@ bash scripts/setup.sh test
 export WORKBENCH_DEMO_DATA="${WORKBENCH_DEMO_DATA:-$(mktemp -d)/demo}"
 export WORKBENCH_DEMO_RECORDS="${WORKBENCH_DEMO_RECORDS:-2}"
 export WORKBENCH_DEMO_DURATION="${WORKBENCH_DEMO_DURATION:-20}"
-# Docstring examples are tests too (--doctest-modules over the package).
-exec .venv/bin/python -m pytest tests workbench notebooks --doctest-modules --nbval-lax \
+# Docstring examples are tests too (--doctest-modules over the package). Conftest files
+# hold fixtures, not examples: collected as doctest modules, two of them named
+# "conftest" (tests/ and tests/catalog/) would clash.
+exec .venv/bin/python -m pytest tests workbench notebooks --doctest-modules \
+    --ignore-glob='*/conftest.py' --nbval-lax \
     --nbval-sanitize-with notebooks/sanitize.cfg -p no:cacheprovider "$@"
