@@ -43,6 +43,8 @@ import numpy as np
 from workbench.catalog.schema import TAG_SEPARATOR
 from workbench.catalog.store import Store
 from workbench.content_types import VIDEO_SUFFIXES, content_type_of_suffix
+from workbench.formats.bags.catalog import catalog_rows, is_recording
+from workbench.formats.bags.layout import is_ros2_folder, recording_stat
 
 __all__ = [
     "IngestReport",
@@ -157,7 +159,9 @@ def _scan(root: Path, top: Path, skipped: list[tuple[Path, str]]) -> dict[str, _
         for item in items:
             try:
                 if item.is_dir():
-                    if item.name != "__pycache__":
+                    if is_ros2_folder(item.path):  # a ROS 2 bag folder is one recording
+                        files[item.name] = item
+                    elif item.name != "__pycache__":
                         stack.append(Path(item.path))
                 elif item.is_file():
                     files[item.name] = item
@@ -177,10 +181,13 @@ def _scan(root: Path, top: Path, skipped: list[tuple[Path, str]]) -> dict[str, _
                         )
                     )
                     continue
-                if Path(name).suffix.lower() not in VIDEO_SUFFIXES:
+                if Path(name).suffix.lower() not in VIDEO_SUFFIXES and not is_recording(item.path):
                     continue  # e.g. a timestamps csv without sidecar: not a catalog row
             try:
                 st = item.stat()
+                size, mtime_ns = (
+                    recording_stat(item.path) if item.is_dir() else (st.st_size, st.st_mtime_ns)
+                )
                 sst = sidecar.stat() if sidecar is not None else None
             except OSError as exc:  # pragma: no cover - races with deletion
                 skipped.append((Path(item.path), f"cannot stat: {exc}"))
@@ -190,8 +197,8 @@ def _scan(root: Path, top: Path, skipped: list[tuple[Path, str]]) -> dict[str, _
                 rel=rel,
                 data=Path(item.path),
                 sidecar=Path(sidecar.path) if sidecar is not None else None,
-                size=st.st_size,
-                mtime_ns=st.st_mtime_ns,
+                size=size,
+                mtime_ns=mtime_ns,
                 sidecar_size=sst.st_size if sst else None,
                 sidecar_mtime_ns=sst.st_mtime_ns if sst else None,
             )
@@ -466,6 +473,11 @@ def read_timestamps_csv(path: str | os.PathLike[str]) -> np.ndarray:
 
 def _rows_for(entry: _Entry) -> list[dict[str, Any]]:
     """Build the catalog rows of one data file (raises _Skip with the reason)."""
+    if is_recording(entry.data):  # ROS bags and MCAP: one row per topic, read from the bag
+        try:
+            return catalog_rows(entry.data, entry.rel, entry.sidecar)
+        except ValueError as exc:
+            raise _Skip(f"{entry.data.name}: {exc}") from None
     if entry.sidecar is not None:
         rows = _parse_sidecar(entry.sidecar, entry.rel)
     else:

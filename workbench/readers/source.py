@@ -138,6 +138,10 @@ def _from_fields(obj: Any, path: Path, base: dict[str, Any]) -> Source:
         )
     meta = {**_json_sidecar(path), **base} if path.is_file() else dict(base)
     ctype = _get(obj, "content_type", "content-type") or meta.get("content-type")
+    if not ctype and path.is_dir():  # a ROS 2 bag folder is one recording, not images
+        from workbench.formats.bags.layout import content_type_of_recording, is_ros2_folder
+
+        ctype = content_type_of_recording(path) if is_ros2_folder(path) else None
     ctype = ctype or meta.get("content_type") or guess_content_type(path, is_dir=path.is_dir())
     record_id = _get(obj, "record_id") or meta.get("record_id") or path.stem
     start = _get(obj, "start_timestamp")
@@ -180,6 +184,11 @@ def resolve_source(obj: Any) -> Source:
     if isinstance(obj, (str, os.PathLike)):
         path = Path(obj).expanduser().absolute()
         return _from_fields({}, path, {})
+    if hasattr(obj, "record_fields") and hasattr(obj, "get_frames_at"):  # an image topic
+        fields = obj.record_fields()
+        src = _from_fields(fields, Path(fields["path"]), fields)
+        src.video = obj
+        return src
     if hasattr(obj, "get_frames_at") and hasattr(obj, "metadata"):  # an opened Video
         vpath = getattr(obj, "path", None)
         if vpath is None:

@@ -127,10 +127,11 @@ def open_scrub_source(source: Any) -> VideoSource:
         path = getattr(source, "path", None)
         src = resolve_source(source) if path is not None else None
     else:
+        from workbench.formats.bags.topic_video import open_scrub_topic  # bag image topics
         from workbench.video import open_video
 
         src = resolve_source(source)
-        video, owns = open_video(src.path), True
+        video, owns = open_scrub_topic(src) or open_video(src.path), True
     pts = np.asarray(video.pts_seconds, dtype=np.float64)
     start = float(src.start_timestamp) if src is not None else 0.0
     timestamps = start + pts
