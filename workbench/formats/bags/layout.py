@@ -80,7 +80,7 @@ def content_type_of_recording(path: str | os.PathLike[str]) -> str | None:
     """The catalog content type of a bag (a ROS 2 folder is ``application/x-ros2bag``)."""
     p = recording_path(path)
     if is_ros2_folder(p):
-        return content_type_of_suffix(".db3")  # the one table names ROS 2 bags
+        return content_type_of_suffix("bag.db3")  # the one table names ROS 2 bags
     return content_type_of_suffix(p)
 
 
