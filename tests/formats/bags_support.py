@@ -1,6 +1,6 @@
 """Bags the bag tests write themselves (rosbags and mcap writers), and ways to damage them.
 
-Import the fixtures into a test module (``from bags_support import bags``) to use them.
+A test module makes its fixture with :func:`make_bags` (no conftest: the folder is shared).
 """
 
 from __future__ import annotations
@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-
-import pytest
 
 from workbench.samples.bags import write_sample_bag
 
@@ -49,8 +47,13 @@ def write_json_mcap(
         gps = w.register_channel("/gps/json", message_encoding="json", schema_id=0)
         for k in range(count):
             t = int((T0 + k / rate) * 1e9)
-            msg = {"speed_kmh": 50.0 + k, "brake": k % 2 == 0, "wheel": {"fl": 1.0 * k},
-                   "name": "car", "acc": [0.1, 0.2, 9.8]}
+            msg = {
+                "speed_kmh": 50.0 + k,
+                "brake": k % 2 == 0,
+                "wheel": {"fl": 1.0 * k},
+                "name": "car",
+                "acc": [0.1, 0.2, 9.8],
+            }
             w.add_message(veh, log_time=t, data=json.dumps(msg).encode(), publish_time=t)
             if k % 2 == 0:
                 fix = {"lat": 35.0 + k * 1e-5, "lon": 137.0}
@@ -98,8 +101,13 @@ def write_raw_image_bag(path: Path, encoding: str) -> Path:
             if encoding == "bgr8":
                 data.reshape(6, 8, 3)[..., 2] = 200  # red, stored last
             msg = types["sensor_msgs/msg/Image"](
-                header=header, height=6, width=8, encoding=encoding, is_bigendian=0,
-                step=8 * channels, data=data,
+                header=header,
+                height=6,
+                width=8,
+                encoding=encoding,
+                is_bigendian=0,
+                step=8 * channels,
+                data=data,
             )
             w.write(conn, int(t * 1e9), bytes(store.serialize_cdr(msg, "sensor_msgs/msg/Image")))
     return path
@@ -121,10 +129,8 @@ def unindex_ros1(src: Path, dst: Path) -> Path:
     return dst
 
 
-@pytest.fixture(scope="session")
-def bags(tmp_path_factory):
+def make_bags(root: Path) -> dict[str, Path]:
     """The sample drive in every layout, plus a JSON MCAP file; one index cache folder."""
-    root = tmp_path_factory.mktemp("bags")
     out = {kind: write_kind(root / kind, kind) for kind in KINDS}
     out["json"] = write_json_mcap(root / "json.mcap")
     out["cache"] = root / "index-cache"

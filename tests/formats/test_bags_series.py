@@ -6,10 +6,10 @@ import warnings
 
 import numpy as np
 import pytest
-from bags_support import (  # noqa: F401 - bags is a fixture
+from bags_support import (
     KINDS,
     T0,
-    bags,
+    make_bags,
     truncate,
     unindex_ros1,
     write_json_mcap,
@@ -22,13 +22,23 @@ from workbench.formats.bags import TruncatedBagWarning, open_bag
 from workbench.formats.bags.messages import MessageStore
 
 
+@pytest.fixture(scope="module")
+def bags(tmp_path_factory):
+    return make_bags(tmp_path_factory.mktemp("bags"))
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_topics_come_from_the_bag_with_counts_times_and_md5(bags, kind):
     with open_bag(bags[kind], cache=bags["cache"]) as bag:
         topics = {t.topic: t for t in bag.topics()}
     assert sorted(topics) == sorted(
-        ["/camera/front/image_raw/compressed", "/camera/low/image_raw", "/gps/fix",
-         "/vehicle/state", "/vehicle/twist"]
+        [
+            "/camera/front/image_raw/compressed",
+            "/camera/low/image_raw",
+            "/gps/fix",
+            "/vehicle/state",
+            "/vehicle/twist",
+        ]
     )
     fix = topics["/gps/fix"]
     assert (fix.msgtype, fix.count) == ("sensor_msgs/msg/NavSatFix", 30)
@@ -51,8 +61,14 @@ def test_series_are_segmented_absolute_and_flattened(bags, kind):
     assert [len(b) for b in batches] == [10, 10, 10]
     df = reader.read_all().to_pandas()
     assert df.index[0] == pytest.approx(T0) and df.index[-1] == pytest.approx(T0 + 2.9)
-    for col in ("latitude", "longitude", "altitude", "position_covariance.0",
-                "position_covariance.8", "header.stamp"):
+    for col in (
+        "latitude",
+        "longitude",
+        "altitude",
+        "position_covariance.0",
+        "position_covariance.8",
+        "header.stamp",
+    ):
         assert col in df.columns
     assert "header.frame_id" not in df.columns
     assert df["latitude"].between(34, 36).all() and df["altitude"].eq(42.0).all()
@@ -137,7 +153,7 @@ def test_ros1_bag_without_index_says_how_to_reindex(bags, tmp_path):
     with pytest.raises(CorruptMediaError, match="rosbag reindex"):
         wb.read(bad, topic="/gps/fix")
     cut = truncate(bags["ros1"], tmp_path / "cut.bag", 0.6)
-    with pytest.raises(CorruptMediaError, match="crashed|reindex"):
+    with pytest.raises(CorruptMediaError, match=r"reindex"):
         open_bag(cut, cache=False)
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from bags_support import (  # noqa: F401 - bags is a fixture
+from bags_support import (
     FRONT,
     KINDS,
     LOW,
     T0,
-    bags,
     copy_kind,
+    make_bags,
     write_kind,
     write_raw_image_bag,
 )
@@ -19,6 +19,11 @@ import workbench as wb
 from workbench.errors import CorruptMediaError, FrameIndexError, InvalidArgumentError
 from workbench.formats.bags import TopicVideo
 from workbench.samples import read_frame_code
+
+
+@pytest.fixture(scope="module")
+def bags(tmp_path_factory):
+    return make_bags(tmp_path_factory.mktemp("bags"))
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -66,8 +71,14 @@ def test_index_is_built_once_then_loaded_and_rebuilt_when_the_bag_changes(tmp_pa
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_image_topics_read_as_frame_batches(bags, kind):
-    reader = wb.read(bags[kind], topic=FRONT, target_frame_rate=2, resize_rate=0.5,
-                     segment_duration=1.0, cache=bags["cache"])
+    reader = wb.read(
+        bags[kind],
+        topic=FRONT,
+        target_frame_rate=2,
+        resize_rate=0.5,
+        segment_duration=1.0,
+        cache=bags["cache"],
+    )
     batches = list(reader)
     assert len(batches) == 3
     first = batches[0]
@@ -84,11 +95,13 @@ def test_raw_encodings_and_an_unsupported_one(tmp_path):
     bgr = wb.open_video(write_raw_image_bag(tmp_path / "bgr", "bgr8"), topic="/cam", cache=False)
     assert rgb[1].shape == (6, 8, 3) and rgb[1][0, 0].tolist() == [200, 10, 10]
     assert np.array_equal(rgb[1], bgr[1])
-    mono16 = wb.open_video(write_raw_image_bag(tmp_path / "m16", "mono16"), topic="/cam",
-                           cache=False)
+    mono16 = wb.open_video(
+        write_raw_image_bag(tmp_path / "m16", "mono16"), topic="/cam", cache=False
+    )
     assert mono16[2][0, 0].tolist() == [20, 20, 20]  # (20 << 8 | 20) >> 8
-    bayer = wb.open_video(write_raw_image_bag(tmp_path / "bay", "bayer_rggb8"), topic="/cam",
-                          cache=False)
+    bayer = wb.open_video(
+        write_raw_image_bag(tmp_path / "bay", "bayer_rggb8"), topic="/cam", cache=False
+    )
     assert bayer[3].shape == (6, 8, 3)
     yuv = wb.open_video(write_raw_image_bag(tmp_path / "yuv", "yuv422"), topic="/cam", cache=False)
     with pytest.raises(InvalidArgumentError, match=r"'yuv422'.*rgb8.*mono16.*bayer_rggb8"):
