@@ -49,6 +49,7 @@ __all__ = [
     "BAG_TOPICS",
     "VEHICLE_STATE_MSG",
     "VEHICLE_STATE_TYPE",
+    "write_record_bags",
     "write_sample_bag",
 ]
 
@@ -336,3 +337,51 @@ def _write_ros2(
             f.rename(target)
             meta = folder / "metadata.yaml"
             meta.write_text(meta.read_text().replace(f.name, target.name))
+
+
+def write_record_bags(
+    data: str | os.PathLike[str],
+    record_id: str,
+    start_timestamp: float,
+    record_seed: int,
+    duration_seconds: float,
+) -> list[Path]:
+    """Write a record's ROS 1 bag (``drive.bag``) and ROS 2 MCAP bag (``drive_ros2/``),
+    each with a dwtk sidecar naming the record, into the record's ``data`` folder.
+
+    The bags carry the same drive as the record's video and CAN log (same seed, same
+    absolute start), so their topics line up with them on one clock.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> paths = write_record_bags(pathlib.Path(tempfile.mkdtemp()), "016_x", 1.6e9, 0, 1.0)
+    >>> [p.name for p in paths]
+    ['drive.bag', 'drive_ros2']
+    """
+    import json
+
+    data = Path(data)
+    out = []
+    for name in ("drive.bag", "drive_ros2"):
+        path = write_sample_bag(
+            data / name,
+            duration_seconds=duration_seconds,
+            start_timestamp=start_timestamp,
+            seed=record_seed,
+        )
+        sidecar = data / f"{name}.json"
+        sidecar.write_text(
+            json.dumps(
+                {
+                    "record_id": record_id,
+                    "type": "raw_data",
+                    "description": "Synthetic ROS recording made by workbench.samples",
+                    "tags": ["bag"],
+                },
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
+        out.append(path)
+    return out

@@ -55,6 +55,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.errors import InvalidArgumentError
+from workbench.samples.bags import write_record_bags
 from workbench.samples.drive import SIM_RATE_HZ, simulate_drive
 from workbench.samples.video import _check_fps, _check_int, _check_size, make_video
 
@@ -287,6 +288,7 @@ def make_sample_database(
             _write_record_files(
                 staging[rid] / "data", rid, starts[r], seed * 1000 + r, duration, names, rate
             )
+            write_record_bags(staging[rid] / "data", rid, starts[r], seed * 1000 + r, duration)
             final = records_dir / rid
             if final.exists():
                 trash = records_dir / f".{rid}.{uuid.uuid4().hex[:8]}.old.tmp"
