@@ -35,7 +35,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -285,7 +284,14 @@ def write_sample_bag(
         set(corrupt_frames),
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    # a fixed temporary name: the storage file's name is written inside the bag, and the
+    # same seed must give the same bytes
+    tmp = path.with_name(f".{path.name}.tmp")
+    for stale in (tmp, tmp.with_suffix(".bag")):
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        elif stale.exists():
+            stale.unlink()
     try:
         if ros1:
             _write_ros1(tmp.with_suffix(".bag"), store, msgs, events, chunk_bytes)

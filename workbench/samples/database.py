@@ -8,6 +8,7 @@
         camera_02.mp4 ...              (one pair per camera, numbered from 01)
         can.csv                        can.csv.json        (100 Hz)
         gps.csv                        gps.csv.json        (10 Hz)
+        drive.bag  drive_ros2/         drive.bag.json ...  (ROS 1 and ROS 2 MCAP bags)
 
 Every data file has a JSON sidecar ``<file>.json`` in the dwtk format::
 
@@ -231,7 +232,8 @@ def make_sample_database(
     >>> sorted(p.name for p in (root / "records" / "021_00000000030000000255" / "data").iterdir())
     ... # doctest: +NORMALIZE_WHITESPACE
     ['camera_01.mp4', 'camera_01.mp4.json', 'camera_01_timestamps.csv',
-     'camera_01_timestamps.csv.json', 'can.csv', 'can.csv.json', 'gps.csv', 'gps.csv.json']
+     'camera_01_timestamps.csv.json', 'can.csv', 'can.csv.json', 'drive.bag', 'drive.bag.json',
+     'drive_ros2', 'drive_ros2.json', 'gps.csv', 'gps.csv.json']
     """
     root = Path(root)
     records = _check_int("records", records, 1, 1000)

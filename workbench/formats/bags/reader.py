@@ -29,7 +29,7 @@ Examples
 >>> list(df.columns[:5]), float(df.index[0])
 (['header.seq', 'header.stamp', 'status.status', 'status.service', 'latitude'], 1552806732.0)
 >>> wb.read(bag, topic="/vehicle/twist", target_frame_rate=2).read_all().to_pandas().shape
-(6, 7)
+(6, 8)
 """
 
 from __future__ import annotations
