@@ -13,8 +13,8 @@ from workbench.samples.bags import write_sample_bag
 
 T0 = 1_600_000_000.0
 DURATION = 3.0
-FRONT = "/camera/front/image_raw/compressed"
-LOW = "/camera/low/image_raw"
+FRONT = "/dashcam/image_raw/compressed"
+LOW = "/cabin/image_raw"
 #: the three layouts written by rosbags: ROS 1, ROS 2 with SQLite storage, ROS 2 with MCAP
 KINDS = ("ros1", "ros2-sqlite3", "ros2-mcap")
 

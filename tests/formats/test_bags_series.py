@@ -33,8 +33,8 @@ def test_topics_come_from_the_bag_with_counts_times_and_md5(bags, kind):
         topics = {t.topic: t for t in bag.topics()}
     assert sorted(topics) == sorted(
         [
-            "/camera/front/image_raw/compressed",
-            "/camera/low/image_raw",
+            "/dashcam/image_raw/compressed",
+            "/cabin/image_raw",
             "/gps/fix",
             "/vehicle/state",
             "/vehicle/twist",

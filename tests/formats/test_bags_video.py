@@ -119,7 +119,7 @@ def test_a_corrupt_jpeg_names_topic_and_time_and_neighbours_still_read(tmp_path)
 def test_non_image_topic_and_missing_topic(bags):
     with pytest.raises(InvalidArgumentError, match=r"not an image topic.*image_raw/compressed"):
         wb.open_video(bags["ros1"], topic="/gps/fix", cache=False)
-    with pytest.raises(InvalidArgumentError, match="/camera/low/image_raw"):
+    with pytest.raises(InvalidArgumentError, match="/cabin/image_raw"):
         wb.open_video(bags["ros1"], topic="/camera/rear", cache=False)
 
 

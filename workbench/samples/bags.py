@@ -4,15 +4,15 @@
 :func:`~workbench.samples.drive.simulate_drive` as the record's video and CAN log) with
 ``rosbags``' own writers:
 
-==================================  ===================================  =======
-topic                               type                                 rate
-==================================  ===================================  =======
-``/camera/front/image_raw/compressed``  ``sensor_msgs/msg/CompressedImage`` (JPEG)  ``camera_fps``
-``/camera/low/image_raw``           ``sensor_msgs/msg/Image`` (rgb8)     ``raw_fps``
-``/gps/fix``                        ``sensor_msgs/msg/NavSatFix``        10 Hz
-``/vehicle/twist``                  ``geometry_msgs/msg/TwistStamped``   50 Hz
-``/vehicle/state``                  ``workbench_msgs/msg/VehicleState``  20 Hz
-==================================  ===================================  =======
+=================================  ==========================================  ==============
+topic                              type                                        rate
+=================================  ==========================================  ==============
+``/dashcam/image_raw/compressed``  ``sensor_msgs/msg/CompressedImage`` (JPEG)  ``camera_fps``
+``/cabin/image_raw``               ``sensor_msgs/msg/Image`` (rgb8)            ``raw_fps``
+``/gps/fix``                       ``sensor_msgs/msg/NavSatFix``               10 Hz
+``/vehicle/twist``                 ``geometry_msgs/msg/TwistStamped``          50 Hz
+``/vehicle/state``                 ``workbench_msgs/msg/VehicleState``         20 Hz
+=================================  ==========================================  ==============
 
 ``/vehicle/state`` is a custom type registered from a ``.msg`` definition
 (:data:`VEHICLE_STATE_MSG`): no stock typestore knows it, so a reader must take its
@@ -64,8 +64,8 @@ float32[4] wheel_speed_kmh
 
 #: topic -> (type, rate in Hz or None for the camera options)
 BAG_TOPICS: dict[str, str] = {
-    "/camera/front/image_raw/compressed": "sensor_msgs/msg/CompressedImage",
-    "/camera/low/image_raw": "sensor_msgs/msg/Image",
+    "/dashcam/image_raw/compressed": "sensor_msgs/msg/CompressedImage",
+    "/cabin/image_raw": "sensor_msgs/msg/Image",
     "/gps/fix": "sensor_msgs/msg/NavSatFix",
     "/vehicle/twist": "geometry_msgs/msg/TwistStamped",
     "/vehicle/state": VEHICLE_STATE_TYPE,
@@ -149,7 +149,7 @@ def _events(
                 data=np.frombuffer(data, np.uint8),
             )
 
-        out.append((t, 0, "/camera/front/image_raw/compressed", front))
+        out.append((t, 0, "/dashcam/image_raw/compressed", front))
     n_raw = max(1, round(duration * raw_fps))
     for k in range(n_raw):
         t = k / raw_fps
@@ -166,7 +166,7 @@ def _events(
                 data=np.ascontiguousarray(rgb).reshape(-1),
             )
 
-        out.append((t, 1, "/camera/low/image_raw", raw))
+        out.append((t, 1, "/cabin/image_raw", raw))
     for k in range(max(1, round(duration * GPS_RATE_HZ))):
         t = k / GPS_RATE_HZ
         i = min(round(t * SIM_RATE_HZ), len(drive.t) - 1)

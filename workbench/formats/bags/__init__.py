@@ -18,7 +18,7 @@ Examples
 >>> bag = open_bag(write_sample_bag(pathlib.Path(tempfile.mkdtemp()) / "d", duration_seconds=1),
 ...                cache=False)
 >>> [(t.topic, t.count) for t in bag.topics()][:2]
-[('/camera/front/image_raw/compressed', 10), ('/camera/low/image_raw', 2)]
+[('/cabin/image_raw', 2), ('/dashcam/image_raw/compressed', 10)]
 """
 
 from __future__ import annotations

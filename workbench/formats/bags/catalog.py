@@ -6,8 +6,8 @@ each new or changed bag.
 
 Examples
 --------
->>> topic_tags("/camera/front/image_raw/compressed", "sensor_msgs/msg/CompressedImage")
-['camera', 'image', 'compressed', 'front', 'image_raw']
+>>> topic_tags("/dashcam/image_raw/compressed", "sensor_msgs/msg/CompressedImage")
+['camera', 'image', 'compressed', 'dashcam', 'image_raw']
 >>> topic_tags("/gps/fix", "sensor_msgs/msg/NavSatFix")
 ['gps', 'position', 'fix']
 >>> import tempfile, pathlib

@@ -27,7 +27,7 @@ Examples
 >>> bag = write_sample_bag(pathlib.Path(tempfile.mkdtemp()) / "drive.bag", duration_seconds=1)
 >>> index = build_index(bag)
 >>> index.kind, sorted(index.topics)[:2]
-('ros1', ['/camera/front/image_raw/compressed', '/camera/low/image_raw'])
+('ros1', ['/cabin/image_raw', '/dashcam/image_raw/compressed'])
 >>> index.topics["/gps/fix"].count
 10
 """

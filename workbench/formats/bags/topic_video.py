@@ -17,7 +17,7 @@ Examples
 >>> from workbench.samples.bags import write_sample_bag
 >>> tmp = pathlib.Path(tempfile.mkdtemp())
 >>> bag = write_sample_bag(tmp / "drive.bag", duration_seconds=2)
->>> v = open_image_topic(bag, "/camera/front/image_raw/compressed", cache=tmp / "c")
+>>> v = open_image_topic(bag, "/dashcam/image_raw/compressed", cache=tmp / "c")
 >>> len(v), v[3].shape, v.pts_seconds[:3].round(2).tolist()
 (20, (180, 320, 3), [0.0, 0.1, 0.2])
 >>> v.get_frames_at([5, 1], scale=0.5).frames.shape
