@@ -26,8 +26,8 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -55,35 +55,26 @@ _TIME_TYPES = {"builtin_interfaces/msg/Time", "builtin_interfaces/msg/Duration"}
 
 @dataclass(frozen=True)
 class Column:
-    """One output column: its name and how to get its value from a message."""
+    """One output column: the dotted attribute ``path`` it reads, and how.
+
+    ``kind`` is ``"scalar"`` (a number), ``"time"`` (a ``sec``/``nanosec`` pair, in
+    seconds) or ``"item"`` (element ``index`` of a fixed-size array).
+    """
 
     name: str
-    get: Callable[[Any], float]
-
-
-def _time_getter(inner: Callable[[Any], Any]) -> Callable[[Any], float]:
-    def get(msg: Any) -> float:
-        t = inner(msg)
-        return t.sec + t.nanosec * 1e-9
-
-    return get
-
-
-def _attr(inner: Callable[[Any], Any], name: str) -> Callable[[Any], Any]:
-    return lambda msg: getattr(inner(msg), name)
-
-
-def _item(inner: Callable[[Any], Any], k: int) -> Callable[[Any], Any]:
-    return lambda msg: inner(msg)[k]
+    path: str
+    kind: str = "scalar"
+    index: int = 0
 
 
 def plan_columns(store: Any, msgtype: str) -> list[Column]:
     """The columns of ``msgtype`` (see the module docstring), from the typestore's fields."""
     out: list[Column] = []
 
-    def walk(typename: str, prefix: str, get: Callable[[Any], Any]) -> None:
+    def walk(typename: str, prefix: str) -> None:
         if typename in _TIME_TYPES:
-            out.append(Column(prefix.rstrip("."), _time_getter(get)))
+            path = prefix.rstrip(".")
+            out.append(Column(path, path, "time"))
             return
         _, fields = store.fielddefs[typename]
         for name, (nodetype, spec) in fields:
@@ -91,17 +82,16 @@ def plan_columns(store: Any, msgtype: str) -> list[Column]:
             kind = getattr(nodetype, "name", str(nodetype))
             if kind == "BASE":
                 if spec[0] in _NUMERIC:
-                    out.append(Column(path, _attr(get, name)))
+                    out.append(Column(path, path))
             elif kind == "NAME":
-                walk(spec, path + ".", _attr(get, name))
+                walk(spec, path + ".")
             elif kind == "ARRAY":
                 (inner_kind, inner_spec), size = spec
                 if getattr(inner_kind, "name", "") == "BASE" and inner_spec[0] in _NUMERIC:
-                    arr = _attr(get, name)
-                    out.extend(Column(f"{path}.{k}", _item(arr, k)) for k in range(size))
+                    out.extend(Column(f"{path}.{k}", path, "item", k) for k in range(size))
             # SEQUENCE (variable length) and strings: not columns (see module docstring)
 
-    walk(msgtype, "", lambda msg: msg)
+    walk(msgtype, "")
     return out
 
 
@@ -122,11 +112,45 @@ def flatten_dict(obj: Any, prefix: str = "") -> dict[str, float]:
 
 
 def to_values(messages: list[Any], columns: list[Column]) -> np.ndarray:
-    """``(N, C)`` float64 values of ``messages`` in ``columns``."""
+    """``(N, C)`` float64 values of ``messages`` in ``columns``.
+
+    One C-level ``operator.attrgetter`` call per message fetches every scalar (times as
+    their ``sec``/``nanosec`` fields) and one more every fixed array; numpy assembles
+    the columns.
+    """
     values = np.empty((len(messages), len(columns)), np.float64)
-    getters = [c.get for c in columns]
-    for i, msg in enumerate(messages):
-        values[i] = [g(msg) for g in getters]
+    if not messages or not columns:
+        return values
+    paths: list[str] = []
+    for c in columns:
+        if c.kind == "scalar":
+            paths.append(c.path)
+        elif c.kind == "time":
+            paths += [f"{c.path}.sec", f"{c.path}.nanosec"]
+    arrays = list(dict.fromkeys(c.path for c in columns if c.kind == "item"))
+    pos = {p: k for k, p in enumerate(paths)}
+    if paths:
+        get = attrgetter(*paths)
+        rows = [get(m) for m in messages]
+        table = np.array(rows, dtype=np.float64).reshape(len(messages), len(paths))
+    if arrays:
+        get_arrays = attrgetter(*arrays)
+        got = [get_arrays(m) for m in messages]
+        if len(arrays) == 1:
+            got = [(g,) for g in got]
+        stacked = {
+            p: np.stack([np.asarray(g[k], dtype=np.float64) for g in got])
+            for k, p in enumerate(arrays)
+        }
+    for j, c in enumerate(columns):
+        if c.kind == "scalar":
+            values[:, j] = table[:, pos[c.path]]
+        elif c.kind == "time":
+            values[:, j] = (
+                table[:, pos[f"{c.path}.sec"]] + table[:, pos[f"{c.path}.nanosec"]] * 1e-9
+            )
+        else:
+            values[:, j] = stacked[c.path][:, c.index]
     return values
 
 

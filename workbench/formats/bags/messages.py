@@ -39,6 +39,17 @@ __all__ = ["MessageStore", "typestore_for"]
 CHUNK_CACHE = 4
 #: row ids per SQLite query
 SQLITE_BATCH = 500
+#: bytes from an uncompressed MCAP chunk record's start to its records: opcode (1), record
+#: length (8), message start/end time (8 + 8), uncompressed size (8), CRC (4), the empty
+#: compression string (4) and the records' length (8)
+MCAP_CHUNK_RECORDS = 1 + 8 + 8 + 8 + 8 + 4 + 4 + 8
+
+
+#: typestores by (type, definition): parsing a definition and compiling its deserialiser
+#: costs tens of milliseconds, so reopening a topic reuses them
+_TYPESTORES: OrderedDict[tuple[str, str, str], Any] = OrderedDict()
+_TYPESTORES_LOCK = threading.Lock()
+TYPESTORE_CACHE = 64
 
 
 def typestore_for(entry: TopicEntry, topic: str, path: str) -> Any:
@@ -46,7 +57,8 @@ def typestore_for(entry: TopicEntry, topic: str, path: str) -> Any:
 
     ``rosbags.highlevel.AnyReader`` builds its typestore the same way when it opens a bag;
     it is rebuilt here from the definition text kept in the index, so a cached index
-    decodes messages without reopening (and re-indexing) the whole bag.
+    decodes messages without reopening (and re-indexing) the whole bag. Typestores are
+    shared by every topic with the same type and definition text in this process.
 
     Raises
     ------
@@ -63,6 +75,12 @@ def typestore_for(entry: TopicEntry, topic: str, path: str) -> Any:
             "(ROS 2 Iron or newer, or rosbag2 with mcap storage) or convert the bag with "
             "`rosbags-convert` and a typestore"
         )
+    key = (entry.msgtype, entry.definition_format, entry.definition)
+    with _TYPESTORES_LOCK:
+        store = _TYPESTORES.get(key)
+        if store is not None:
+            _TYPESTORES.move_to_end(key)
+            return store
     types: dict[str, Any] = {}
     try:
         if entry.definition_format == "msg":
@@ -81,6 +99,10 @@ def typestore_for(entry: TopicEntry, topic: str, path: str) -> Any:
         ) from None
     store = get_typestore(Stores.EMPTY)
     store.register(types)
+    with _TYPESTORES_LOCK:
+        _TYPESTORES[key] = store
+        while len(_TYPESTORES) > TYPESTORE_CACHE:
+            _TYPESTORES.popitem(last=False)
     return store
 
 
@@ -186,10 +208,11 @@ class MessageStore:
             self._chunks.popitem(last=False)
         return data
 
-    def _ros1_record(self, data: bytes, offset: int) -> bytes:
+    def _ros1_record(self, chunk: Any, offset: int) -> bytes:
+        """The message data of the record at ``offset`` of ``chunk`` (a seekable stream:
+        the decompressed chunk, or the file itself for an uncompressed chunk)."""
         from rosbags.rosbag1.reader import Header, RecordType, read_bytes, read_uint32
 
-        chunk = io.BytesIO(data)
         chunk.seek(offset)
         while True:  # connection records may precede the message (as rosbags reads them)
             header = Header.read(chunk)
@@ -229,8 +252,18 @@ class MessageStore:
                     out[slot] = self._mcap_record(
                         head + f.read(int.from_bytes(head[1:], "little")), 0
                     )
+                elif compression == "none":  # read the record only, not its whole chunk
+                    f = self._file(int(self.index.chunk_file[no]))
+                    pos = int(self.index.chunk_pos[no])
+                    if self.index.kind == "ros1":
+                        out[slot] = self._ros1_record(f, pos + off)
+                    else:
+                        f.seek(pos + MCAP_CHUNK_RECORDS + off)
+                        head = f.read(9)
+                        body = f.read(int.from_bytes(head[1:], "little"))
+                        out[slot] = self._mcap_record(head + body, 0)
                 elif self.index.kind == "ros1":
-                    out[slot] = self._ros1_record(self._chunk_bytes(no), off)
+                    out[slot] = self._ros1_record(io.BytesIO(self._chunk_bytes(no)), off)
                 else:
                     out[slot] = self._mcap_record(self._chunk_bytes(no), off)
             for no, rows in sqlite_rows.items():
