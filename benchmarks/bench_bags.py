@@ -191,7 +191,7 @@ def main() -> None:
         import PIL.Image  # noqa: F401
         import rosbags.highlevel  # noqa: F401
 
-        import workbench.formats.bags.reader  # noqa: F401
+        import workbench.formats.bags.reader
         import workbench.video.video  # noqa: F401
 
         # -- topic -> DataFrame ---------------------------------------------------------
