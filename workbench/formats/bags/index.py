@@ -311,9 +311,12 @@ def _ros1_index(path: Path) -> tuple[list[str], _Chunks, dict[str, _Topic], bool
                 ),
             )
             entries = reader.indexes.get(conn.id, [])
-            if entries:
-                arr = np.array([(e.time, e.chunk_pos, e.offset) for e in entries], np.int64)
-                topic.add(arr[:, 0], [chunk_no[int(p)] for p in arr[:, 1]], arr[:, 2])
+            if entries:  # IndexData tuples: (time, chunk_pos, offset)
+                arr = np.array(entries, np.int64).reshape(-1, 3)
+                positions = np.array(sorted(chunk_no), np.int64)
+                numbers = np.array([chunk_no[int(p)] for p in positions], np.int64)
+                chunks_of = numbers[np.searchsorted(positions, arr[:, 1])]
+                topic.add(arr[:, 0], chunks_of, arr[:, 2])
     finally:
         reader.close()
     return [path.name], chunks, topics, False
