@@ -473,11 +473,25 @@ def _mcap_file(
             no = chunks.add(
                 file_no, ci.chunk_start_offset, ci.chunk_length, ci.compression or "none"
             )
+            if not ci.message_index_offsets:
+                continue
+            # a chunk's MessageIndex records follow it back to back: one read for all, and
+            # numpy for their (log_time, offset) u64 pairs (mcap's MessageIndex.read
+            # unpacks them one by one in Python, the bulk of indexing a large file)
+            first = min(ci.message_index_offsets.values())
+            f.seek(first)
+            block = f.read(ci.message_index_length)
             for cid, offset in ci.message_index_offsets.items():
-                f.seek(offset + 9)  # opcode (1) + record length (8)
-                mi = MessageIndex.read(ReadDataStream(f))
-                if mi.records:
-                    arr = np.array(mi.records, np.int64)
+                at = offset - first + 9  # opcode (1) + record length (8)
+                if at + 6 > len(block):  # pragma: no cover - a damaged summary
+                    f.seek(offset + 9)
+                    mi = MessageIndex.read(ReadDataStream(f))
+                    arr = np.array(mi.records, np.int64).reshape(-1, 2)
+                else:
+                    size = int.from_bytes(block[at + 2 : at + 6], "little")
+                    arr = np.frombuffer(block, "<u8", size // 8, at + 6).reshape(-1, 2)
+                    arr = arr.astype(np.int64)
+                if len(arr):
                     rows = np.column_stack([arr[:, 0], np.full(len(arr), no), arr[:, 1]])
                     per_channel.setdefault(cid, []).append(rows)
         for cid, parts in per_channel.items():
