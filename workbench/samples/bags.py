@@ -125,6 +125,7 @@ def _events(
     raw_size: tuple[int, int],
     seed: int,
     corrupt_frames: set[int],
+    pictures: dict[tuple[str, int], Any],
 ) -> Iterable[tuple[float, str, Any]]:
     """(absolute time, topic, builder) in time order; builder(messages) -> message."""
     from workbench.samples.scene import SceneRenderer
@@ -141,8 +142,10 @@ def _events(
         t = k / camera_fps
 
         def front(m: _Messages, k: int = k, t: float = t) -> Any:
-            rgb = renderer.render(k, t, at(t)).to_ndarray(format="rgb24")
-            data = b"\xff\xd8garbage-not-a-jpeg" if k in corrupt_frames else _jpeg(rgb)
+            if ("front", k) not in pictures:
+                rgb = renderer.render(k, t, at(t)).to_ndarray(format="rgb24")
+                pictures["front", k] = _jpeg(rgb)
+            data = b"\xff\xd8garbage-not-a-jpeg" if k in corrupt_frames else pictures["front", k]
             return m.types["sensor_msgs/msg/CompressedImage"](
                 header=m.header(start + t, "camera_front"),
                 format="rgb8; jpeg compressed bgr8",
@@ -155,7 +158,9 @@ def _events(
         t = k / raw_fps
 
         def raw(m: _Messages, k: int = k, t: float = t) -> Any:
-            rgb = low.render(k, t, at(t)).to_ndarray(format="rgb24")
+            if ("raw", k) not in pictures:
+                pictures["raw", k] = low.render(k, t, at(t)).to_ndarray(format="rgb24")
+            rgb = pictures["raw", k]
             return m.types["sensor_msgs/msg/Image"](
                 header=m.header(start + t, "camera_low"),
                 height=raw_size[1],
@@ -233,6 +238,7 @@ def write_sample_bag(
     raw_size: tuple[int, int] = (64, 36),
     corrupt_frames: Iterable[int] = (),
     chunk_bytes: int | None = None,
+    _pictures: dict[tuple[str, int], Any] | None = None,
 ) -> Path:
     """Write a simulated drive as a ROS bag and return its path.
 
@@ -282,6 +288,7 @@ def write_sample_bag(
         raw_size,
         seed,
         set(corrupt_frames),
+        {} if _pictures is None else _pictures,  # shared by the bags of one record
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     # a fixed temporary name: the storage file's name is written inside the bag, and the
@@ -369,12 +376,14 @@ def write_record_bags(
 
     data = Path(data)
     out = []
+    pictures: dict[tuple[str, int], Any] = {}  # drawn and encoded once for both bags
     for name in ("drive.bag", "drive_ros2"):
         path = write_sample_bag(
             data / name,
             duration_seconds=duration_seconds,
             start_timestamp=start_timestamp,
             seed=record_seed,
+            _pictures=pictures,
         )
         sidecar = data / f"{name}.json"
         sidecar.write_text(
