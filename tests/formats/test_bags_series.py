@@ -7,12 +7,14 @@ import warnings
 import numpy as np
 import pytest
 from bags_support import (
+    FRONT,
     KINDS,
     T0,
     make_bags,
     truncate,
     unindex_ros1,
     write_json_mcap,
+    write_kind,
     write_mcap_without_definition,
 )
 
@@ -20,6 +22,7 @@ import workbench as wb
 from workbench.errors import CorruptMediaError, InvalidArgumentError
 from workbench.formats.bags import TruncatedBagWarning, open_bag
 from workbench.formats.bags.messages import MessageStore
+from workbench.samples import read_frame_code
 
 
 @pytest.fixture(scope="module")
@@ -148,13 +151,29 @@ def test_missing_definition_is_a_clear_error(tmp_path):
         wb.read(path, topic="/secret").read_all()
 
 
-def test_ros1_bag_without_index_says_how_to_reindex(bags, tmp_path):
-    bad = unindex_ros1(bags["ros1"], tmp_path / "crashed.bag")
+def test_ros1_bag_without_index_is_read_through(bags, tmp_path):
+    crashed = unindex_ros1(bags["ros1"], tmp_path / "crashed.bag")
+    with pytest.warns(TruncatedBagWarning, match="not closed cleanly"):
+        df = wb.read(crashed, topic="/gps/fix", cache=False).read_all().to_pandas()
+    full = wb.read(bags["ros1"], topic="/gps/fix", cache=False).read_all().to_pandas()
+    assert df.equals(full)
+
+
+def test_truncated_ros1_bag_reads_the_complete_chunks(tmp_path):
+    bag = write_kind(tmp_path, "ros1", chunk_bytes=32 * 1024)
+    cut = truncate(bag, tmp_path / "cut.bag", 0.6)
+    with pytest.warns(TruncatedBagWarning):
+        bag_cut = open_bag(cut, cache=False)
+    with bag_cut:
+        n = bag_cut.topic_info("/vehicle/twist").count
+    assert 30 < n < 150
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TruncatedBagWarning)
+        v = wb.open_video(cut, topic=FRONT, cache=False)
+        assert [read_frame_code(v[i]) for i in (0, len(v) - 1)] == [0, len(v) - 1]
+    empty = truncate(bag, tmp_path / "empty.bag", 0.001)
     with pytest.raises(CorruptMediaError, match="rosbag reindex"):
-        wb.read(bad, topic="/gps/fix")
-    cut = truncate(bags["ros1"], tmp_path / "cut.bag", 0.6)
-    with pytest.raises(CorruptMediaError, match=r"reindex"):
-        open_bag(cut, cache=False)
+        open_bag(empty, cache=False)
 
 
 def test_truncated_mcap_reads_what_is_there_and_says_so(tmp_path):

@@ -324,7 +324,7 @@ def _write_ros1(
 
     writer = Writer(path)
     if chunk_bytes is not None:
-        writer.set_chunk_size(int(chunk_bytes))
+        writer.chunk_threshold = int(chunk_bytes)  # rosbags' chunk size (no setter)
     with writer:
         conns = {t: writer.add_connection(t, ty, typestore=store) for t, ty in BAG_TOPICS.items()}
         for t, topic, build in events:

@@ -123,8 +123,9 @@ class Bag:
         self.store = MessageStore(index)
         if index.truncated:
             warnings.warn(
-                f"{index.path} is truncated (it has no summary/index at its end): the "
-                "messages that are there are read",
+                f"{index.path} is truncated or was not closed cleanly (it has no index/summary "
+                "at its end): it was indexed by reading it through, and the messages that are "
+                "there are read",
                 TruncatedBagWarning,
                 stacklevel=3,
             )

@@ -280,6 +280,94 @@ def _definition_format(msgdef: Any) -> str:
     return {"MSG": "msg", "IDL": "idl"}.get(name, "")
 
 
+def _ros1_topic(topics: dict[str, _Topic], conn: Any) -> _Topic:
+    return topics.setdefault(
+        conn.topic,
+        _Topic(
+            conn.msgtype,
+            "ros1",
+            _definition_format(conn.msgdef),
+            conn.msgdef.data,
+            conn.digest or None,
+        ),
+    )
+
+
+def _ros1_scan(path: Path) -> tuple[list[str], _Chunks, dict[str, _Topic], bool]:
+    """Index a ROS 1 bag that has no index (not closed cleanly, or cut short) by reading
+    it through, as ``rosbag reindex`` does; returns ``truncated=True``.
+
+    rosbags reads only indexed bags, so the record walk is done here with its record
+    parsers (``Header.read``, ``Reader.read_connection``, its decompressors).
+    """
+    from rosbags.rosbag1 import Reader, ReaderError
+    from rosbags.rosbag1.reader import Header, RecordType, decompressors, read_uint32
+
+    helper = Reader(path)  # only its connection-record parser is used
+    chunks = _Chunks()
+    topics: dict[str, _Topic] = {}
+    conn_topic: dict[int, str] = {}
+    rows: dict[str, list[tuple[int, int, int]]] = {}
+
+    def connection(stream: Any) -> None:
+        helper.bio = stream
+        conn = helper.read_connection()
+        helper.bio = None
+        conn_topic[conn.id] = conn.topic
+        _ros1_topic(topics, conn)
+
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        if not f.readline().startswith(b"#ROSBAG V2.0"):
+            raise CorruptMediaError(f"{str(path)!r} is not a ROS 1 bag (version 2.0)")
+        try:
+            Header.read(f, RecordType.BAGHEADER)
+            f.seek(read_uint32(f), io.SEEK_CUR)
+            while f.tell() < size:
+                start = f.tell()
+                header = Header.read(f)
+                op = header.get_uint8("op")
+                if op == RecordType.CONNECTION:
+                    f.seek(start)
+                    connection(f)
+                    continue
+                length = read_uint32(f)
+                if op != RecordType.CHUNK:
+                    f.seek(length, io.SEEK_CUR)
+                    continue
+                datapos = f.tell()
+                data = f.read(length)
+                if len(data) < length:
+                    break
+                compression = header.get_string("compression")
+                no = chunks.add(0, datapos, length, compression)
+                inner = io.BytesIO(decompressors[compression](data))
+                end = len(inner.getbuffer())
+                while inner.tell() < end:
+                    at = inner.tell()
+                    h = Header.read(inner)
+                    kind = h.get_uint8("op")
+                    if kind == RecordType.CONNECTION:
+                        inner.seek(at)
+                        connection(inner)
+                        continue
+                    if kind == RecordType.MSGDATA:
+                        name = conn_topic.get(h.get_uint32("conn"))
+                        if name is not None:
+                            rows.setdefault(name, []).append((h.get_time("time"), no, at))
+                    inner.seek(read_uint32(inner), io.SEEK_CUR)
+        except (ReaderError, KeyError, ValueError, OSError):
+            pass  # the recording ends here: keep what was read
+    for name, found in rows.items():
+        arr = np.array(found, np.int64).reshape(-1, 3)
+        topics[name].add(arr[:, 0], arr[:, 1], arr[:, 2])
+    if not topics:
+        raise CorruptMediaError(
+            f"ROS 1 bag {str(path)!r} has no index and no readable messages; {REINDEX_HINT}"
+        )
+    return [path.name], chunks, topics, True
+
+
 def _ros1_index(path: Path) -> tuple[list[str], _Chunks, dict[str, _Topic], bool]:
     from rosbags.rosbag1 import Reader, ReaderError
     from rosbags.rosbag1.reader import decompressors
@@ -288,10 +376,11 @@ def _ros1_index(path: Path) -> tuple[list[str], _Chunks, dict[str, _Topic], bool
     try:
         reader = Reader(path)
         reader.open()
-    except ReaderError as exc:
-        raise CorruptMediaError(
-            f"ROS 1 bag {str(path)!r} cannot be opened: {exc}; {REINDEX_HINT}"
-        ) from None
+    except ReaderError as exc:  # no index, a damaged one, or cut short: read it through
+        try:
+            return _ros1_scan(path)
+        except CorruptMediaError as scan:
+            raise CorruptMediaError(f"{scan} (rosbags: {exc})") from None
     chunks = _Chunks()
     topics: dict[str, _Topic] = {}
     try:
@@ -300,16 +389,7 @@ def _ros1_index(path: Path) -> tuple[list[str], _Chunks, dict[str, _Topic], bool
             for pos, c in reader.chunks.items()
         }
         for conn in reader.connections:
-            topic = topics.setdefault(
-                conn.topic,
-                _Topic(
-                    conn.msgtype,
-                    "ros1",
-                    _definition_format(conn.msgdef),
-                    conn.msgdef.data,
-                    conn.digest or None,
-                ),
-            )
+            topic = _ros1_topic(topics, conn)
             entries = reader.indexes.get(conn.id, [])
             if entries:  # IndexData tuples: (time, chunk_pos, offset)
                 arr = np.array(entries, np.int64).reshape(-1, 3)
