@@ -10,7 +10,9 @@ message later costs one seek and one chunk decompression (cached while reading f
 Sources of positions, all from the libraries' own indexes:
 
 * ROS 1: ``rosbags.rosbag1.Reader`` reads the bag's index records on ``open()`` and keeps
-  ``(time, chunk_pos, offset)`` per connection;
+  ``(time, chunk_pos, offset)`` per connection; a bag without a usable index (not closed
+  cleanly, or cut short) is read through chunk by chunk instead, as ``rosbag reindex``
+  does, and the index says it is truncated;
 * ROS 2 SQLite storage: one ``SELECT id, timestamp`` over the ``messages`` table;
 * MCAP (plain or ROS 2 storage): the ``MessageIndex`` records that the summary's
   ``ChunkIndex`` records point to (read with the ``mcap`` package). A file without a
