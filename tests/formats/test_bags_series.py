@@ -189,3 +189,11 @@ def test_truncated_mcap_reads_what_is_there_and_says_so(tmp_path):
         df = wb.read(cut, topic="/vehicle/json", cache=False).read_all().to_pandas()
     assert len(df) == n and df.index[0] == pytest.approx(T0)
     assert df["speed_kmh"].tolist() == [50.0 + k for k in range(n)]
+
+
+def test_a_damaged_sqlite_storage_file_is_a_clear_error(tmp_path):
+    bag = write_kind(tmp_path, "ros2-sqlite3")
+    db = next(bag.glob("*.db3"))
+    truncate(db, db, 0.5)
+    with pytest.raises(CorruptMediaError, match=r"drive_sqlite3.*malformed"):
+        wb.read(bag, topic="/gps/fix", cache=False)
