@@ -56,6 +56,7 @@ _LAZY: dict[str, str] = {
     "PackedStream": "workbench.streams",
     "TableStream": "workbench.streams",
     "run": "workbench.streams",
+    "open_bag": "workbench.formats.bags",
 }
 
 __all__ = ["__version__", *_error_names, *_LAZY]

@@ -60,6 +60,8 @@ from workbench.catalog.schema import TAG_SEPARATOR, normalise_tag
 from workbench.catalog.store import Store
 from workbench.content_types import VIDEO_SUFFIXES, content_type_of_suffix
 from workbench.errors import SourceNotFoundError, StorageError
+from workbench.formats.bags.catalog import catalog_rows, is_recording
+from workbench.formats.bags.layout import is_ros2_folder, recording_stat
 
 __all__ = [
     "MAX_SIDECAR_BYTES",
@@ -232,6 +234,11 @@ def _walk_local(
                         )
                         continue
                 if item.is_dir():
+                    if is_ros2_folder(item.path):  # a ROS 2 bag folder is one recording
+                        size, mtime_ns = recording_stat(item.path)
+                        rel = path.relative_to(root).as_posix()
+                        files[item.name] = _FileInfo(rel, item.path, size, mtime_ns, None)
+                        continue
                     if item.name == "__pycache__":
                         continue
                     st = item.stat()
@@ -319,7 +326,9 @@ def _pair(
                         )
                     )
                     continue
-                if PurePosixPath(name).suffix.lower() not in VIDEO_SUFFIXES:
+                if PurePosixPath(name).suffix.lower() not in VIDEO_SUFFIXES and not (
+                    not is_remote(item.location) and is_recording(item.location)
+                ):
                     continue  # e.g. a timestamps csv without sidecar: not a catalog row
             entries[item.rel] = _Entry(
                 rel=item.rel,
@@ -691,6 +700,11 @@ def _rows_for(
     entry: _Entry, fs: Any = None, storage_options: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     """Build the catalog rows of one data file (raises _Skip with the reason)."""
+    if fs is None and is_recording(entry.data):  # ROS bags, MCAP: a row per topic, from the bag
+        try:
+            return catalog_rows(entry.data, entry.rel, entry.sidecar)
+        except ValueError as exc:
+            raise _Skip(f"{PurePosixPath(str(entry.data)).name}: {exc}") from None
     if entry.sidecar is not None:
         rows = _rows_from_meta(_load_json(_read_sidecar(entry, fs)), entry.rel)
     else:

@@ -49,17 +49,18 @@ def reader_option_names(reader_cls: type) -> list[str]:
     """
     names: list[str] = []
     for klass in reader_cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is None:
-            continue
-        params = list(inspect.signature(init).parameters.values())[2:]  # self, source
-        names += [
-            p.name
-            for p in params
-            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in names
-        ]
-        if not any(p.kind is p.VAR_KEYWORD for p in params):
-            break
+        # a reader that picks another reader class in __new__ (bags) takes options there
+        methods = [klass.__dict__.get(m) for m in ("__new__", "__init__")]
+        for method in (m for m in methods if m is not None and klass is not object):
+            method = method.__func__ if isinstance(method, staticmethod) else method
+            params = list(inspect.signature(method).parameters.values())[2:]  # self, source
+            names += [
+                p.name
+                for p in params
+                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in names
+            ]
+            if not any(p.kind is p.VAR_KEYWORD for p in params):
+                return names
     return names
 
 

@@ -151,6 +151,9 @@ def _register_builtins() -> None:
             "workbench.readers.camera_timestamps:CameraTimestampsReader",
             None,
         ),
+        ("application/x-rosbag", "workbench.formats.bags.reader:BagReader", None),
+        ("application/x-ros2bag", "workbench.formats.bags.reader:BagReader", None),
+        ("application/x-mcap", "workbench.formats.bags.reader:BagReader", None),
     ]
     for ctype, target, glob in builtins:
         register_reader(ctype, target, path_glob=glob)

@@ -357,6 +357,11 @@ def _from_fields(
     meta = {**found.sidecar, **base}
     ctype = given_ctype or meta.get("content-type") or meta.get("content_type")
     name = url_name(found.path) if isinstance(found.path, str) else found.path.name
+    if not ctype and found.is_dir and isinstance(found.path, Path):
+        # a ROS 2 bag folder is one recording, not a folder of images
+        from workbench.formats.bags.layout import content_type_of_recording, is_ros2_folder
+
+        ctype = content_type_of_recording(found.path) if is_ros2_folder(found.path) else None
     ctype = ctype or guess_content_type(name, is_dir=found.is_dir)
     record_id = _get(obj, "record_id") or meta.get("record_id") or PurePosixPath(name).stem
     start = _get(obj, "start_timestamp")
@@ -425,6 +430,11 @@ def resolve_source(obj: Any, *, storage_options: dict[str, Any] | None = None) -
         return obj
     if isinstance(obj, (str, os.PathLike)):
         return _from_fields({}, os.fspath(obj), {}, storage_options)
+    if hasattr(obj, "record_fields") and hasattr(obj, "get_frames_at"):  # an image topic
+        fields = obj.record_fields()
+        src = _from_fields(fields, fields["path"], fields, None)
+        src.video = obj
+        return src
     if hasattr(obj, "get_frames_at") and hasattr(obj, "metadata"):  # an opened Video
         vpath = getattr(obj, "path", None)
         if vpath is None:

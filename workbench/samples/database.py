@@ -8,6 +8,7 @@
         camera_02.mp4 ...              (one pair per camera, numbered from 01)
         can.csv                        can.csv.json        (100 Hz)
         gps.csv                        gps.csv.json        (10 Hz)
+        drive.bag  drive_ros2/         drive.bag.json ...  (ROS 1 and ROS 2 MCAP bags)
 
 Every data file has a JSON sidecar ``<file>.json`` in the dwtk format::
 
@@ -55,6 +56,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.errors import InvalidArgumentError, WorkbenchError
+from workbench.samples.bags import write_record_bags
 from workbench.samples.drive import SIM_RATE_HZ, simulate_drive
 from workbench.samples.video import _check_fps, _check_int, _check_size, make_video
 
@@ -272,7 +274,8 @@ def make_sample_database(
     >>> sorted(p.name for p in (root / "records" / "021_00000000030000000255" / "data").iterdir())
     ... # doctest: +NORMALIZE_WHITESPACE
     ['camera_01.mp4', 'camera_01.mp4.json', 'camera_01_timestamps.csv',
-     'camera_01_timestamps.csv.json', 'can.csv', 'can.csv.json', 'gps.csv', 'gps.csv.json']
+     'camera_01_timestamps.csv.json', 'can.csv', 'can.csv.json', 'drive.bag', 'drive.bag.json',
+     'drive_ros2', 'drive_ros2.json', 'gps.csv', 'gps.csv.json']
     """
     root = Path(root)
     records = _check_int("records", records, 1, 1000)
@@ -329,6 +332,7 @@ def make_sample_database(
             _write_record_files(
                 staging[rid] / "data", rid, starts[r], seed * 1000 + r, duration, names, rate
             )
+            write_record_bags(staging[rid] / "data", rid, starts[r], seed * 1000 + r, duration)
             final = records_dir / rid
             if final.exists():
                 trash = records_dir / f".{rid}.{uuid.uuid4().hex[:8]}.old.tmp"

@@ -158,6 +158,7 @@ def open_video(
     frame_cache_bytes: int = DEFAULT_FRAME_CACHE_BYTES,
     timeout_seconds: float = 60.0,
     storage: Any = None,
+    topic: str | None = None,
 ) -> Video:
     """Open a video for frame-accurate random access.
 
@@ -189,6 +190,10 @@ def open_video(
         A storage backend (``wb.FilesStorage("s3", bucket=..., endpoint_url=...)``);
         ``path`` may then be a key in it, and its options (bounded retries and
         timeouts) are used instead of ``storage_options``.
+    topic : str, optional
+        An image topic of a ROS bag or MCAP file (``path`` may then also be a catalog
+        record of the bag): returns a
+        :class:`~workbench.formats.bags.topic_video.TopicVideo` with this interface.
 
     Returns
     -------
@@ -209,6 +214,10 @@ def open_video(
     >>> with wb.open_video("camera_01.mp4") as v:            # doctest: +SKIP
     ...     frame = v[100]
     """
+    if topic is not None:  # image topics of bags: a lazy import, so video knows no bags
+        from workbench.formats.bags.topic_video import open_image_topic
+
+        return open_image_topic(path, topic, cache=cache, frame_cache_bytes=frame_cache_bytes)
     if storage is not None:  # duck-typed: video does not import streams
         if not isinstance(path, (str, os.PathLike)) or "://" not in os.fspath(path):
             path = storage.url(os.fspath(path))

@@ -137,11 +137,12 @@ def open_scrub_source(source: Any, *, storage_options: dict[str, Any] | None = N
         path = getattr(source, "path", None)
         src = resolve_source(source, storage_options=storage_options) if path is not None else None
     else:
+        from workbench.formats.bags.topic_video import open_scrub_topic  # bag image topics
         from workbench.video import open_video
 
         src = resolve_source(source, storage_options=storage_options)
         opts = {"storage_options": src.storage_options} if src.is_remote else {}
-        video, owns = open_video(str(src.path), **opts), True
+        video, owns = open_scrub_topic(src) or open_video(str(src.path), **opts), True
     pts = np.asarray(video.pts_seconds, dtype=np.float64)
     start = float(src.start_timestamp) if src is not None else 0.0
     timestamps = start + pts
