@@ -36,6 +36,8 @@ __all__ = [
     "StreamNotFoundError",
     "ObjectChangedError",
     "CorruptStreamError",
+    "MissingExtraError",
+    "ClusterError",
 ]
 
 
@@ -109,3 +111,11 @@ class ObjectChangedError(StorageError):
 
 class CorruptStreamError(CorruptMediaError):
     """A stored stream (packed file, datastore entry) is damaged: its parts do not add up."""
+
+
+class MissingExtraError(WorkbenchError, ImportError):
+    """An optional extra is not installed; the message names it and how to install it."""
+
+
+class ClusterError(WorkbenchError, ConnectionError):
+    """A Dask scheduler cannot be reached or the cluster failed; the message names its address."""
