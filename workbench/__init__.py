@@ -52,6 +52,8 @@ _LAZY: dict[str, str] = {
     "PackedStream": "workbench.streams",
     "TableStream": "workbench.streams",
     "run": "workbench.streams",
+    "map_records": "workbench.parallel",
+    "RecordSpec": "workbench.parallel",
 }
 
 __all__ = ["__version__", *_error_names, *_LAZY]

@@ -26,8 +26,11 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 __all__ = ["MANIFEST_NAME", "Manifest", "job_key"]
 
@@ -43,19 +46,24 @@ def job_key(identity: dict[str, Any], params: dict[str, Any]) -> str:
 class Manifest:
     """The done-list of one output folder (thread-safe appends)."""
 
-    def __init__(self, folder: str | os.PathLike[str]) -> None:
+    def __init__(
+        self, folder: str | os.PathLike[str], *, keys: Iterable[str] | None = None
+    ) -> None:
         self.folder = Path(folder)
         self.path = self.folder / MANIFEST_NAME
         self._lock = threading.Lock()
+        self._file_lock = FileLock(str(self.path) + ".lock")
         self._done: dict[tuple[str, str], int] = {}
-        self._load()
+        self._load(None if keys is None else set(keys))
 
-    def _load(self) -> None:
+    def _load(self, keys: set[str] | None) -> None:
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return
         for line in text.splitlines():
+            if keys is not None and not any(k in line for k in keys):
+                continue  # another source's line (cheap test before parsing)
             try:
                 entry = json.loads(line)
                 self._done[(entry["key"], entry["file"])] = int(entry["size"])
@@ -75,7 +83,7 @@ class Manifest:
     def add(self, key: str, name: str, size: int) -> None:
         """Record that ``name`` is complete (call after its rename)."""
         line = json.dumps({"key": key, "file": name, "size": int(size)}) + "\n"
-        with self._lock:
+        with self._lock, self._file_lock:
             self._done[(key, name)] = int(size)
             with open(self.path, "a", encoding="utf-8") as fh:
                 fh.write(line)

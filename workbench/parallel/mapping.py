@@ -137,25 +137,31 @@ def run_tasks(
     desc: str = "records",
     unit: str = "record",
     on_done: Callable[[int, TaskOutcome], int | None] | None = None,
+    keep_values: bool = True,
+    what: str = "fn",
 ) -> list[TaskOutcome]:
     """Call ``fn(payload)`` for every payload; return one :class:`TaskOutcome` each, in order.
 
     ``client`` as in :func:`map_records` (already resolved or not). ``on_done(i, outcome)``
     is called once per payload as it finishes, in the calling thread; it may return how
-    many units to advance the bar by (default 1).
+    many units to advance the bar by (default 1). With ``keep_values=False`` the
+    returned outcomes drop their values once ``on_done`` has seen them (bounded memory).
+    ``what`` names ``fn`` in the error raised when it cannot be pickled.
     """
     if not callable(fn):
         raise InvalidArgumentError(f"fn must be callable, not {fn!r}")
     if not isinstance(retries, int) or retries < 0:
         raise InvalidArgumentError(f"retries={retries!r} must be a non-negative integer")
     if client is not None and not payloads:
-        check_picklable(fn)
+        check_picklable(fn, what)
         return []
-    with resolve_client(client) as c:
+    with resolve_client(client, announce=progress) as c:
         if c is None:
-            return _run_here(fn, payloads, progress, desc, unit, on_done)
-        check_picklable(fn)
-        return _run_on(c, fn, payloads, retries, progress, desc, unit, on_done)
+            done = _run_here(fn, payloads, progress, desc, unit, on_done, keep_values)
+        else:
+            check_picklable(fn, what)
+            done = _run_on(c, fn, payloads, retries, progress, desc, unit, on_done, keep_values)
+    return done
 
 
 def _run_here(
@@ -165,6 +171,7 @@ def _run_here(
     desc: str,
     unit: str,
     on_done: Callable[[int, TaskOutcome], int | None] | None,
+    keep_values: bool,
 ) -> list[TaskOutcome]:
     out: list[TaskOutcome] = []
     with _progress_bar(len(payloads), desc, unit, progress) as bar:
@@ -172,6 +179,8 @@ def _run_here(
             outcome = _call(fn, payload, {})
             out.append(outcome)
             step = on_done(i, outcome) if on_done else None
+            if not keep_values:
+                outcome.value = None
             bar.update(1 if step is None else step)
     return out
 
@@ -185,6 +194,7 @@ def _run_on(
     desc: str,
     unit: str,
     on_done: Callable[[int, TaskOutcome], int | None] | None,
+    keep_values: bool,
 ) -> list[TaskOutcome]:
     from distributed import as_completed
 
@@ -232,6 +242,8 @@ def _run_on(
                 results[i] = outcome
                 future.release()
                 step = on_done(i, outcome) if on_done else None
+                if not keep_values:
+                    outcome.value = None
                 bar.update(1 if step is None else step)
     except BaseException:
         client.cancel(submitted, force=True)

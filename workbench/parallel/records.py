@@ -21,6 +21,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections.abc import Iterable, Mapping
@@ -161,7 +162,7 @@ class RecordSpec:
             raise InvalidArgumentError(f"segment seconds={seconds!r} must be positive")
         n = math.ceil((hi - lo) / seconds - 1e-9)
         edges = [lo + k * seconds for k in range(n)] + [hi]
-        return [replace(self, start=a, end=b) for a, b in zip(edges, edges[1:], strict=False)]
+        return [replace(self, start=a, end=b) for a, b in itertools.pairwise(edges)]
 
 
 def _from_row(row: Mapping[str, Any], storage_options: dict[str, Any]) -> RecordSpec:
