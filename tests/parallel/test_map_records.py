@@ -128,7 +128,7 @@ def test_unpicklable_fn_fails_before_any_work(cluster, tmp_path):
         with lock:
             return 1
 
-    with pytest.raises(InvalidArgumentError, match="cannot be pickled.*nothing was run"):
+    with pytest.raises(InvalidArgumentError, match=r"cannot be pickled.*nothing was run"):
         wb.map_records(uses_lock, ["/d/a.mp4"], client=cluster, progress=False)
     assert not marker.exists()
 
@@ -139,9 +139,11 @@ def test_unreachable_scheduler_fails_within_the_timeout_naming_it():
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     address = f"tcp://127.0.0.1:{port}"
-    with pytest.raises(ClusterError, match=f"127.0.0.1:{port}"):
-        with resolve_client(address, connect_timeout=1.0):
-            pass
+    with (
+        pytest.raises(ClusterError, match=f"127.0.0.1:{port}"),
+        resolve_client(address, connect_timeout=1.0),
+    ):
+        pass
 
 
 @pytest.mark.dask
@@ -174,7 +176,8 @@ def test_a_worker_out_of_memory_fails_that_record_only(cluster):
             time.sleep(0.02)
         return len(hoard)
 
-    df = wb.map_records(hog, ["/d/m0.csv", "/d/m1.csv", "/d/m2.csv"], client=cluster,
-                        retries=0, progress=False)
+    df = wb.map_records(
+        hog, ["/d/m0.csv", "/d/m1.csv", "/d/m2.csv"], client=cluster, retries=0, progress=False
+    )
     assert df.ok.tolist() == [True, False, True]
     assert "memory" in df.error[1] and df.error[1].startswith("WorkerMemoryError")
