@@ -1,0 +1,181 @@
+"""Scale-out benchmark (issue 13): the same jobs in-process and on a Dask LocalCluster.
+
+Three measures, ratios from one run:
+
+1. ``export_frames`` of ``--records`` records of ``--seconds`` each at 2 fps / 0.25 (JPEG):
+   in-process (its default threads), then on a LocalCluster of 1 and of 2 worker processes
+   (one thread each). Goal: 2 workers >= 1.7x faster than in-process with one worker.
+2. Scheduling overhead: ``map_records`` of a trivial function over ``--trivial`` records
+   (default 1,000) on a 2-worker LocalCluster vs the same in-process loop. Goal: within 3 s;
+   records/s reported.
+3. One record of ``--long-seconds`` (default 600) exported with 2 workers (split per minute
+   of video) vs 1 worker. Goal: >= 1.6x.
+
+Clusters are started (and warmed with one task) before the clock starts; video indexes
+are built once before any timing, so every run reads them from the cache. Media are
+encoded with :func:`workbench.samples.make_video` into ``bench-data/`` (reused).
+
+Run::
+
+    .venv/bin/python benchmarks/bench_parallel.py                      # issue sizes (slow)
+    .venv/bin/python benchmarks/bench_parallel.py --records 4 --seconds 20 \\
+        --long-seconds 120 --size 640x360 --trivial 1000               # a modest size
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench-data"
+sys.path.insert(0, str(ROOT))
+
+
+def video(seconds: int, size: tuple[int, int], seed: int) -> Path:
+    """A ``seconds`` long 30 fps H.264 camera file (encoded once into bench-data/)."""
+    path = DATA / f"parallel_{size[0]}x{size[1]}_{seconds}s_{seed}.mp4"
+    if not path.exists():
+        from workbench.samples import make_video
+
+        DATA.mkdir(parents=True, exist_ok=True)
+        print(f"encoding {path.name} (once) ...", flush=True)
+        make_video(path, size=size, fps=30, frames=30 * seconds, gop=30, seed=seed)
+    return path
+
+
+def rows_for(paths: list[Path]) -> list[dict]:
+    return [
+        {"record_id": f"rec{i:03d}", "path": str(p), "start_timestamp": 1.5e9 + 1000 * i}
+        for i, p in enumerate(paths)
+    ]
+
+
+@contextlib.contextmanager
+def cluster(n_workers: int) -> Iterator[object]:
+    """A warmed Client on a LocalCluster of ``n_workers`` processes x 1 thread."""
+    from workbench.parallel import local_cluster
+
+    with local_cluster(n_workers) as client:
+        client.wait_for_workers(n_workers)
+        client.run(lambda: __import__("workbench.export.cluster"))
+        yield client
+
+
+def timed_export(rows: list[dict], client: object | None) -> float:
+    import workbench as wb
+
+    out = Path(tempfile.mkdtemp(prefix="bench-parallel-"))
+    try:
+        t = time.perf_counter()
+        result = wb.export_frames(
+            rows, out, target_frame_rate=2, resize_rate=0.25, client=client, progress=False
+        )
+        seconds = time.perf_counter() - t
+        assert result.ok and result.written, result
+        return seconds
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def trivial(rec: object) -> int:
+    return 1
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--records", type=int, default=8)
+    ap.add_argument("--seconds", type=int, default=60)
+    ap.add_argument("--long-seconds", type=int, default=600)
+    ap.add_argument("--size", default="1280x720", help="WxH of the videos")
+    ap.add_argument("--trivial", type=int, default=1000, help="records for the overhead test")
+    args = ap.parse_args()
+    size = tuple(int(v) for v in args.size.split("x"))
+    os.environ.setdefault("WORKBENCH_CACHE", str(DATA / "parallel-index-cache"))
+
+    import workbench as wb
+
+    short = rows_for([video(args.seconds, size, seed=i) for i in range(args.records)])
+    long = rows_for([video(args.long_seconds, size, seed=99)])
+    for row in short + long:  # build every index once: all timed runs read the cache
+        wb.open_video(row["path"])
+
+    table: list[tuple[str, str, str, str, str, str]] = []
+    t_here = timed_export(short, None)
+    with cluster(1) as c1:
+        t_one = timed_export(short, c1)
+        t_long_one = timed_export(long, c1)
+    with cluster(2) as c2:
+        t_two = timed_export(short, c2)
+        t_long_two = timed_export(long, c2)
+        fake = [f"/nowhere/r{i:05d}.mp4" for i in range(args.trivial)]
+        t = time.perf_counter()
+        wb.map_records(trivial, fake, client=c2, progress=False)
+        t_map_cluster = time.perf_counter() - t
+    t = time.perf_counter()
+    wb.map_records(trivial, fake, progress=False)
+    t_map_here = time.perf_counter() - t
+
+    what = f"export {args.records} x {args.seconds} s {args.size}, 2 fps, 0.25"
+    table.append(
+        (
+            what,
+            f"2 workers {t_two:.1f} s",
+            f"in-process {t_here:.1f} s",
+            f"{t_here / t_two:.2f}x",
+            ">= 1.7x",
+            "yes" if t_here / t_two >= 1.7 else "no",
+        )
+    )
+    table.append(
+        (
+            what,
+            f"2 workers {t_two:.1f} s",
+            f"1 worker {t_one:.1f} s",
+            f"{t_one / t_two:.2f}x",
+            ">= 1.7x",
+            "yes" if t_one / t_two >= 1.7 else "no",
+        )
+    )
+    extra = t_map_cluster - t_map_here
+    table.append(
+        (
+            f"map_records, trivial fn, {args.trivial} records",
+            f"cluster {t_map_cluster:.2f} s ({args.trivial / t_map_cluster:,.0f} rec/s)",
+            f"in-process {t_map_here:.2f} s",
+            f"+{extra:.2f} s",
+            "<= +3 s",
+            "yes" if extra <= 3 else "no",
+        )
+    )
+    ratio = t_long_one / t_long_two
+    table.append(
+        (
+            f"export 1 x {args.long_seconds} s, split per minute",
+            f"2 workers {t_long_two:.1f} s",
+            f"1 worker {t_long_one:.1f} s",
+            f"{ratio:.2f}x",
+            ">= 1.6x",
+            "yes" if ratio >= 1.6 else "no",
+        )
+    )
+
+    head = ("measure", "ours", "baseline", "ratio", "goal", "met")
+    widths = [max(len(r[k]) for r in [head, *table]) for k in range(len(head))]
+    for row in [head, None, *table]:
+        if row is None:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+        else:
+            print("| " + " | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) + " |")
+    print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
