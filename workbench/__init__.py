@@ -54,6 +54,7 @@ _LAZY: dict[str, str] = {
     "run": "workbench.streams",
     "map_records": "workbench.parallel",
     "RecordSpec": "workbench.parallel",
+    "export_clips": "workbench.export.cluster",
 }
 
 __all__ = ["__version__", *_error_names, *_LAZY]

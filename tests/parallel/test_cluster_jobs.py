@@ -199,3 +199,24 @@ def test_a_script_without_main_guard_runs_on_a_local_cluster(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("script body ran in") == 1, proc.stdout  # not again in workers
     assert "pids" in proc.stdout and "dashboard http://127.0.0.1:" in proc.stdout
+
+
+def test_export_clips_on_cluster_cuts_each_window_once(cluster, media, tmp_path):
+    t0 = [r["start_timestamp"] for r in media["rows"][:2]]
+    events = pd.DataFrame(
+        {
+            "record_id": ["r0", "r1", "r1"],
+            "path": [media["rows"][0]["path"], media["rows"][1]["path"], "/nowhere.mp4"],
+            "start": [t0[0] + 1.0, t0[1] + 2.0, t0[1]],
+            "end": [t0[0] + 3.0, t0[1] + 4.0, t0[1] + 1],
+        }
+    )
+    df = wb.export_clips(events, tmp_path, client=cluster, progress=False)
+    assert df.ok.tolist() == [True, True, False]
+    assert "SourceNotFoundError" in df.error[2]
+    for path in df.result[:2]:
+        assert len(wb.open_video(path)) == 60
+    again = wb.export_clips(events[:2], tmp_path, client=cluster, progress=False)
+    assert again.ok.all() and again.result.tolist() == df.result[:2].tolist()
+    mtimes = [Path(p).stat().st_mtime_ns for p in df.result[:2]]
+    assert [Path(p).stat().st_mtime_ns for p in again.result] == mtimes  # not cut again

@@ -29,9 +29,10 @@ ExportResult(written=960, skipped=0, ...)
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ from workbench.export.frames import (
 from workbench.export.manifest import Manifest
 from workbench.export.result import ExportFailure, ExportResult, SkippedItem
 
-__all__ = ["TASK_SECONDS", "export_frames_on_cluster"]
+__all__ = ["TASK_SECONDS", "export_clips", "export_frames_on_cluster"]
 
 #: seconds of video per run task: a long record is split so that it spreads over workers
 TASK_SECONDS = 60.0
@@ -257,3 +258,128 @@ def export_frames_on_cluster(
         err.result = result  # type: ignore[attr-defined]
         raise err
     return result
+
+
+@dataclass(frozen=True)
+class _ClipJob:
+    """One clip to cut on a worker (picklable)."""
+
+    out_dir: str
+    name: str
+    options: tuple[tuple[str, Any], ...]
+
+
+def _clip_name(template: str, spec: Any, n: int) -> str:
+    from workbench.errors import InvalidArgumentError
+    from workbench.export.naming import safe_value
+
+    try:
+        name = template.format(
+            record_id=safe_value(spec.record_id), start=spec.start, end=spec.end, n=n
+        )
+    except (KeyError, ValueError, IndexError, TypeError) as exc:
+        raise InvalidArgumentError(
+            f"name={template!r} cannot be filled ({exc}); fields: record_id, start, end, n"
+        ) from exc
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise InvalidArgumentError(f"name={template!r} must give a plain file name, got {name!r}")
+    return name
+
+
+def _cut_clip(job: _ClipJob, spec: Any) -> str:
+    from workbench.export.clip import export_clip
+    from workbench.export.manifest import job_key
+
+    options = dict(job.options)
+    out = Path(job.out_dir)
+    key = job_key(
+        {
+            "path": spec.path,
+            "record_id": spec.record_id,
+            "size": _size(spec.path),
+            "start": spec.start,
+            "end": spec.end,
+        },
+        options,
+    )
+    manifest = Manifest(out, keys=[key])
+    if manifest.is_done(key, job.name):
+        return str(out / job.name)
+    clip = export_clip(
+        spec.as_row(), out / job.name, start=spec.start, end=spec.end, progress=False, **options
+    )
+    manifest.add(key, job.name, clip.bytes)
+    return str(clip.path)
+
+
+def _size(path: str) -> int | None:
+    with contextlib.suppress(OSError):
+        return Path(path).stat().st_size
+    return None
+
+
+def export_clips(
+    items: Any,
+    out_dir: str | os.PathLike[str],
+    *,
+    name: str = "{record_id}-{start:.3f}.mp4",
+    client: Any = None,
+    retries: int = 2,
+    progress: bool = True,
+    **clip_options: Any,
+) -> Any:
+    """Cut one clip per item with :func:`workbench.export_clip`, here or on a Dask cluster.
+
+    Parameters
+    ----------
+    items : DataFrame, Selection or list of rows / Records
+        Each with a ``path`` and ``record_id``; ``start`` / ``end`` (absolute seconds) give
+        the window (events), else the record's ``start_timestamp`` / ``end_timestamp``.
+    out_dir : str or os.PathLike
+        Folder for the clips (created if needed).
+    name : str
+        File name template; fields ``record_id``, ``start``, ``end``, ``n`` (position).
+    client, retries, progress
+        As in :func:`workbench.map_records`.
+    **clip_options
+        Passed to :func:`workbench.export_clip` (``target_frame_rate``, ``resize_rate``,
+        ``crf`` ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per clip, in order (as :func:`workbench.map_records`); ``result`` is the
+        clip's path. Clips are written atomically and recorded in the folder's manifest: a
+        rerun cuts only the missing ones.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> events = wb.find_events(sel, "brake > 0.5", min_duration=0.3)  # doctest: +SKIP
+    >>> wb.export_clips(events, "clips/", client="local")             # doctest: +SKIP
+    """
+    from workbench.export.atomic import check_writable
+    from workbench.parallel.mapping import map_records
+    from workbench.parallel.records import as_specs
+
+    out = check_writable(out_dir)
+    specs = as_specs(items)
+    specs = [
+        s if s.start is not None else replace(s, start=s.start_timestamp, end=s.end_timestamp)
+        for s in specs
+    ]
+    options = tuple(sorted(clip_options.items()))
+    jobs = [_ClipJob(str(out), _clip_name(name, s, n), options) for n, s in enumerate(specs)]
+    names = [j.name for j in jobs]
+    if len(set(names)) != len(names):
+        from workbench.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(
+            f"name={name!r} gives two clips the same file name; add {{n}} or {{end}}"
+        )
+    paired = [replace(s, fields={**s.fields, "_clip": j}) for s, j in zip(specs, jobs, strict=True)]
+    return map_records(_cut_paired, paired, client=client, retries=retries, progress=progress)
+
+
+def _cut_paired(spec: Any) -> str:
+    return _cut_clip(spec.fields["_clip"], spec)
