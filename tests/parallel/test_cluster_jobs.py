@@ -209,10 +209,11 @@ def test_export_clips_on_cluster_cuts_each_window_once(cluster, media, tmp_path)
             "path": [media["rows"][0]["path"], media["rows"][1]["path"], "/nowhere.mp4"],
             "start": [t0[0] + 1.0, t0[1] + 2.0, t0[1]],
             "end": [t0[0] + 3.0, t0[1] + 4.0, t0[1] + 1],
+            "start_timestamp": [t0[0], t0[1], t0[1]],
         }
     )
     df = wb.export_clips(events, tmp_path, client=cluster, progress=False)
-    assert df.ok.tolist() == [True, True, False]
+    assert df.ok.tolist() == [True, True, False], df.error.tolist()
     assert "SourceNotFoundError" in df.error[2]
     for path in df.result[:2]:
         assert len(wb.open_video(path)) == 60
