@@ -111,12 +111,13 @@ def _run_task(piece: _Piece) -> ExportResult:
     result = ExportResult(out_dir=piece.out)
     manifest = Manifest(piece.out, keys=[piece.key])
     job = plan_source(piece.source, piece.opts, manifest, result)
-    if job is None:
-        raise ExportError(f"{_describe(piece.source)[1]} could not be planned on this worker")
+    if job is None:  # it went missing or bad since the plan: result.failed says why
+        return result
     if job.key != piece.key:
-        raise ExportError(
-            f"{job.source.path} changed while it was being exported; run the export again"
-        )
+        rid, where = _describe(piece.source)
+        why = "the file changed while it was being exported; run the export again"
+        result.failed.append(ExportFailure(rid, where, why, "ObjectChangedError"))
+        return result
     todo = not_done(manifest, job.key, job.names, list(piece.positions))
     result.skipped += len(piece.positions) - len(todo)
     job.todo = np.array(todo, "int64")
