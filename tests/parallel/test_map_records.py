@@ -147,21 +147,22 @@ def test_unreachable_scheduler_fails_within_the_timeout_naming_it():
 
 
 @pytest.mark.dask
-def test_a_killed_worker_has_its_record_retried_and_counted_once(cluster, tmp_path):
+@pytest.mark.parametrize("n", [8, 96])  # 96: several records per task (batched)
+def test_a_killed_worker_has_its_record_retried_and_counted_once(cluster, tmp_path, n):
     def dies_once(rec):
         marker = tmp_path / f"{rec.record_id}.first"
         if rec.record_id == "k3" and not marker.exists():
             marker.touch()
             os.kill(os.getpid(), signal.SIGKILL)  # the worker process dies mid-job
-        time.sleep(0.05)
+        time.sleep(0.01)
         return rec.record_id
 
-    paths = [f"/d/k{i}.mp4" for i in range(8)]
+    paths = [f"/d/k{i}.mp4" for i in range(n)]
     df = wb.map_records(dies_once, paths, client=cluster, retries=2, progress=False)
-    assert df.record_id.tolist() == [f"k{i}" for i in range(8)]
+    assert df.record_id.tolist() == [f"k{i}" for i in range(n)]
     assert df.ok.all(), df.error.tolist()
     assert df.result.tolist() == df.record_id.tolist()
-    # k3 ran twice; a record queued on the same worker may have been sent again too
+    # k3 ran twice; records queued on the same worker may have been sent again too
     assert df.attempts[3] == 2 and df.attempts.max() == 2
 
 
@@ -181,3 +182,9 @@ def test_a_worker_out_of_memory_fails_that_record_only(cluster):
     )
     assert df.ok.tolist() == [True, False, True]
     assert "memory" in df.error[1] and df.error[1].startswith("WorkerMemoryError")
+
+
+def test_new_errors_are_also_the_builtins_callers_catch():
+    assert issubclass(MissingExtraError, ImportError)
+    assert issubclass(ClusterError, ConnectionError)
+    assert wb.MissingExtraError is MissingExtraError and wb.ClusterError is ClusterError

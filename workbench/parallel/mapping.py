@@ -93,7 +93,7 @@ def _cap_decoder_threads(host_threads: dict[str, int]) -> None:
     os.environ[_THREADS_ENV] = str(max(1, cores // max(1, threads)))
 
 
-def _call(fn: Callable[[Any], Any], payload: Any, host_threads: dict[str, int]) -> TaskOutcome:
+def _call(payload: Any, fn: Callable[[Any], Any], host_threads: dict[str, int]) -> TaskOutcome:
     """Run ``fn(payload)`` on a worker; an exception becomes a failed outcome."""
     _cap_decoder_threads(host_threads)
     t0 = time.perf_counter()
@@ -102,6 +102,20 @@ def _call(fn: Callable[[Any], Any], payload: Any, host_threads: dict[str, int]) 
     except Exception as exc:
         return TaskOutcome(False, None, _error_text(exc), time.perf_counter() - t0)
     return TaskOutcome(True, value, "", time.perf_counter() - t0)
+
+
+def _call_batch(
+    payloads: list[Any], fn: Callable[[Any], Any], host_threads: dict[str, int]
+) -> list[TaskOutcome]:
+    """Run ``fn`` over a batch of payloads on a worker (one task, many cheap records)."""
+    return [_call(payload, fn, host_threads) for payload in payloads]
+
+
+def _batch_size(n: int, client: Any) -> int:
+    """Records per task: enough tasks to balance the workers (16 per thread), no more,
+    so that thousands of cheap records do not pay Dask's per-task cost each."""
+    threads = sum(decoder_threads_by_host(client).values()) or 1
+    return max(1, n // (16 * threads))
 
 
 def _death_reason(client: Any, exc: BaseException) -> str:
@@ -176,7 +190,7 @@ def _run_here(
     out: list[TaskOutcome] = []
     with _progress_bar(len(payloads), desc, unit, progress) as bar:
         for i, payload in enumerate(payloads):
-            outcome = _call(fn, payload, {})
+            outcome = _call(payload, fn, {})
             out.append(outcome)
             step = on_done(i, outcome) if on_done else None
             if not keep_values:
@@ -201,50 +215,66 @@ def _run_on(
     prefix = f"wb-{desc.replace(' ', '_')}-{uuid.uuid4().hex[:8]}"
     host_threads = decoder_threads_by_host(client)
     attempts = [1] * len(payloads)
-    index: dict[str, int] = {}
+    groups: dict[str, list[int]] = {}
     submitted: list[Any] = []
 
-    def submit(i: int) -> Any:
-        key = f"{prefix}-{i}-{attempts[i]}"
-        index[key] = i
-        future = client.submit(_call, fn, payloads[i], host_threads, key=key, pure=False)
-        submitted.append(future)
-        return future
+    def submit(batches: list[list[int]]) -> list[Any]:
+        """One graph update for many tasks (a submit per task is a round trip each)."""
+        keys = [f"{prefix}-{b[0]}-{len(b)}-{attempts[b[0]]}" for b in batches]
+        groups.update(zip(keys, batches, strict=True))
+        futures = client.map(
+            _call_batch,
+            [[payloads[i] for i in b] for b in batches],
+            fn=fn,
+            host_threads=host_threads,
+            key=keys,
+            pure=False,
+        )
+        submitted.extend(futures)
+        return futures
 
     results: dict[int, TaskOutcome] = {}
-    futures = [submit(i) for i in range(len(payloads))]
-    done = as_completed(futures, loop=client.loop)
+    size = _batch_size(len(payloads), client)
+    first = [list(range(k, min(k + size, len(payloads)))) for k in range(0, len(payloads), size)]
+    # results travel back in batches as tasks finish (a result() per future would be a
+    # round trip each); errors come back as the exception instead of being raised
+    done = as_completed(submit(first), loop=client.loop, with_results=True, raise_errors=False)
     try:
         with _progress_bar(len(payloads), desc, unit, progress) as bar:
-            for future in done:
-                i = index[future.key]
-                if i in results:
-                    continue  # never count a record twice
-                if future.status == "finished":
-                    try:
-                        outcome = future.result()
-                    except Exception as exc:  # the value could not travel back
-                        outcome = TaskOutcome(False, None, _error_text(exc))
+            for future, value in done:
+                batch = groups.pop(future.key)
+                if future.status == "finished" and isinstance(value, list):
+                    outcomes = value
                 else:
-                    exc = future.exception() if future.status == "error" else None
-                    if type(exc).__name__ == "KilledWorker" and attempts[i] <= retries:
-                        attempts[i] += 1
-                        done.add(submit(i))  # the worker died: try on another one
+                    if isinstance(value, tuple) and len(value) == 3:  # (type, exc, traceback)
+                        value = value[1]
+                    exc = value if isinstance(value, BaseException) else None
+                    killed = type(exc).__name__ == "KilledWorker"
+                    if killed and (len(batch) > 1 or attempts[batch[0]] <= retries):
+                        for i in batch:
+                            attempts[i] += 1
+                        # the worker died: each record again on its own, so that one
+                        # record that kills workers (out of memory) fails alone
+                        done.update(submit([[i] for i in batch]))
+                        future.release()
                         continue
-                    if type(exc).__name__ == "KilledWorker":
+                    if killed:
                         error = _death_reason(client, exc)
                     elif exc is not None:
                         error = _error_text(exc)
                     else:
                         error = f"CancelledError: the cluster lost this task ({future.status})"
-                    outcome = TaskOutcome(False, None, error)
-                outcome.attempts = attempts[i]
-                results[i] = outcome
+                    outcomes = [TaskOutcome(False, None, error) for _ in batch]
                 future.release()
-                step = on_done(i, outcome) if on_done else None
-                if not keep_values:
-                    outcome.value = None
-                bar.update(1 if step is None else step)
+                for i, outcome in zip(batch, outcomes, strict=True):
+                    if i in results:
+                        continue  # never count a record twice
+                    outcome.attempts = attempts[i]
+                    results[i] = outcome
+                    step = on_done(i, outcome) if on_done else None
+                    if not keep_values:
+                        outcome.value = None
+                    bar.update(1 if step is None else step)
     except BaseException:
         client.cancel(submitted, force=True)
         raise
