@@ -20,7 +20,7 @@ from PIL import Image
 
 import workbench as wb
 from workbench.catalog import Selection
-from workbench.export.manifest import MANIFEST_NAME, Manifest
+from workbench.export.manifest import MANIFEST_NAME, Manifest, merge_parts, part_name
 
 pytestmark = pytest.mark.dask
 
@@ -94,9 +94,9 @@ def test_export_survives_a_worker_killed_mid_job(cluster, media, tmp_path):
     assert (rerun.written, rerun.skipped) == (0, 400)
 
 
-def test_manifest_appends_from_several_workers_never_interleave(cluster, tmp_path):
+def test_manifest_parts_from_several_workers_merge_into_one(cluster, tmp_path):
     def append_many(rec):
-        manifest = Manifest(tmp_path)
+        manifest = Manifest(tmp_path, part=part_name())
         for k in range(300):
             manifest.add(rec.record_id, f"{rec.record_id}-{k:04d}-" + "x" * 200, k)
         return os.getpid()
@@ -105,8 +105,11 @@ def test_manifest_appends_from_several_workers_never_interleave(cluster, tmp_pat
         append_many, [f"/d/w{i}.mp4" for i in range(4)], client=cluster, progress=False
     )
     assert df.ok.all() and df.result.nunique() == 2  # both workers wrote at once
-    lines = (tmp_path / MANIFEST_NAME).read_text().splitlines()
-    assert len(lines) == 1200 and all(json.loads(line)["size"] >= 0 for line in lines)
+    assert len(list(tmp_path.glob(".workbench-manifest.*.jsonl"))) == 2
+    assert len(Manifest(tmp_path)) == 1200  # parts are read before they are merged
+    assert merge_parts(tmp_path) == 1200
+    assert [p.name for p in tmp_path.glob(".workbench-manifest*.jsonl")] == [MANIFEST_NAME]
+    assert len(Manifest(tmp_path)) == 1200
 
 
 def test_to_dask_is_one_partition_per_record_on_absolute_time(cluster, tmp_path):

@@ -11,7 +11,7 @@ when a worker dies, one outcome per task):
    worker plans its source again (cheap: the index is cached), keeps the positions of its
    piece that are still not done, and decodes, encodes and writes them with the
    in-process code (:func:`workbench.export.frames.run_jobs`): atomic files, one manifest
-   line each (appends from several workers are serialised by a file lock).
+   line each, in the worker's own manifest part (merged into the main file at the end).
 
 A worker killed mid-task leaves complete files and manifest lines behind; its task is
 run again elsewhere and skips what is done, and a rerun of the whole export after a
@@ -47,7 +47,7 @@ from workbench.export.frames import (
     plan_source,
     run_jobs,
 )
-from workbench.export.manifest import Manifest
+from workbench.export.manifest import Manifest, merge_parts, part_name
 from workbench.export.result import ExportFailure, ExportResult, SkippedItem
 
 __all__ = ["TASK_SECONDS", "export_clips", "export_frames_on_cluster"]
@@ -109,7 +109,7 @@ def _plan_task(payload: tuple[Any, str, FrameOptions]) -> _Planned:
 def _run_task(piece: _Piece) -> ExportResult:
     t_call = time.perf_counter()
     result = ExportResult(out_dir=piece.out)
-    manifest = Manifest(piece.out, keys=[piece.key])
+    manifest = Manifest(piece.out, keys=[piece.key], part=part_name())
     job = plan_source(piece.source, piece.opts, manifest, result)
     if job is None:  # it went missing or bad since the plan: result.failed says why
         return result
@@ -250,6 +250,7 @@ def export_frames_on_cluster(
         finally:
             bar.close()
             _remove_stale_temps(out, all_names)
+            merge_parts(out)
             result.seconds = time.perf_counter() - t_call
     if fatal:
         err = ExportError(
@@ -303,7 +304,7 @@ def _cut_clip(job: _ClipJob, spec: Any) -> str:
         },
         options,
     )
-    manifest = Manifest(out, keys=[key])
+    manifest = Manifest(out, keys=[key], part=part_name())
     if manifest.is_done(key, job.name):
         return str(out / job.name)
     clip = export_clip(
@@ -379,7 +380,10 @@ def export_clips(
             f"name={name!r} gives two clips the same file name; add {{n}} or {{end}}"
         )
     paired = [replace(s, fields={**s.fields, "_clip": j}) for s, j in zip(specs, jobs, strict=True)]
-    return map_records(_cut_paired, paired, client=client, retries=retries, progress=progress)
+    try:
+        return map_records(_cut_paired, paired, client=client, retries=retries, progress=progress)
+    finally:
+        merge_parts(out)
 
 
 def _cut_paired(spec: Any) -> str:
