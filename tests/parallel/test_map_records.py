@@ -188,3 +188,16 @@ def test_new_errors_are_also_the_builtins_callers_catch():
     assert issubclass(MissingExtraError, ImportError)
     assert issubclass(ClusterError, ConnectionError)
     assert wb.MissingExtraError is MissingExtraError and wb.ClusterError is ClusterError
+
+
+def test_decoder_thread_knob_caps_the_cpus_a_decoder_uses(monkeypatch):
+    from workbench.video.decoder import THREADS_ENV, _usable_cpus
+
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    cpus = _usable_cpus()
+    monkeypatch.setenv(THREADS_ENV, "1")
+    assert _usable_cpus() == 1
+    monkeypatch.setenv(THREADS_ENV, str(cpus + 5))  # never more than the machine has
+    assert _usable_cpus() == cpus
+    monkeypatch.setenv(THREADS_ENV, "many")  # ignored
+    assert _usable_cpus() == cpus
