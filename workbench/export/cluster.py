@@ -7,7 +7,8 @@ when a worker dies, one outcome per task):
    video index, which warms the cache for round 2) and returns the frame indices and
    file names, nothing decoded. Here, names are checked across all sources exactly as
    in-process (two frames may not share a name) and files the manifest has are left out.
-2. **run**, one task per record or, for long records, per ``TASK_SECONDS`` of video: the
+2. **run**, one task per record or, for long records, per ``TASK_SECONDS`` of video (less
+   when a few long records would leave worker threads idle at the end): the
    worker plans its source again (cheap: the index is cached), keeps the positions of its
    piece that are still not done, and decodes, encodes and writes them with the
    in-process code (:func:`workbench.export.frames.run_jobs`): atomic files, one manifest
@@ -29,6 +30,7 @@ ExportResult(written=960, skipped=0, ...)
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import time
@@ -172,7 +174,7 @@ def export_frames_on_cluster(
     retries: int = 2,
 ) -> ExportResult:
     """Run :func:`workbench.export_frames` on a cluster (see the module docstring)."""
-    from workbench.parallel.client import resolve_client
+    from workbench.parallel.client import decoder_threads_by_host, resolve_client
     from workbench.parallel.mapping import run_tasks
 
     rows = [_portable(src) for src in sources]
@@ -190,7 +192,7 @@ def export_frames_on_cluster(
         owners: dict[str, tuple[str, int]] = {}
         pieces: list[_Piece] = []
         all_names: list[str] = []
-        per_task = max(1, round(TASK_SECONDS / opts.segment_duration))
+        todos: list[tuple[Any, _Planned, list[int]]] = []
         for row, outcome in zip(rows, planned, strict=True):
             if not outcome.ok:
                 rid, where = _describe(row)
@@ -206,6 +208,16 @@ def export_frames_on_cluster(
             todo = not_done(manifest, plan.key, plan.names, fresh)
             result.skipped += len(fresh) - len(todo)
             all_names.extend(plan.names[p] for p in todo)
+            todos.append((row, plan, todo))
+        # at most TASK_SECONDS of video per task, and pieces enough to keep every worker
+        # thread busy to the end (4 per thread) when there are few, long records
+        segments = sum(len(plan.segments) for _, plan, _ in todos)
+        threads = sum(decoder_threads_by_host(c).values()) or 1
+        per_task = max(
+            1,
+            min(round(TASK_SECONDS / opts.segment_duration), math.ceil(segments / (4 * threads))),
+        )
+        for row, plan, todo in todos:
             for group in _pieces(plan, todo, opts, per_task):
                 pieces.append(_Piece(row, str(out), opts, plan.key, tuple(group)))
 
