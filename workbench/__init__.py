@@ -57,6 +57,9 @@ _LAZY: dict[str, str] = {
     "TableStream": "workbench.streams",
     "run": "workbench.streams",
     "open_bag": "workbench.formats.bags",
+    "map_records": "workbench.parallel",
+    "RecordSpec": "workbench.parallel",
+    "export_clips": "workbench.export.cluster",
 }
 
 __all__ = ["__version__", *_error_names, *_LAZY]

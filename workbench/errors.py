@@ -39,6 +39,8 @@ __all__ = [
     "ObjectChangedError",
     "StorageUnreachableError",
     "CorruptStreamError",
+    "MissingExtraError",
+    "ClusterError",
 ]
 
 
@@ -124,3 +126,11 @@ class StorageUnreachableError(StorageError, ConnectionError):
 
 class CorruptStreamError(CorruptMediaError):
     """A stored stream (packed file, datastore entry) is damaged: its parts do not add up."""
+
+
+class MissingExtraError(WorkbenchError, ImportError):
+    """An optional extra is not installed; the message names it and how to install it."""
+
+
+class ClusterError(WorkbenchError, ConnectionError):
+    """A Dask scheduler cannot be reached or the cluster failed; the message names its address."""

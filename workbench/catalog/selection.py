@@ -165,6 +165,22 @@ class Selection:
         """
         return self._like(self._df[mask])
 
+    def to_dask(self, columns: list[str] | None = None, **options: Any) -> Any:
+        """The selection's time series as one Dask DataFrame, one partition per stream.
+
+        Indexed by absolute ``timestamp``, with a ``record_id`` column; video streams are
+        left out. Options (``segment_seconds``, ``storage_options``) and details:
+        :func:`workbench.parallel.selection_to_dask`.
+
+        Examples
+        --------
+        >>> ddf = sel.to_dask(columns=["speed_kmh", "brake"])             # doctest: +SKIP
+        >>> ddf[ddf.brake > 0.5].speed_kmh.mean().compute()                # doctest: +SKIP
+        """
+        from workbench.parallel.series import selection_to_dask
+
+        return selection_to_dask(self, columns=columns, **options)
+
     # display --------------------------------------------------------------------------
     def _summary(self) -> str:
         n = len(self._df)

@@ -124,6 +124,43 @@ def _format_and_template(format: str | None, name: str | None) -> tuple[str, Nam
     return format, template
 
 
+@dataclass(frozen=True)
+class FrameOptions:
+    """Everything that decides which files an export writes (picklable: it travels to workers)."""
+
+    target_frame_rate: float | None
+    resize_rate: float | None
+    size: tuple[int, int] | None
+    start: float | None
+    end: float | None
+    format: str
+    quality: int
+    name: str
+    mode: str
+    segment_duration: float
+    fsync: bool = False
+    #: fsspec options for sources given as URLs (not part of what the files are)
+    storage_options: dict[str, Any] | None = None
+
+    @property
+    def ext(self) -> str:
+        return IMAGE_FORMATS[self.format][1]
+
+    def params(self) -> dict[str, Any]:
+        """The parameters hashed into the manifest's job key."""
+        return {
+            "target_frame_rate": self.target_frame_rate,
+            "resize_rate": self.resize_rate,
+            "size": self.size,
+            "start": self.start,
+            "end": self.end,
+            "format": self.format,
+            "quality": self.quality,
+            "name": self.name,
+            "mode": self.mode,
+        }
+
+
 @dataclass
 class _Job:
     reader: FrameReader
@@ -181,214 +218,137 @@ def _chunks(job: _Job, frame_bytes: int, first: bool) -> list[np.ndarray]:
     return [c for c in out if len(c)]
 
 
-def export_frames(
-    source_or_selection: Any,
-    out_dir: str | os.PathLike[str],
+def plan_source(
+    src: Any,
+    opts: FrameOptions,
+    manifest: Manifest,
+    result: ExportResult,
     *,
-    target_frame_rate: float | None,
-    resize_rate: float | None = None,
-    size: tuple[int, int] | None = None,
-    start: float | None = None,
-    end: float | None = None,
-    format: str | None = None,
-    quality: int = 90,
-    name: str | None = None,
-    workers: int | None = None,
-    progress: bool = True,
-    segment_duration: float = 10.0,
-    mode: str = "exact",
-    fsync: bool = False,
-    storage_options: dict[str, Any] | None = None,
-) -> ExportResult:
-    """Write the frames of a source or selection as image files, resumably.
+    single: bool = False,
+) -> _Job | None:
+    """Plan one source (which frames, which names; no decoding) or note why it is left out.
 
-    Parameters
-    ----------
-    source_or_selection : Record, Selection, path, list, DataFrame or Video
-        What to export. Non-frame sources in a selection (CAN, GPS ...) are skipped and
-        listed in ``result.skipped_sources``.
-    out_dir : str or os.PathLike
-        Output folder (created if needed). Refused with a message saying why when it is
-        empty, is a file (or lies under one), or looks like a file name (``out.mp4``).
-    target_frame_rate : float or None
-        Frames per second to keep (the frame on screen at each instant), > 0; ``None``
-        keeps every frame. The same rule as ``wb.read`` and the ExportPanel (whose empty
-        frame-rate field is ``None``).
-    resize_rate, size : optional
-        Scale factor > 0 (0.5 halves the size, 2 doubles it; as in ``wb.read`` and the
-        ExportPanel), or output ``(width, height)``.
-    start, end : float, optional
-        Absolute time window in seconds (sources outside it are skipped).
-    format : {"jpeg", "png", "webp"}, optional
-        Image format; by default taken from ``name``'s extension, else JPEG.
-    quality : int
-        JPEG / WebP quality (1-100, default 90).
-    name : str, optional
-        File name template; fields: ``record_id``, ``timestamp``, ``index``, ``n``,
-        ``stem``, ``camera``, ``content``, ``source_id``, ``ext``. Values are made safe
-        (see :mod:`workbench.export.naming`); ``/`` in the template itself makes
-        sub-folders. A template that gives two frames one name is refused. The default
-        is ``"{record_id}-{timestamp:.3f}.jpg"``, with ``-{camera}`` after the record id
-        when a record has several frame sources (two cameras), so it never collides
-        (see :func:`workbench.export.naming.default_template`).
-    workers : int, optional
-        Encoder threads (default: ``min(4, cpu_count)``).
-    progress : bool
-        Show a ``tqdm.auto`` bar over all frames of all sources.
-    segment_duration : float
-        Seconds decoded per segment (memory bound).
-    mode : {"exact", "keyframes"}
-        ``"keyframes"`` exports the keyframe at or before each instant (fast preview).
-    fsync : bool
-        Flush every file to disk before renaming it (slower; see
-        :mod:`workbench.export.atomic`).
-    storage_options : dict, optional
-        fsspec options for sources given as URLs (``"s3://bucket/rec/cam.mp4"``); remote
-        Records and Videos carry their own. Files are always written to ``out_dir``.
+    A source without frames is added to ``result.skipped_sources``, one that cannot be
+    read to ``result.failed`` (both raise instead when ``single``). The job's ``todo`` is
+    empty: the caller fills it (:func:`claim_names`, then :func:`not_done`).
+    """
+    template = NameTemplate(opts.name)
+    options = opts.storage_options
+    try:
+        s = resolve_source(src, storage_options=options)
+        if not issubclass(find_reader(s.content_type, s.name), FrameReader):
+            result.skipped_sources.append(
+                SkippedItem(s.record_id, s.location, f"{s.content_type} has no frames")
+            )
+            return None
+        reader = read(
+            s,
+            start=opts.start,
+            end=opts.end,
+            target_frame_rate=opts.target_frame_rate,
+            resize_rate=opts.resize_rate,
+            size=opts.size,
+            segment_duration=opts.segment_duration,
+            mode=opts.mode,
+        )
+        if not isinstance(reader, FrameReader):
+            result.skipped_sources.append(
+                SkippedItem(s.record_id, s.location, f"{s.content_type} has no frames")
+            )
+            return None
+        try:
+            indices, timestamps, segments = reader.sample_plan()
+        except InvalidArgumentError as exc:
+            if single or (opts.start is None and opts.end is None):
+                raise
+            result.skipped_sources.append(SkippedItem(s.record_id, s.location, str(exc)))
+            return None
+    except (UnknownContentTypeError, InvalidArgumentError) as exc:
+        if single:
+            raise
+        rid, where = _describe(src, options)
+        if isinstance(exc, UnknownContentTypeError):
+            result.skipped_sources.append(SkippedItem(rid, where, str(exc)))
+        else:
+            result.failed.append(ExportFailure(rid, where, str(exc), type(exc).__name__))
+        return None
+    except (SourceNotFoundError, CorruptMediaError, OSError) as exc:
+        if single or isinstance(exc, StorageUnreachableError):
+            raise
+        rid, where = _describe(src, options)
+        result.failed.append(ExportFailure(rid, where, str(exc), type(exc).__name__))
+        return None
+    key = job_key(s.identity(), opts.params())
+    fields = _name_fields(s)
+    names = [
+        template.render(timestamp=t, index=i, n=n, ext=opts.ext, **fields)
+        for n, (i, t) in enumerate(zip(indices.tolist(), timestamps.tolist(), strict=False))
+    ]
+    return _Job(reader, s, key, indices, timestamps, names, np.zeros(0, "int64"), segments)
 
-    Returns
-    -------
-    ExportResult
-        Counts, bytes, seconds, the first file's latency, skipped and failed items. A
-        source that fails mid-way (e.g. a corrupt video) is listed in ``failed``; the
-        files written before the failure are kept and the export goes on.
+
+def claim_names(
+    owners: dict[str, tuple[str, int]],
+    path: str,
+    indices: np.ndarray,
+    names: list[str],
+    template: str,
+) -> list[int]:
+    """Positions whose names are new (a repeat of the same frame is left out).
+
+    ``owners`` (name -> (path, frame index)) spans every source of the export.
 
     Raises
     ------
     InvalidArgumentError
-        Bad options, or a template that gives two frames the same file name.
-    ExportError
-        The output folder is not writable or the disk is full; what was completely
-        written stays (a rerun resumes), nothing partial is left. ``exc.result`` holds
-        the :class:`ExportResult` so far.
-    SourceNotFoundError, UnknownContentTypeError, CorruptMediaError
-        For a single source (not a selection) that cannot be read at all.
-    StorageUnreachableError
-        The storage of a remote source stopped answering: the export stops, what was
-        completely written stays (a rerun resumes), nothing partial is left.
-        ``exc.result`` holds the :class:`ExportResult` so far.
-
-    Examples
-    --------
-    >>> import workbench as wb
-    >>> sel = wb.open_catalog("data/catalog.db").select(tags=["camera", "front"])  # doctest: +SKIP
-    >>> wb.export_frames(sel, "dump/", target_frame_rate=2, resize_rate=0.25)    # doctest: +SKIP
-    ExportResult(written=480, skipped=0, ...)
+        The template gives one name to two different frames.
     """
-    t_call = time.perf_counter()
-    validate_options(
-        start=start,
-        end=end,
-        target_frame_rate=target_frame_rate,
-        resize_rate=resize_rate,
-        size=size,
-        segment_duration=segment_duration,
-        format="rgb24",
-        mode=mode,
-    )
-    if not (isinstance(quality, int) and 1 <= quality <= 100):
-        raise InvalidArgumentError(f"quality={quality!r} must be an integer from 1 to 100")
-    if workers is not None and (not isinstance(workers, int) or workers < 1):
-        raise InvalidArgumentError(f"workers={workers!r} must be a positive integer")
-    fmt, template = _format_and_template(format, name)
-    ext = IMAGE_FORMATS[fmt][1]
-    sources, single = iter_sources(source_or_selection)
-    if name is None:  # the shortest default that keeps every source's frames apart
-        template = default_template(ext, _frame_sources_fields(sources, storage_options))
-    require_local(out_dir, "out_dir")
-    out = check_output_folder(out_dir)
-    manifest = Manifest(out)
-    result = ExportResult(out_dir=out)
-    params = {
-        "target_frame_rate": target_frame_rate,
-        "resize_rate": resize_rate,
-        "size": size,
-        "start": start,
-        "end": end,
-        "format": fmt,
-        "quality": quality,
-        "name": template.template,
-        "mode": mode,
-    }
-
-    # -- plan: which files, under which names (no decoding) ----------------------------
-    jobs: list[_Job] = []
-    owners: dict[str, tuple[str, int]] = {}
-    for src in sources:
-        try:
-            s = resolve_source(src, storage_options=storage_options)
-            if not issubclass(find_reader(s.content_type, s.name), FrameReader):
-                result.skipped_sources.append(
-                    SkippedItem(s.record_id, s.location, f"{s.content_type} has no frames")
-                )
-                continue
-            reader = read(
-                s,
-                start=start,
-                end=end,
-                target_frame_rate=target_frame_rate,
-                resize_rate=resize_rate,
-                size=size,
-                segment_duration=segment_duration,
-                mode=mode,
+    keep: list[int] = []
+    for n, (i, rel) in enumerate(zip(indices.tolist(), names, strict=False)):
+        owner = owners.get(rel)
+        if owner is None:
+            owners[rel] = (path, i)
+        elif owner == (path, i):
+            continue  # the same frame again (target_frame_rate above the video's)
+        else:
+            raise InvalidArgumentError(
+                f"name={template!r} gives {rel!r} to two different frames "
+                f"({owner[0]} frame {owner[1]} and {path} frame {i}); add {{camera}} "
+                "or {index} to the name"
             )
-            if not isinstance(reader, FrameReader):
-                result.skipped_sources.append(
-                    SkippedItem(s.record_id, s.location, f"{s.content_type} has no frames")
-                )
-                continue
-            try:
-                indices, timestamps, segments = reader.sample_plan()
-            except InvalidArgumentError as exc:
-                if single or (start is None and end is None):
-                    raise
-                result.skipped_sources.append(SkippedItem(s.record_id, s.location, str(exc)))
-                continue
-        except (UnknownContentTypeError, InvalidArgumentError) as exc:
-            if single:
-                raise
-            rid, where = _describe(src, storage_options)
-            if isinstance(exc, UnknownContentTypeError):
-                result.skipped_sources.append(SkippedItem(rid, where, str(exc)))
-            else:
-                result.failed.append(ExportFailure(rid, where, str(exc), type(exc).__name__))
-            continue
-        except (SourceNotFoundError, CorruptMediaError, OSError) as exc:
-            if single or isinstance(exc, StorageUnreachableError):
-                raise
-            rid, where = _describe(src, storage_options)
-            result.failed.append(ExportFailure(rid, where, str(exc), type(exc).__name__))
-            continue
-        key = job_key(s.identity(), params)
-        names: list[str] = []
-        keep: list[int] = []
-        fields = _name_fields(s)
-        for n, (i, t) in enumerate(zip(indices.tolist(), timestamps.tolist(), strict=False)):
-            rel = template.render(timestamp=t, index=i, n=n, ext=ext, **fields)
-            names.append(rel)
-            owner = owners.get(rel)
-            if owner is None:
-                owners[rel] = (s.location, i)
-            elif owner == (s.location, i):
-                continue  # the same frame again (target_frame_rate above the video's)
-            else:
-                raise InvalidArgumentError(
-                    f"name={template.template!r} gives {rel!r} to two different frames "
-                    f"({owner[0]} frame {owner[1]} and {s.location} frame {i}); add {{camera}} "
-                    "or {index} to the name"
-                )
-            if manifest.is_done(key, rel):
-                result.skipped += 1
-            else:
-                keep.append(n)
-        jobs.append(
-            _Job(reader, s, key, indices, timestamps, names, np.array(keep, "int64"), segments)
-        )
+        keep.append(n)
+    return keep
 
-    total = sum(len(j.todo) for j in jobs) + result.skipped
-    # -- run: decode here, encode + write in the pool --------------------------------------
+
+def not_done(manifest: Manifest, key: str, names: list[str], positions: list[int]) -> list[int]:
+    """The positions whose files the manifest does not have (complete) yet."""
+    return [n for n in positions if not manifest.is_done(key, names[n])]
+
+
+def run_jobs(
+    jobs: list[_Job],
+    out: Path,
+    manifest: Manifest,
+    opts: FrameOptions,
+    result: ExportResult,
+    *,
+    workers: int | None,
+    progress: bool,
+    t_call: float,
+) -> ExportResult:
+    """Decode the jobs' ``todo`` frames here, encode + write them in a thread pool.
+
+    Raises
+    ------
+    ExportError
+        The disk is full or the folder unwritable (``exc.result`` holds the result).
+    StorageUnreachableError
+        The storage of a remote source stopped answering (``exc.result`` likewise).
+    """
     from tqdm.auto import tqdm
 
+    fmt, quality, fsync = opts.format, opts.quality, opts.fsync
+    total = sum(len(j.todo) for j in jobs) + result.skipped
     bar = tqdm(total=total, initial=result.skipped, unit="frame", disable=not progress)
     lock = threading.Lock()
     fatal: list[BaseException] = []
@@ -476,3 +436,167 @@ def export_frames(
         err.result = result  # type: ignore[attr-defined]
         raise err from outage
     return result
+
+
+def export_frames(
+    source_or_selection: Any,
+    out_dir: str | os.PathLike[str],
+    *,
+    target_frame_rate: float | None,
+    resize_rate: float | None = None,
+    size: tuple[int, int] | None = None,
+    start: float | None = None,
+    end: float | None = None,
+    format: str | None = None,
+    quality: int = 90,
+    name: str | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+    segment_duration: float = 10.0,
+    mode: str = "exact",
+    fsync: bool = False,
+    storage_options: dict[str, Any] | None = None,
+    client: Any = None,
+) -> ExportResult:
+    """Write the frames of a source or selection as image files, resumably.
+
+    Parameters
+    ----------
+    source_or_selection : Record, Selection, path, list, DataFrame or Video
+        What to export. Non-frame sources in a selection (CAN, GPS ...) are skipped and
+        listed in ``result.skipped_sources``.
+    out_dir : str or os.PathLike
+        Output folder (created if needed). Refused with a message saying why when it is
+        empty, is a file (or lies under one), or looks like a file name (``out.mp4``).
+    target_frame_rate : float or None
+        Frames per second to keep (the frame on screen at each instant), > 0; ``None``
+        keeps every frame. The same rule as ``wb.read`` and the ExportPanel (whose empty
+        frame-rate field is ``None``).
+    resize_rate, size : optional
+        Scale factor > 0 (0.5 halves the size, 2 doubles it; as in ``wb.read`` and the
+        ExportPanel), or output ``(width, height)``.
+    start, end : float, optional
+        Absolute time window in seconds (sources outside it are skipped).
+    format : {"jpeg", "png", "webp"}, optional
+        Image format; by default taken from ``name``'s extension, else JPEG.
+    quality : int
+        JPEG / WebP quality (1-100, default 90).
+    name : str, optional
+        File name template; fields: ``record_id``, ``timestamp``, ``index``, ``n``,
+        ``stem``, ``camera``, ``content``, ``source_id``, ``ext``. Values are made safe
+        (see :mod:`workbench.export.naming`); ``/`` in the template itself makes
+        sub-folders. A template that gives two frames one name is refused. The default
+        is ``"{record_id}-{timestamp:.3f}.jpg"``, with ``-{camera}`` after the record id
+        when a record has several frame sources (two cameras), so it never collides
+        (see :func:`workbench.export.naming.default_template`).
+    workers : int, optional
+        Encoder threads (default: ``min(4, cpu_count)``).
+    progress : bool
+        Show a ``tqdm.auto`` bar over all frames of all sources.
+    segment_duration : float
+        Seconds decoded per segment (memory bound).
+    mode : {"exact", "keyframes"}
+        ``"keyframes"`` exports the keyframe at or before each instant (fast preview).
+    fsync : bool
+        Flush every file to disk before renaming it (slower; see
+        :mod:`workbench.export.atomic`).
+    storage_options : dict, optional
+        fsspec options for sources given as URLs (``"s3://bucket/rec/cam.mp4"``); remote
+        Records and Videos carry their own. Files are always written to ``out_dir``.
+    client : None, "local", distributed.Client or str
+        Run on a Dask cluster (see :func:`workbench.map_records`): the work is split per
+        record and, for long records, per minute of video; the files, names and manifest
+        are those of an in-process run, so either one resumes the other. ``workers`` is
+        ignored there (one encoder thread per task).
+
+    Returns
+    -------
+    ExportResult
+        Counts, bytes, seconds, the first file's latency, skipped and failed items. A
+        source that fails mid-way (e.g. a corrupt video) is listed in ``failed``; the
+        files written before the failure are kept and the export goes on.
+
+    Raises
+    ------
+    InvalidArgumentError
+        Bad options, or a template that gives two frames the same file name.
+    ExportError
+        The output folder is not writable or the disk is full; what was completely
+        written stays (a rerun resumes), nothing partial is left. ``exc.result`` holds
+        the :class:`ExportResult` so far.
+    SourceNotFoundError, UnknownContentTypeError, CorruptMediaError
+        For a single source (not a selection) that cannot be read at all.
+    StorageUnreachableError
+        The storage of a remote source stopped answering: the export stops, what was
+        completely written stays (a rerun resumes), nothing partial is left.
+        ``exc.result`` holds the :class:`ExportResult` so far.
+
+    Examples
+    --------
+    >>> import workbench as wb
+    >>> sel = wb.open_catalog("data/catalog.db").select(tags=["camera", "front"])  # doctest: +SKIP
+    >>> wb.export_frames(sel, "dump/", target_frame_rate=2, resize_rate=0.25)    # doctest: +SKIP
+    ExportResult(written=480, skipped=0, ...)
+    """
+    t_call = time.perf_counter()
+    validate_options(
+        start=start,
+        end=end,
+        target_frame_rate=target_frame_rate,
+        resize_rate=resize_rate,
+        size=size,
+        segment_duration=segment_duration,
+        format="rgb24",
+        mode=mode,
+    )
+    if not (isinstance(quality, int) and 1 <= quality <= 100):
+        raise InvalidArgumentError(f"quality={quality!r} must be an integer from 1 to 100")
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise InvalidArgumentError(f"workers={workers!r} must be a positive integer")
+    fmt, template = _format_and_template(format, name)
+    sources, single = iter_sources(source_or_selection)
+    if name is None:  # the shortest default that keeps every source's frames apart
+        fields = _frame_sources_fields(sources, storage_options)
+        template = default_template(IMAGE_FORMATS[fmt][1], fields)
+    require_local(out_dir, "out_dir")
+    out = check_output_folder(out_dir)
+    opts = FrameOptions(
+        target_frame_rate=target_frame_rate,
+        resize_rate=resize_rate,
+        size=size,
+        start=start,
+        end=end,
+        format=fmt,
+        quality=quality,
+        name=template.template,
+        mode=mode,
+        segment_duration=segment_duration,
+        fsync=fsync,
+        storage_options=storage_options,
+    )
+    if client is not None:
+        from workbench.export.cluster import export_frames_on_cluster
+
+        return export_frames_on_cluster(
+            sources, out, opts, client=client, progress=progress, t_call=t_call
+        )
+    manifest = Manifest(out)
+    result = ExportResult(out_dir=out)
+
+    # -- plan: which files, under which names (no decoding) ----------------------------
+    jobs: list[_Job] = []
+    owners: dict[str, tuple[str, int]] = {}
+    for src in sources:
+        job = plan_source(src, opts, manifest, result, single=single)
+        if job is None:
+            continue
+        fresh = claim_names(owners, job.source.location, job.indices, job.names, opts.name)
+        todo = not_done(manifest, job.key, job.names, fresh)
+        result.skipped += len(fresh) - len(todo)
+        job.todo = np.array(todo, "int64")
+        jobs.append(job)
+
+    # -- run: decode here, encode + write in the pool --------------------------------------
+    return run_jobs(
+        jobs, out, manifest, opts, result, workers=workers, progress=progress, t_call=t_call
+    )

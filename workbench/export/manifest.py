@@ -25,13 +25,61 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MANIFEST_NAME", "Manifest", "job_key"]
+from filelock import FileLock
+
+__all__ = ["MANIFEST_NAME", "Manifest", "job_key", "merge_parts", "part_name"]
 
 MANIFEST_NAME = ".workbench-manifest.jsonl"
+_PARTS = ".workbench-manifest.*.jsonl"
+
+
+def part_name() -> str:
+    """This process's manifest part tag: ``<host>-<pid>``."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def merge_parts(folder: str | os.PathLike[str]) -> int:
+    """Fold the per-worker parts of ``folder``'s manifest into its main file; return lines.
+
+    The merged file is written under a temp name and renamed (a crash leaves the old file
+    and the parts, both still read), then the parts are deleted. Call it when no worker
+    writes to the folder any more.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> Manifest(d, part="w1").add("k", "a.jpg", 1)
+    >>> Manifest(d).add("k", "b.jpg", 1)
+    >>> merge_parts(d), sorted(p.name for p in d.glob(".workbench-manifest*.jsonl"))
+    (2, ['.workbench-manifest.jsonl'])
+    """
+    from workbench.export.atomic import write_bytes_atomic
+
+    folder = Path(folder)
+    main = folder / MANIFEST_NAME
+    with FileLock(str(main) + ".lock"):
+        parts = sorted(folder.glob(_PARTS))
+        if not parts:
+            return len(_lines(main))
+        lines = [line for p in [main, *parts] for line in _lines(p) if line.strip()]
+        write_bytes_atomic(main, "".join(f"{line}\n" for line in lines).encode("utf-8"))
+        for p in parts:
+            p.unlink(missing_ok=True)
+    return len(lines)
 
 
 def job_key(identity: dict[str, Any], params: dict[str, Any]) -> str:
@@ -43,19 +91,26 @@ def job_key(identity: dict[str, Any], params: dict[str, Any]) -> str:
 class Manifest:
     """The done-list of one output folder (thread-safe appends)."""
 
-    def __init__(self, folder: str | os.PathLike[str]) -> None:
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        keys: Iterable[str] | None = None,
+        part: str | None = None,
+    ) -> None:
         self.folder = Path(folder)
-        self.path = self.folder / MANIFEST_NAME
+        main = self.folder / MANIFEST_NAME
+        #: where :meth:`add` appends: the main file, or this worker's part
+        self.path = main if part is None else self.folder / f".workbench-manifest.{part}.jsonl"
         self._lock = threading.Lock()
         self._done: dict[tuple[str, str], int] = {}
-        self._load()
+        self._load(None if keys is None else set(keys))
 
-    def _load(self) -> None:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return
-        for line in text.splitlines():
+    def _load(self, keys: set[str] | None) -> None:
+        files = [self.folder / MANIFEST_NAME, *sorted(self.folder.glob(_PARTS))]
+        for line in (line for f in files for line in _lines(f)):
+            if keys is not None and not any(k in line for k in keys):
+                continue  # another source's line (cheap test before parsing)
             try:
                 entry = json.loads(line)
                 self._done[(entry["key"], entry["file"])] = int(entry["size"])

@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -31,6 +32,8 @@ __all__ = ["run"]
 
 #: rows read per step from each input when ``fn`` is called row by row
 _READ_CHUNK = 32
+#: rows per task when run on a cluster
+_CLUSTER_ROWS = 256
 
 
 def _as_list(streams: Any, what: str) -> list[Any]:
@@ -88,6 +91,7 @@ def run(
     fps: float | None = None,
     resize_rate: float | None = None,
     progress: bool = False,
+    client: Any = None,
 ) -> list[Any]:
     """Map ``fn`` over the rows of ``inputs`` and write the results to ``outputs``.
 
@@ -115,6 +119,10 @@ def run(
         Scale applied to input video frames as they are decoded.
     progress : bool
         Show a tqdm progress bar.
+    client : None, "local", distributed.Client or str
+        Compute ``fn`` over row ranges on a Dask cluster (see
+        :func:`workbench.map_records`); ``fn`` and the inputs must pickle. The values come
+        back and are written here, in row order, so the outputs stay one atomic commit.
 
     Returns
     -------
@@ -149,8 +157,11 @@ def run(
         fps = next((s.fps for s in ins if hasattr(s, "load_batches")), None)
     load_options = {"resize_rate": resize_rate} if resize_rate is not None else {}
     size = batch_size or _READ_CHUNK
-    readers = [_chunks(s, wanted, size, load_options) for s in ins]
 
+    if client is not None:
+        _run_on_cluster(ins, fn, outs, wanted, batch_size, fps, load_options, progress, client)
+        return outs
+    readers = [_chunks(s, wanted, size, load_options) for s in ins]
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -158,30 +169,122 @@ def run(
         bar = tqdm(total=len(wanted), unit="row", desc="run")
     with contextlib.ExitStack() as stack:
         writers = [stack.enter_context(_open_writer(s, fps)) for s in outs]
-        done = 0
-        for chunks in zip(*readers, strict=True):
-            n = len(chunks[0])
-            if batch_size is None:
-                for k in range(n):
-                    result = fn(*(chunk[k] for chunk in chunks))
-                    for writer, value in zip(
-                        writers,
-                        _outputs_of(result, len(outs), f"for row {wanted[done + k]}"),
-                        strict=True,
-                    ):
-                        writer.append(value)
-            else:
-                result = fn(*chunks)
-                for writer, values in zip(
-                    writers,
-                    _outputs_of(result, len(outs), f"for rows from {wanted[done]}"),
-                    strict=True,
-                ):
-                    for value in values:
-                        writer.append(value)
-            done += n
+        for n in _apply(readers, fn, wanted, batch_size, len(outs), writers):
             if bar is not None:
                 bar.update(n)
     if bar is not None:
         bar.close()
     return outs
+
+
+class _Collect:
+    """Stands in for a writer on a worker: keeps the values to send back."""
+
+    def __init__(self) -> None:
+        self.values: list[Any] = []
+
+    def append(self, value: Any) -> None:
+        self.values.append(value)
+
+
+def _apply(
+    readers: list[Iterator[Any]],
+    fn: Callable[..., Any],
+    wanted: np.ndarray,
+    batch_size: int | None,
+    n_outputs: int,
+    writers: Sequence[Any],
+) -> Iterator[int]:
+    """Call ``fn`` over the chunks and append its results to ``writers``; yield rows done."""
+    done = 0
+    for chunks in zip(*readers, strict=True):
+        n = len(chunks[0])
+        if batch_size is None:
+            for k in range(n):
+                result = fn(*(chunk[k] for chunk in chunks))
+                where = f"for row {wanted[done + k]}"
+                for writer, value in zip(
+                    writers, _outputs_of(result, n_outputs, where), strict=True
+                ):
+                    writer.append(value)
+        else:
+            result = fn(*chunks)
+            where = f"for rows from {wanted[done]}"
+            for writer, values in zip(writers, _outputs_of(result, n_outputs, where), strict=True):
+                for value in values:
+                    writer.append(value)
+        done += n
+        yield n
+
+
+def _compute_piece(
+    ins: list[Any],
+    fn: Callable[..., Any],
+    n_outputs: int,
+    batch_size: int | None,
+    load_options: dict[str, Any],
+    rows: np.ndarray,
+) -> list[list[Any]]:
+    """On a worker: read ``rows`` of the inputs, apply ``fn``, return the values per output."""
+    size = batch_size or _READ_CHUNK
+    readers = [_chunks(s, rows, size, load_options) for s in ins]
+    collected = [_Collect() for _ in range(n_outputs)]
+    for _ in _apply(readers, fn, rows, batch_size, n_outputs, collected):
+        pass
+    return [c.values for c in collected]
+
+
+def _run_on_cluster(
+    ins: list[Any],
+    fn: Callable[..., Any],
+    outs: list[Any],
+    wanted: np.ndarray,
+    batch_size: int | None,
+    fps: float | None,
+    load_options: dict[str, Any],
+    progress: bool,
+    client: Any,
+) -> None:
+    """Row ranges are computed on the workers; their values come back and are written
+    here, in row order, so each output is still one atomic commit."""
+    from workbench.errors import WorkbenchError
+    from workbench.parallel.mapping import run_tasks
+
+    step = max(batch_size or _READ_CHUNK, _CLUSTER_ROWS)
+    pieces = [wanted[i : i + step] for i in range(len(wanted))[::step]]
+    compute = functools.partial(_compute_piece, ins, fn, len(outs), batch_size, load_options)
+    ready: dict[int, list[list[Any]]] = {}
+    failures: list[str] = []
+    with contextlib.ExitStack() as stack:
+        writers = [stack.enter_context(_open_writer(s, fps)) for s in outs]
+        next_piece = 0
+
+        def write_ready(i: int, outcome: Any) -> int:
+            nonlocal next_piece
+            if not outcome.ok:
+                failures.append(f"rows {pieces[i][0]}..{pieces[i][-1]}: {outcome.error}")
+                return len(pieces[i])
+            ready[i] = outcome.value
+            while not failures and next_piece in ready:
+                for writer, values in zip(writers, ready.pop(next_piece), strict=True):
+                    for value in values:
+                        writer.append(value)
+                next_piece += 1
+            return len(pieces[i])
+
+        run_tasks(
+            compute,
+            pieces,
+            client=client,
+            progress=progress,
+            desc="run",
+            unit="row",
+            on_done=write_ready,
+            keep_values=False,
+            what="fn (with the input streams)",
+        )
+        if failures:
+            raise WorkbenchError(
+                f"run() failed on the cluster ({len(failures)} piece(s)); the outputs were "
+                f"not written. First failure: {failures[0]}"
+            )

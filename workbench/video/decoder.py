@@ -84,12 +84,19 @@ EXPLORE_EVERY = 10
 NONREF_SKIP_DECODERS = frozenset({"h264", "hevc", "vp9", "mpeg4", "mpeg2video", "mpeg1video"})
 
 
+#: environment knob: CPUs one decoding call may use (workbench.parallel sets it on Dask
+#: workers, one per worker core, so N workers on N cores do not oversubscribe the machine)
+THREADS_ENV = "WORKBENCH_DECODER_THREADS"
+
+
 def _usable_cpus() -> int:
-    """CPUs this process may run on (respects affinity / container limits)."""
+    """CPUs this process may use (affinity, container limits, ``$WORKBENCH_DECODER_THREADS``)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cpus = max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        cpus = os.cpu_count() or 1
+    knob = os.environ.get(THREADS_ENV, "")
+    return min(cpus, int(knob)) if knob.isdigit() and int(knob) > 0 else cpus
 
 
 @dataclass

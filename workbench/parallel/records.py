@@ -1,0 +1,235 @@
+"""``RecordSpec``: the small, picklable description of one record that travels to a worker.
+
+A worker gets where the file is (a local path or an fsspec URL such as ``s3://b/k.mp4``),
+the record's id and absolute start/end, its content type, the time window to work on and
+the storage options; never an open file or decoded frames. The worker opens the file
+itself (videos reuse the persisted index cache, see :mod:`workbench.video.cache`).
+
+:func:`as_specs` turns whatever the user passed (a catalog ``Selection``, ``Record`` s, a
+DataFrame of catalog rows, row dicts, paths or URLs) into a list of specs, in order.
+
+Examples
+--------
+>>> spec = RecordSpec(path="/data/016/camera_01.mp4", record_id="016",
+...                   start_timestamp=100.0, end_timestamp=160.0, content_type="video/mp4")
+>>> [(s.start, s.end) for s in spec.split(25.0)]
+[(100.0, 125.0), (125.0, 150.0), (150.0, 160.0)]
+>>> import pickle
+>>> pickle.loads(pickle.dumps(spec)) == spec
+True
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from workbench.errors import InvalidArgumentError
+from workbench.remote import is_url
+
+__all__ = ["RecordSpec", "as_specs"]
+
+#: row fields a spec keeps besides its own (small, picklable, useful to ``fn``)
+_KEPT_FIELDS = ("contents", "tags", "data_type", "width", "height", "fps", "timestamps_path")
+
+
+def _is_url(path: str) -> bool:
+    """A remote URL (``file://`` paths are opened locally, as paths)."""
+    return is_url(path) and not path.startswith("file://")
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(v) else v
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """Where one record's file is and which part of it to work on.
+
+    Attributes
+    ----------
+    path : str
+        Absolute local path, or an fsspec URL (``s3://bucket/key.mp4``).
+    record_id : str
+        The record's id (the file stem when unknown).
+    start_timestamp, end_timestamp : float or None
+        Absolute seconds of the record's start and end, as the catalog knows them.
+    content_type : str or None
+        MIME type (picks the reader on the worker).
+    start, end : float or None
+        Absolute time window to work on (``None``: the whole record); set by :meth:`split`.
+    storage_options : dict
+        fsspec options for a URL (endpoint, credentials ...).
+    fields : dict
+        Other catalog fields (``contents``, ``tags`` ...), available as ``spec["tags"]``.
+    """
+
+    path: str
+    record_id: str
+    start_timestamp: float | None = None
+    end_timestamp: float | None = None
+    content_type: str | None = None
+    start: float | None = None
+    end: float | None = None
+    storage_options: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    # -- what a worker does with it ----------------------------------------------------
+    @property
+    def is_local(self) -> bool:
+        """True for a local file (``path`` is not a remote URL)."""
+        return not _is_url(self.path)
+
+    @property
+    def local_path(self) -> Path:
+        """The local :class:`~pathlib.Path` (raises for a remote URL)."""
+        if not self.is_local:
+            raise InvalidArgumentError(
+                f"{self.path} is remote; use spec.open() (fsspec) instead of a local path"
+            )
+        return Path(self.path.removeprefix("file://"))
+
+    @property
+    def name(self) -> str:
+        """The file name (last part of the path or URL)."""
+        return PurePosixPath(self.path.replace("\\", "/")).name
+
+    def open(self, mode: str = "rb") -> Any:
+        """Open the file through fsspec (local paths and URLs alike)."""
+        import fsspec
+
+        return fsspec.open(self.path, mode, **self.storage_options).open()
+
+    def read(self, **options: Any) -> Any:
+        """Read this record (within its window) lazily through :func:`workbench.read`.
+
+        Options go to the reader (``target_frame_rate``, ``resize_rate``,
+        ``segment_duration`` ...); ``start`` / ``end`` default to the spec's window.
+        """
+        from workbench.readers import read  # the worker opens the file itself
+
+        options.setdefault("start", self.start)
+        options.setdefault("end", self.end)
+        return read(self.as_row(), **options)
+
+    def as_row(self) -> dict[str, Any]:
+        """A catalog-row dict (``path``, ``record_id``, times, ``content_type`` ...)."""
+        row = {k: v for k, v in self.fields.items() if v is not None}
+        row.update(
+            path=str(self.local_path) if self.is_local else self.path,
+            record_id=self.record_id,
+        )
+        for key in ("start_timestamp", "end_timestamp", "content_type"):
+            value = getattr(self, key)
+            if value is not None:
+                row[key] = value
+        return row
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.fields:
+            return self.fields[key]
+        if key in ("path", "record_id", "start_timestamp", "end_timestamp", "content_type"):
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """``spec[key]``, or ``default`` when the spec has no such field."""
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    # -- splitting long records ----------------------------------------------------------
+    def split(self, seconds: float | None) -> list[RecordSpec]:
+        """Cut the window into consecutive pieces of at most ``seconds`` (absolute times).
+
+        A record whose start or end is unknown is returned whole.
+        """
+        lo = self.start if self.start is not None else self.start_timestamp
+        hi = self.end if self.end is not None else self.end_timestamp
+        if not seconds or lo is None or hi is None or hi - lo <= seconds:
+            return [self]
+        if seconds <= 0:
+            raise InvalidArgumentError(f"segment seconds={seconds!r} must be positive")
+        n = math.ceil((hi - lo) / seconds - 1e-9)
+        edges = [lo + k * seconds for k in range(n)] + [hi]
+        return [replace(self, start=a, end=b) for a, b in itertools.pairwise(edges)]
+
+
+def _from_row(row: Mapping[str, Any], storage_options: dict[str, Any]) -> RecordSpec:
+    raw = row.get("path")
+    if raw is None:
+        raise InvalidArgumentError(f"a record row needs a 'path'; got the fields {sorted(row)}")
+    path = str(raw)
+    if not _is_url(path):
+        path = str(Path(path).expanduser().absolute())
+    ctype = row.get("content_type") or row.get("content-type")
+    kept = {k: row[k] for k in _KEPT_FIELDS if k in row and row[k] is not None}
+    if "timestamps_path" in kept:
+        kept["timestamps_path"] = str(kept["timestamps_path"])
+    return RecordSpec(
+        path=path,
+        record_id=str(row.get("record_id") or PurePosixPath(path).stem),
+        start_timestamp=_number(row.get("start_timestamp")),
+        end_timestamp=_number(row.get("end_timestamp")),
+        content_type=str(ctype) if ctype else None,
+        start=_number(row.get("start")),
+        end=_number(row.get("end")),
+        storage_options=dict(row.get("storage_options") or storage_options),
+        fields=kept,
+    )
+
+
+def as_specs(records: Any, *, storage_options: dict[str, Any] | None = None) -> list[RecordSpec]:
+    """Return one :class:`RecordSpec` per record, in input order.
+
+    Parameters
+    ----------
+    records : Selection, DataFrame, list of Record / dict / path / URL / RecordSpec
+        What to work on. A selection or DataFrame gives one spec per row (stream).
+    storage_options : dict, optional
+        fsspec options for URLs that do not carry their own.
+
+    Examples
+    --------
+    >>> [s.record_id for s in as_specs(["/d/a.mp4", {"path": "/d/b.csv", "record_id": "r2"}])]
+    ['a', 'r2']
+    """
+    opts = dict(storage_options or {})
+    if hasattr(records, "df") and hasattr(records, "recordings"):  # a catalog Selection
+        records = records.df
+    if hasattr(records, "to_dict") and hasattr(records, "columns"):  # a DataFrame
+        records = records.to_dict("records")
+    elif isinstance(records, (str, os.PathLike, RecordSpec, Mapping)):
+        records = [records]
+    if not isinstance(records, Iterable):
+        raise InvalidArgumentError(
+            f"records must be a Selection, a DataFrame, or a list of records / paths, not a "
+            f"{type(records).__name__}"
+        )
+    specs: list[RecordSpec] = []
+    for item in records:
+        if isinstance(item, RecordSpec):
+            specs.append(item)
+        elif isinstance(item, (str, os.PathLike)):
+            specs.append(_from_row({"path": os.fspath(item)}, opts))
+        elif isinstance(item, Mapping):  # a row dict, or a catalog Record (a Mapping)
+            row = item.to_dict() if hasattr(item, "to_dict") else dict(item)
+            specs.append(_from_row(row, opts))
+        else:
+            raise InvalidArgumentError(
+                f"cannot describe a {type(item).__name__} as a record: pass Records, catalog "
+                "row dicts, paths or fsspec URLs"
+            )
+    return specs
