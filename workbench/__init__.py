@@ -52,6 +52,7 @@ _LAZY: dict[str, str] = {
     "PackedStream": "workbench.streams",
     "TableStream": "workbench.streams",
     "run": "workbench.streams",
+    "decode_can": "workbench.formats.can",
 }
 
 __all__ = ["__version__", *_error_names, *_LAZY]
