@@ -99,8 +99,9 @@ def random_database(seed: int, *, messages: int = 12) -> cantools.database.can.D
         length = int(rng.choice([12, 20, 32, 64])) if fd else int(rng.integers(1, 9))
         extended = m % 4 == 1
         frame_id = int(rng.integers(0x800, 0x1FFFFFFF)) if extended else 0x100 + 7 * m
-        args = dict(frame_id=frame_id, name=f"M{m}", length=length,
-                    is_extended_frame=extended, is_fd=fd)
+        args = dict(
+            frame_id=frame_id, name=f"M{m}", length=length, is_extended_frame=extended, is_fd=fd
+        )
         signals: list[Signal] = []
         if m % 4 == 3 and length >= 2:  # multiplexed: selector in byte 0, branches overlap
             signals.append(Signal("mux", 0, 2, is_multiplexer=True))
@@ -108,8 +109,11 @@ def random_database(seed: int, *, messages: int = 12) -> cantools.database.can.D
                 mine: list[Signal] = []
                 for k in range(12):
                     s = _random_signal(
-                        rng, f"m{branch}_{k}", length,
-                        multiplexer_ids=[branch], multiplexer_signal="mux",
+                        rng,
+                        f"m{branch}_{k}",
+                        length,
+                        multiplexer_ids=[branch],
+                        multiplexer_signal="mux",
                     )
                     if _fits(args, [signals[0], *mine, s]):
                         mine.append(s)
@@ -133,15 +137,36 @@ def random_messages(db, rng: np.random.Generator, n_per: int, *, short_every: in
             if short_every and k % short_every == short_every - 1:
                 length = int(rng.integers(0, length))
             data = rng.integers(0, 256, length, dtype=np.uint8).tobytes()
-            if message.is_fd and length not in (0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 20, 24, 32,
-                                                 48, 64):
+            if message.is_fd and length not in (
+                0,
+                1,
+                2,
+                3,
+                4,
+                5,
+                6,
+                7,
+                8,
+                12,
+                16,
+                20,
+                24,
+                32,
+                48,
+                64,
+            ):
                 data = data + bytes(-len(data) % 4)
             t += 0.0003
-            msgs.append(can.Message(
-                timestamp=round(t, 6), arbitration_id=message.frame_id, data=data,
-                is_extended_id=message.is_extended_frame, is_fd=message.is_fd,
-                dlc=len(data),
-            ))
+            msgs.append(
+                can.Message(
+                    timestamp=round(t, 6),
+                    arbitration_id=message.frame_id,
+                    data=data,
+                    is_extended_id=message.is_extended_frame,
+                    is_fd=message.is_fd,
+                    dlc=len(data),
+                )
+            )
     return msgs
 
 

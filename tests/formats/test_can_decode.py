@@ -8,10 +8,11 @@ import can
 import cantools
 import numpy as np
 import pytest
-from cantools.database.utils import decode_data
 from can_support import T0, random_database, random_messages, write_dbc, write_log
+from cantools.database.utils import decode_data
 
 import workbench as wb
+from workbench.formats.can import load_database
 from workbench.formats.can.candump import iter_candump
 from workbench.formats.can.decode import compile_database, decode_frames
 from workbench.formats.can.frames import frames_from_messages
@@ -28,8 +29,16 @@ def _expected(db, msg):
         # its own top-level codec gives the signals outside every branch
         message = db.get_message_by_frame_id(msg.arbitration_id)
         node = message._codecs
-        return decode_data(bytes(msg.data), message.length, node["signals"], node["formats"],
-                           False, True, True, True)
+        return decode_data(
+            bytes(msg.data),
+            message.length,
+            node["signals"],
+            node["formats"],
+            False,
+            True,
+            True,
+            True,
+        )
 
 
 def _assert_same(db, msgs, out):
@@ -49,7 +58,7 @@ def _assert_same(db, msgs, out):
             ref = float(want[signal.name])
             if math.isnan(ref):
                 assert math.isnan(got)
-            elif signal.is_float or isinstance(want[signal.name], float) and abs(ref) > 2**53:
+            elif signal.is_float or (isinstance(want[signal.name], float) and abs(ref) > 2**53):
                 assert got == pytest.approx(ref, rel=1e-9, abs=0), (message.name, signal.name)
             else:
                 assert got == ref, (message.name, signal.name, bytes(msg.data).hex())
@@ -66,7 +75,7 @@ def test_random_layouts_match_cantools_frame_by_frame(tmp_path, seed):
     log = write_log(tmp_path / "bus.log", msgs)
     out = wb.decode_can(log, dbc)
     # the DBC round trip must keep the layouts: compare against the database we wrote
-    _assert_same(wb.formats.can.load_database(dbc), msgs, out)
+    _assert_same(load_database(dbc), msgs, out)
     _assert_same(db, msgs, wb.decode_can(log, db))
     short = out.report.short_frames
     assert sum(short.values()) > 0
@@ -82,16 +91,23 @@ def test_every_message_kind_is_covered():
             kinds.add(("mux", m.is_multiplexed()))
             for s in m.signals:
                 kinds.add((s.byte_order, s.is_signed, s.is_float, s.length == 64))
-    for need in [("fd64", True), ("ext", True), ("mux", True),
-                 ("big_endian", True, False, False), ("little_endian", True, False, False),
-                 ("big_endian", False, False, False), ("little_endian", False, False, False),
-                 ("big_endian", True, True, False), ("little_endian", True, True, True)]:
+    for need in [
+        ("fd64", True),
+        ("ext", True),
+        ("mux", True),
+        ("big_endian", True, False, False),
+        ("little_endian", True, False, False),
+        ("big_endian", False, False, False),
+        ("little_endian", False, False, False),
+        ("big_endian", True, True, False),
+        ("little_endian", True, True, True),
+    ]:
         assert need in kinds, need
 
 
 def test_named_layouts_and_attrs(tmp_path):
     dbc = write_dbc(tmp_path)
-    db = wb.formats.can.load_database(dbc)
+    db = load_database(dbc)
     msgs = []
     for k in range(50):
         t = T0 + k * 0.01
@@ -99,13 +115,22 @@ def test_named_layouts_and_attrs(tmp_path):
             ("VehicleSpeed", {"speed_kmh": 12.5 + k, "brake_pressure": 3.2, "accel": -1.5}),
             ("Gear", {"gear": k % 4, "turn_signal": 1}),
             ("Steering", {"steering_angle_deg": -12.3 + k, "yaw_rate": 0.125 * k}),
-            ("Diag", {"page": 1 + k % 2, "coolant_temp": 90} if k % 2 == 0
-             else {"page": 2, "battery_v": 12.6}),
+            (
+                "Diag",
+                {"page": 1 + k % 2, "coolant_temp": 90}
+                if k % 2 == 0
+                else {"page": 2, "battery_v": 12.6},
+            ),
         ]:
             m = db.get_message_by_name(name)
-            msgs.append(can.Message(timestamp=t, arbitration_id=m.frame_id,
-                                    is_extended_id=m.is_extended_frame,
-                                    data=m.encode(values, strict=False)))
+            msgs.append(
+                can.Message(
+                    timestamp=t,
+                    arbitration_id=m.frame_id,
+                    is_extended_id=m.is_extended_frame,
+                    data=m.encode(values, strict=False),
+                )
+            )
     log = write_log(tmp_path / "bus.log", msgs)
     out = wb.decode_can(log, dbc)
     assert sorted(out) == ["Diag", "Gear", "Steering", "VehicleSpeed"]
@@ -117,7 +142,10 @@ def test_named_layouts_and_attrs(tmp_path):
     assert out["Gear"].attrs["choices"]["gear"] == {0: "P", 1: "R", 2: "N", 3: "D"}
     assert out["Gear"]["gear"].tolist()[:5] == [0, 1, 2, 3, 0]
     steer = out["Steering"]
-    assert steer.attrs["frame_id"] == 2348875776 - 0x80000000 and steer["steering_angle_deg"].iloc[0] == -12.3
+    assert (
+        steer.attrs["frame_id"] == 2348875776 - 0x80000000
+        and steer["steering_angle_deg"].iloc[0] == -12.3
+    )
     assert steer["yaw_rate"].iloc[4] == 0.5
     diag = out["Diag"]
     assert diag["coolant_temp"].notna().tolist()[:2] == [True, False]
@@ -160,8 +188,9 @@ def test_candump_reader_equals_python_can(tmp_path):
     assert len(ours) > 1  # several blocks
     theirs = frames_from_messages(list(can.CanutilsLogReader(log)))
     for field in ("timestamps", "ids", "extended", "fd", "lengths"):
-        np.testing.assert_array_equal(np.concatenate([getattr(f, field) for f in ours]),
-                                      getattr(theirs, field))
+        np.testing.assert_array_equal(
+            np.concatenate([getattr(f, field) for f in ours]), getattr(theirs, field)
+        )
     width = theirs.data.shape[1]
     mine = np.concatenate([np.pad(f.data, ((0, 0), (0, width - f.data.shape[1]))) for f in ours])
     np.testing.assert_array_equal(mine, theirs.data)

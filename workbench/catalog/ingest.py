@@ -43,6 +43,8 @@ import numpy as np
 from workbench.catalog.schema import TAG_SEPARATOR
 from workbench.catalog.store import Store
 from workbench.content_types import VIDEO_SUFFIXES, content_type_of_suffix
+from workbench.formats.can import catalog_rows as can_catalog_rows
+from workbench.formats.can import is_can_log
 
 __all__ = [
     "IngestReport",
@@ -490,6 +492,11 @@ def _rows_for(entry: _Entry) -> list[dict[str, Any]]:
             }
         ]
     content_type = rows[0]["content_type"] or ""
+    if is_can_log(content_type):  # a raw CAN log: one row per message (formats.can)
+        try:
+            rows = can_catalog_rows(entry.data, rows)
+        except (ValueError, OSError, LookupError) as exc:
+            raise _Skip(f"{entry.data.name}: {exc}") from None
     if content_type.startswith("video/") or entry.data.suffix.lower() in VIDEO_SUFFIXES:
         try:
             facts = probe_media(entry.data)

@@ -151,6 +151,12 @@ def _register_builtins() -> None:
             "workbench.readers.camera_timestamps:CameraTimestampsReader",
             None,
         ),
+        ("application/x-can-candump", "workbench.formats.can.reader:CanReader", None),
+        ("application/x-can-asc", "workbench.formats.can.reader:CanReader", None),
+        ("application/x-can-blf", "workbench.formats.can.reader:CanReader", None),
+        ("application/x-can-trc", "workbench.formats.can.reader:CanReader", None),
+        ("application/x-can-csv", "workbench.formats.can.reader:CanReader", None),
+        ("application/x-mf4", "workbench.formats.can.reader:CanReader", None),
     ]
     for ctype, target, glob in builtins:
         register_reader(ctype, target, path_glob=glob)

@@ -21,10 +21,11 @@ _LAZY: dict[str, str] = {
     "DecodeReport": "workbench.formats.can.decode",
     "load_database": "workbench.formats.can.database",
     "iter_frames": "workbench.formats.can.logs",
+    "is_can_log": "workbench.formats.can.logs",
     "Frames": "workbench.formats.can.frames",
     "CanReader": "workbench.formats.can.reader",
     "catalog_rows": "workbench.formats.can.catalog",
-    "find_database": "workbench.formats.can.catalog",
+    "find_database": "workbench.formats.can.database",
 }
 __all__ = list(_LAZY)
 

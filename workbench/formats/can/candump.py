@@ -53,7 +53,9 @@ for _i, _c in enumerate(b"ABCDEF"):
 
 def _string_parts(arr) -> tuple[np.ndarray, np.ndarray]:
     """(start offsets, lengths) of each string and the bytes buffer, as numpy views."""
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[
+        arr.offset : arr.offset + len(arr) + 1
+    ]
     buffer = arr.buffers()[2]
     chars = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
     return offsets, chars
@@ -92,9 +94,7 @@ def _hex_ids(arr) -> np.ndarray:
     return out
 
 
-def iter_candump(
-    path: str | os.PathLike[str], *, block_bytes: int = 8 << 20
-) -> Iterator[Frames]:
+def iter_candump(path: str | os.PathLike[str], *, block_bytes: int = 8 << 20) -> Iterator[Frames]:
     """Yield the data frames of a candump log, one :class:`Frames` per ~``block_bytes``.
 
     Raises
@@ -113,7 +113,9 @@ def iter_candump(
     )
     convert = pacsv.ConvertOptions(column_types={"line": pa.string()}, strings_can_be_null=False)
     try:
-        reader = pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
+        reader = pacsv.open_csv(
+            path, read_options=read, parse_options=parse, convert_options=convert
+        )
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" in str(exc):
             return
@@ -166,7 +168,12 @@ def _frames(parts) -> Frames:
     width = int(nbytes.max(initial=0))
     data = _hex_bytes(data_text, width)
     frames = Frames(
-        times, ids & 0x1FFFFFFF, extended, fd, nbytes, data,
+        times,
+        ids & 0x1FFFFFFF,
+        extended,
+        fd,
+        nbytes,
+        data,
         remote_frames=int((remote & ~error).sum()),
         error_frames=int(error.sum()),
     )

@@ -27,7 +27,7 @@ from typing import Any
 
 from workbench.errors import CorruptMediaError, InvalidArgumentError, SourceNotFoundError
 
-__all__ = ["DATABASE_SUFFIXES", "load_database"]
+__all__ = ["DATABASE_SUFFIXES", "find_database", "load_database"]
 
 #: database formats cantools reads
 DATABASE_SUFFIXES: tuple[str, ...] = (".dbc", ".kcd", ".arxml", ".sym")
@@ -82,6 +82,40 @@ def load_database(database: Any) -> Any:
         raise CorruptMediaError(f"{path} is a diagnostics database, not a CAN database")
     _check(db, str(path))
     return db
+
+
+def find_database(
+    log: str | os.PathLike[str], sidecar: dict[str, Any] | None = None
+) -> Path | None:
+    """Return the database that describes ``log``, or None when nothing names one.
+
+    In order: the sidecar's ``"database"`` (relative to the log's folder, or absolute);
+    ``<log stem>.dbc`` (or .kcd/.arxml/.sym) next to the log; the only database file in
+    the log's folder.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "vehicle.dbc").write_text("")
+    >>> find_database(folder / "bus.log").name
+    'vehicle.dbc'
+    >>> find_database(folder / "bus.log", {"database": "other.dbc"}).name
+    'other.dbc'
+    """
+    log = Path(log)
+    named = (sidecar or {}).get("database")
+    if isinstance(named, str) and named:
+        return log.parent / named
+    for suffix in DATABASE_SUFFIXES:
+        candidate = log.with_suffix(suffix)
+        if candidate.is_file():
+            return candidate
+    try:
+        found = [p for p in log.parent.iterdir() if p.suffix.lower() in DATABASE_SUFFIXES]
+    except OSError:
+        return None
+    return found[0] if len(found) == 1 else None
 
 
 def _first_line(exc: BaseException) -> str:

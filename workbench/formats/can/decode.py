@@ -276,7 +276,9 @@ def decode_frames(
     *,
     signals: dict[str, set[str] | None] | None = None,
 ) -> tuple[dict[str, dict[str, np.ndarray]], DecodeReport]:
-    """Decode a chunk of frames; return {message: {"timestamp": t, signal: values}} and a report.
+    """Decode a chunk of frames; return {message: {"timestamp", "row", signal...}} and a report.
+
+    ``"row"`` holds each decoded frame's position in the chunk (ascending).
 
     Parameters
     ----------
@@ -307,7 +309,7 @@ def decode_frames(
         values, short = decode_message_data(
             plan, frames.data[rows, : plan.length], frames.lengths[rows], wanted
         )
-        out[plan.name] = {"timestamp": frames.timestamps[rows], **values}
+        out[plan.name] = {"timestamp": frames.timestamps[rows], "row": rows, **values}
         report.decoded[plan.name] = c
         if short:
             report.short_frames[plan.name] = short

@@ -31,7 +31,7 @@ from workbench.content_types import content_type_of_suffix
 from workbench.errors import CorruptMediaError, SourceNotFoundError, UnknownContentTypeError
 from workbench.formats.can.frames import Frames, frames_from_messages
 
-__all__ = ["CAN_LOG_CONTENT_TYPES", "iter_frames", "log_content_type"]
+__all__ = ["CAN_LOG_CONTENT_TYPES", "is_can_log", "iter_frames", "log_content_type"]
 
 #: content type -> python-can reader class name (None: the vectorised candump reader)
 CAN_LOG_CONTENT_TYPES: dict[str, str | None] = {
@@ -44,6 +44,18 @@ CAN_LOG_CONTENT_TYPES: dict[str, str | None] = {
     "application/x-mf4": "MF4Reader",
 }
 _SUPPORTED = ".log (candump), .asc, .blf, .trc, .csv (python-can), .mf4"
+
+
+def is_can_log(content_type: str | None) -> bool:
+    """True for the content types of raw CAN logs (not plain ``text/csv``, not databases).
+
+    Examples
+    --------
+    >>> is_can_log("application/x-can-candump"), is_can_log("application/x-can-dbc")
+    (True, False)
+    """
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    return ctype in CAN_LOG_CONTENT_TYPES and ctype != "text/csv"
 
 
 def log_content_type(path: str | os.PathLike[str], content_type: str | None = None) -> str:
@@ -113,6 +125,13 @@ def _iter_python_can(path: Path, reader_name: str, chunk: int) -> Iterator[Frame
         reader = reader_cls(path, **options)
     except Exception as exc:  # python-can raises anything from struct.error to KeyError
         raise CorruptMediaError(f"{path} cannot be opened by can.{reader_name}: {exc}") from exc
+    declared = getattr(reader, "file_size", None)  # BLF headers state the file's size
+    if isinstance(declared, int) and declared > path.stat().st_size:
+        reader.stop()
+        raise CorruptMediaError(
+            f"{path} is truncated: its header says {declared} bytes, the file has "
+            f"{path.stat().st_size}; copy it again from the logger"
+        )
     with reader:
         it = iter(reader)
         while True:
