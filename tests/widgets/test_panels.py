@@ -204,7 +204,7 @@ def test_catalog_browser(tmp_path) -> None:
     browser = wb.CatalogBrowser(cat)
     try:
         tags = {t["tag"]: t["count"] for t in browser.list.tags}
-        assert tags["camera"] == 8 and tags["can"] == 2
+        assert tags["camera"] == 8 and tags["can"] == 12  # 2 can.csv + 2 x 5 CAN messages
         assert len(browser.list.records) == 2
         browser.list.selected_tags = ["rear"]  # a click on the "rear" chip
         assert {t["tag"] for t in browser.list.tags} >= {"rear", "camera"}
