@@ -128,7 +128,8 @@ function render({ model, el }) {
     lanes().forEach((lane, k) => {
       if (lane.kind !== "state" || !laneLabels[k]) return;
       const now = stateAt(lane, s);
-      laneLabels[k].textContent = now ? `${title(lane)}: ${now}` : title(lane);
+      const text = now ? `${title(lane)}: ${now}` : title(lane);
+      if (laneLabels[k].textContent !== text) laneLabels[k].textContent = text;
     });
   }
 
@@ -188,7 +189,6 @@ function render({ model, el }) {
       ctx.fillText(`${s.toFixed(step < 1 ? 1 : 0)}s`, Math.min(px + 2, w - 30), axisY);
     }
     cursor.style.height = `${h}px`;
-    buildLabels();
     placeCursor();
   }
 
@@ -321,10 +321,15 @@ function render({ model, el }) {
   canvas.addEventListener("pointerup", onUp);
   root.addEventListener("keydown", stop);
   model.on("change:timestamp", fromModel);
-  model.on("change:lanes", schedule);
+  const onLanes = () => {
+    buildLabels(); // DOM changes only with the lanes, never per paint
+    schedule();
+  };
+  model.on("change:lanes", onLanes);
   model.on("change:players", attachPlayers);
   const ro = new ResizeObserver(schedule);
   ro.observe(root);
+  buildLabels();
   schedule();
   attachPlayers();
 
@@ -335,7 +340,7 @@ function render({ model, el }) {
     if (raf) cancelAnimationFrame(raf);
     detachPlayers();
     model.off("change:timestamp", fromModel);
-    model.off("change:lanes", schedule);
+    model.off("change:lanes", onLanes);
     model.off("change:players", attachPlayers);
     root.remove();
   };
