@@ -45,18 +45,24 @@ def bus(tmp_path):
 def test_read_yields_segments_lazily(bus):
     _, log, dbc = bus
     reader = wb.read(log, database=dbc, segment_duration=1.0, chunk_frames=50)
-    assert len(reader) == 3
+    assert len(reader) == 6  # 3 segments x 2 messages
     plan = reader.plan()
-    assert plan.items == 600 and "Gear.gear" in plan.columns
+    assert plan.items == 600 and "Gear.gear" in plan.columns and plan.segments == 6
     batches = list(reader)
-    assert [len(b) for b in batches] == [200, 200, 200]
+    assert [(b.metadata["message"], len(b)) for b in batches] == [
+        ("VehicleSpeed", 100), ("Gear", 100)] * 3
     first = batches[0]
+    assert first.columns == ["VehicleSpeed.speed_kmh", "VehicleSpeed.brake_pressure",
+                             "VehicleSpeed.accel"]
     assert first.timestamps[0] == T0 and first.timestamps[-1] < T0 + 1
-    df = first.to_pandas()
-    assert df["VehicleSpeed.speed_kmh"].dropna().iloc[0] == pytest.approx(40)
+    assert first.to_pandas()["VehicleSpeed.speed_kmh"].iloc[0] == pytest.approx(40)
     assert first.metadata["units"]["VehicleSpeed.speed_kmh"] == "km/h"
-    assert first.metadata["choices"]["Gear.gear"][3] == "D"
+    assert batches[1].metadata["choices"]["Gear.gear"][3] == "D"
     assert reader.report.decoded == {"VehicleSpeed": 300, "Gear": 300}
+    merged = reader.read_all()
+    assert len(merged) == 600 and np.all(np.diff(merged.timestamps) >= 0)
+    assert merged.values.shape == (600, 10)  # every signal of the database
+    assert np.isfinite(merged.values).sum() == 300 * 3 + 300 * 2
     window = wb.read(log, database=dbc, start=T0 + 1, end=T0 + 1.5, signals=["gear"])
     batch = window.read_all()
     assert batch.columns == ["Gear.gear"] and len(batch) == 50

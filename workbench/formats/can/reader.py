@@ -1,11 +1,13 @@
 """``wb.read(log, database=...)``: a CAN log as lazy, segmented :class:`SeriesBatch` es.
 
-One batch per ``segment_duration`` seconds of the log; a row per decoded frame (in log
-order), a column ``"<message>.<signal>"`` per signal, NaN where the row's frame belongs to
-another message (or the signal is not selected by its multiplexer). The log is read a
-chunk at a time, so memory is bounded by a chunk plus a segment, not by the log.
-``batch.metadata`` holds ``units`` and ``choices`` per column; after iterating,
-``reader.report`` is the :class:`~workbench.formats.can.decode.DecodeReport`.
+Each ``segment_duration`` seconds of the log give one batch per message present in them
+(in database order): a row per frame of that message, a column ``"<message>.<signal>"``
+per signal (NaN where its multiplexer does not select it). The log is read a chunk at a
+time, so memory is bounded by a chunk plus a segment, not by the log.
+``batch.metadata`` holds ``message``, ``frame_id``, and ``units`` and ``choices`` per
+column; after iterating, ``reader.report`` is the
+:class:`~workbench.formats.can.decode.DecodeReport`. ``read_all()`` merges every
+message into one table (a column per signal, NaN where a row is another message).
 
 This module is the adapter the readers layer loads by name (``readers/registry.py``);
 it is the only part of ``formats.can`` that knows the readers' base class.
@@ -109,11 +111,13 @@ class CanReader(BaseReader):
             sorted(set(compile_database(self.database)) - set(self.plans)), dtype=np.uint32
         )
         self.columns: list[str] = []
+        self._message_columns: dict[str, list[str]] = {}
         self.units: dict[str, str] = {}
         self.choices: dict[str, dict[int, str]] = {}
         for plan in self.plans.values():
             for sig in plan.signals:
                 if self.wanted is None or sig.name in self.wanted[plan.name]:
+                    self._message_columns.setdefault(plan.name, []).append(sig.name)
                     column = f"{plan.name}.{sig.name}"
                     self.columns.append(column)
                     self.units[column] = sig.unit
@@ -144,25 +148,19 @@ class CanReader(BaseReader):
         # a log may step back a little (merged channels): such frames stay in the segment
         return np.maximum.accumulate(seg) if len(seg) else seg
 
-    def _decode(self, frames: Frames) -> tuple[np.ndarray, np.ndarray]:
+    def _decode(self, frames: Frames, into: dict[str, list]) -> None:
+        """Decode a run of frames of one segment; append (times, values) per message."""
         decoded, report = decode_frames(frames, self.plans, signals=self.wanted)
         self.report.add(report)
-        values = np.full((len(frames), len(self.columns)), np.nan)
-        index = {c: k for k, c in enumerate(self.columns)}
-        has = np.zeros(len(frames), dtype=bool)
         for message, columns in decoded.items():
-            rows = columns["row"]
-            has[rows] = True
-            for sig, v in columns.items():
-                k = index.get(f"{message}.{sig}")
-                if k is not None:
-                    values[rows, k] = v
-        return frames.timestamps[has], values[has]
+            names = self._message_columns[message]
+            values = np.column_stack([columns[n] for n in names]) if names else None
+            into.setdefault(message, []).append((columns["timestamp"], values))
 
     def __iter__(self) -> Iterator[SeriesBatch]:
         self.report = DecodeReport()
         origin: float | None = self.start
-        current, parts = None, []
+        current, parts = None, {}
         for frames in self._frames():
             if len(frames) == 0:
                 continue
@@ -173,35 +171,45 @@ class CanReader(BaseReader):
                 seg = np.maximum(seg, current)
             cuts = np.flatnonzero(np.diff(seg)) + 1
             for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(seg)], strict=True):
-                if current is not None and seg[a] != current and parts:
-                    yield self._batch(parts)
-                    parts = []
+                if current is not None and seg[a] != current:
+                    yield from self._batches(parts)
+                    parts = {}
                 current = int(seg[a])
-                t, v = self._decode(frames.select(np.arange(a, b)))
-                if len(t):
-                    parts.append((t, v))
-        if parts:
-            yield self._batch(parts)
+                self._decode(frames.select(np.arange(a, b)), parts)
+        yield from self._batches(parts)
 
-    def _batch(self, parts: list[tuple[np.ndarray, np.ndarray]]) -> SeriesBatch:
-        return SeriesBatch(
-            np.concatenate([t for t, _ in parts]),
-            np.concatenate([v for _, v in parts]),
-            list(self.columns),
-            record_id=self.record_id,
-            metadata={"units": dict(self.units), "choices": dict(self.choices)},
-        )
+    def _batches(self, parts: dict[str, list]) -> Iterator[SeriesBatch]:
+        """One batch per message of a segment, in database order."""
+        for plan in self.plans.values():
+            pieces = parts.get(plan.name)
+            if not pieces:
+                continue
+            names = self._message_columns[plan.name]
+            columns = [f"{plan.name}.{n}" for n in names]
+            yield SeriesBatch(
+                np.concatenate([t for t, _ in pieces]),
+                np.concatenate([v for _, v in pieces]),
+                columns,
+                record_id=self.record_id,
+                metadata={
+                    "message": plan.name,
+                    "frame_id": plan.frame_id,
+                    "units": {c: self.units[c] for c in columns},
+                    "choices": {c: self.choices[c] for c in columns if c in self.choices},
+                },
+            )
 
     # -- planning ----------------------------------------------------------------------
     def _scan(self) -> np.ndarray:
-        """Rows per non-empty segment (one pass over the log's times and ids)."""
+        """Rows of each batch, i.e. per (segment, message) present (one pass over the log)."""
         if self._segments is None:
-            counts: dict[int, int] = {}
+            counts: dict[tuple[int, int], int] = {}
             origin = self.start
             current = None
             known = np.array(sorted(self.plans), dtype=np.uint32)
             for frames in self._frames():
-                t = frames.timestamps[np.isin(frames.ids, known)]
+                mine = np.isin(frames.ids, known)
+                t, ids = frames.timestamps[mine], frames.ids[mine]
                 if len(t) == 0:
                     continue
                 if origin is None:
@@ -210,11 +218,14 @@ class CanReader(BaseReader):
                 if current is not None:
                     seg = np.maximum(seg, current)
                 current = int(seg[-1])
-                uniq, n = np.unique(seg, return_counts=True)
-                for s, c in zip(uniq.tolist(), n.tolist(), strict=True):
-                    counts[s] = counts.get(s, 0) + c
+                pairs, n = np.unique(
+                    np.stack([seg, ids.astype(np.int64)]), axis=1, return_counts=True
+                )
+                for s, fid, c in zip(*pairs.tolist(), n.tolist(), strict=True):
+                    counts[(s, fid)] = counts.get((s, fid), 0) + c
             self._origin = origin
-            self._segments = np.array([counts[s] for s in sorted(counts)], dtype=np.int64)
+            self._segment_count = len({s for s, _ in counts})
+            self._segments = np.array([counts[k] for k in sorted(counts)], dtype=np.int64)
         return self._segments
 
     def __len__(self) -> int:
@@ -224,7 +235,8 @@ class CanReader(BaseReader):
         segments = self._scan()
         items = int(segments.sum())
         start = self.start if self.start is not None else (self._origin or 0.0)
-        end = self.end if self.end is not None else start + len(segments) * self.segment_duration
+        span = self._segment_count * self.segment_duration
+        end = self.end if self.end is not None else start + span
         return ReadPlan(
             segments=len(segments),
             items=items,
@@ -235,13 +247,23 @@ class CanReader(BaseReader):
         )
 
     def read_all(self) -> SeriesBatch:
+        """Every message in one batch, a column per signal, rows in time order (NaN where a
+        row's frame is another message's). Meant for small windows."""
         batches = list(self)
-        if not batches:
-            return SeriesBatch(
-                np.zeros(0),
-                np.zeros((0, len(self.columns))),
-                list(self.columns),
-                record_id=self.record_id,
-                metadata={"units": dict(self.units), "choices": dict(self.choices)},
-            )
-        return self._batch([(b.timestamps, b.values) for b in batches])
+        index = {c: k for k, c in enumerate(self.columns)}
+        n = sum(len(b) for b in batches)
+        times = np.concatenate([b.timestamps for b in batches]) if batches else np.zeros(0)
+        values = np.full((n, len(self.columns)), np.nan)
+        row = 0
+        for b in batches:
+            cols = [index[c] for c in b.columns]
+            values[row : row + len(b), cols] = b.values
+            row += len(b)
+        order = np.argsort(times, kind="stable")
+        return SeriesBatch(
+            times[order],
+            values[order],
+            list(self.columns),
+            record_id=self.record_id,
+            metadata={"units": dict(self.units), "choices": dict(self.choices)},
+        )
