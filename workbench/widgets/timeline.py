@@ -286,6 +286,13 @@ class Timeline(anywidget.AnyWidget):
                     f"Timeline columns {missing} not found; available: "
                     f"{sorted(f'{s}.{c}' if s else str(c) for s, d in frames.items() for c in d)}"
                 )
+
+            def rank(lane: dict[str, Any]) -> int:  # lanes in the order they were asked for
+                name = lane["name"]
+                short = name.split(".", 1)[-1]
+                return min(i for i, w in enumerate(wanted) if w in (name, short))
+
+            lanes.sort(key=rank)
         return lanes, lo_t, hi_t
 
 
