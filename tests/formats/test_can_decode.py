@@ -214,3 +214,50 @@ def test_decode_frames_chunk_api():
     decoded, report = decode_frames(frames_from_messages(msgs), compile_database(db))
     assert report.frames == len(msgs) and sum(report.decoded.values()) == len(msgs)
     assert all(len(cols["timestamp"]) == 5 for cols in decoded.values())
+
+
+LINES = [
+    "(1552806732.417000) can0 123#DEADBEEF",
+    "(1552806732.417000) can0 123#deadbeef R",
+    "(1552806732.417000)\tvcan0\t1ABCDEF0##3" + "0a" * 12 + " T",
+    "(1552806732.417000) can0 123#R",
+    "(1552806732.417000) can0 123#R8 R",
+    "(1552806732.123456789) can0 7FF#00",
+    "(0.5) 1 12345678#",
+    "  (1552806732.417000)  can0   123#0011  \r",
+    "(1552806732.417000) can0 123#001",  # odd number of hex digits
+    "(1552806732.417000) can0 123#00GG",
+    "(1552806732.4.17000) can0 123#00",
+    "(1552806732.417000)can0 123#00",
+    "(1552806732.417000) can0 x 123#00",
+    "(1552806732.417000) can0 123456789#00",
+    "(1552806732.417000) can0 #00",
+    "(1552806732.417000) can0 123##X00",
+    "1552806732.417000 can0 123#00",
+    "(1552806732.417000) can0",
+    "(abc) can0 123#00",
+]
+
+
+#: damaged lines python-can misreads instead of refusing (we refuse them)
+STRICTER = {LINES[8], LINES[13], LINES[16]}
+
+
+@pytest.mark.parametrize("line", LINES)
+def test_candump_lines_accepted_exactly_as_python_can_does(tmp_path, line):
+    log = tmp_path / "one.log"
+    log.write_bytes(("(1.000000) can0 001#01\n" + line + "\n").encode())
+    try:
+        theirs = frames_from_messages(list(can.CanutilsLogReader(log)))
+    except (ValueError, IndexError):
+        theirs = None
+    if theirs is None or line in STRICTER:
+        with pytest.raises(wb.CorruptMediaError, match=r"one\.log line 2: "):
+            list(iter_candump(log))
+        return
+    ours = list(iter_candump(log))
+    assert len(ours) == 1
+    for field in ("timestamps", "ids", "extended", "fd", "lengths"):
+        np.testing.assert_array_equal(getattr(ours[0], field), getattr(theirs, field), field)
+    np.testing.assert_array_equal(ours[0].data[:, : theirs.data.shape[1]], theirs.data)
+    assert ours[0].remote_frames == theirs.remote_frames

@@ -150,6 +150,10 @@ def test_bad_candump_line_is_an_error_naming_the_line(bus):
         wb.decode_can(log, dbc)
     with pytest.raises(CorruptMediaError, match="line 8"):
         list(wb.read(log, database=dbc))
+    from workbench.formats.can.candump import iter_candump
+
+    with pytest.raises(CorruptMediaError, match=r"line 8: "):  # counted across blocks
+        list(iter_candump(log, block_bytes=100))
 
 
 def test_unknown_format_lists_the_supported_ones(tmp_path):
