@@ -55,7 +55,12 @@ _SPACE = np.zeros(256, dtype=bool)
 _SPACE[list(b" \t\r\v\f")] = True
 
 
-def iter_candump(path: str | os.PathLike[str], *, block_bytes: int = 16 << 20) -> Iterator[Frames]:
+def _is_space(a: np.ndarray) -> np.ndarray:
+    """Whitespace as ``str.split`` sees it in ASCII (space, tab, CR, VT, FF; LF ends lines)."""
+    return (a == 32) | (((a - np.uint8(9)) < 5) & (a != 10))
+
+
+def iter_candump(path: str | os.PathLike[str], *, block_bytes: int = 8 << 20) -> Iterator[Frames]:
     """Yield the data frames of a candump log, one :class:`Frames` per ~``block_bytes``.
 
     Raises
@@ -159,16 +164,15 @@ def _parse_block(path: Path, buf: bytes, first_line: int) -> tuple[Frames | None
     close = _first_at_or_after(np.flatnonzero(a == ord(")")), starts)
     ok &= close < ends
     close = np.where(ok, close, starts)
-    spaces = np.flatnonzero(_SPACE[a])
+    spaces = np.flatnonzero(_is_space(a))
     gap = _last_before(spaces, ends)  # the whitespace before the frame token
     ok &= (gap > close + 1) & _SPACE[a[np.minimum(close + 1, last)]]
     frame = gap + 1
     # the channel: one token between ")" and the frame (python-can splits on whitespace)
-    solid = np.flatnonzero(~_SPACE[a])
-    chan_a = _first_at_or_after(solid, close + 1)
-    chan_b = _last_before(solid, gap)
-    inner = np.searchsorted(spaces, chan_b, "right") - np.searchsorted(spaces, chan_a, "left")
-    ok &= (chan_a <= chan_b) & (inner == 0)
+    # i.e. exactly two runs of whitespace from ")" to the frame: after ")" and before the frame
+    runs = spaces[np.r_[True, np.diff(spaces) != 1]] if len(spaces) else spaces
+    between = np.searchsorted(runs, gap, "right") - np.searchsorted(runs, close + 1, "left")
+    ok &= between == 2
     hashes = np.flatnonzero(a == ord("#"))
     hash_at = _first_at_or_after(hashes, frame)
     ok &= hash_at < ends
