@@ -234,7 +234,7 @@ def test_ingest_of_the_sample_database(tmp_path: Path) -> None:
         tmp_path / "db", records=1, duration_seconds=2, size=(160, 96), workers=1
     )
     cat = wb.build_catalog(root)
-    assert cat.last_report.skipped == [] and len(cat.last_report.added) == 6
+    assert cat.last_report.skipped == [] and len(cat.last_report.added) == 7  # + can_bus.log
     videos = cat.select(tags=["camera", "front"], content_type="video/*")
     assert len(videos) == 1
     rec = videos[0]
@@ -244,4 +244,4 @@ def test_ingest_of_the_sample_database(tmp_path: Path) -> None:
     assert recording["camera/front-center"].content_type == "video/mp4"
     assert {"can", "gps"} <= set(recording.streams)
     assert len(cat.select(tags="timestamps")) == 2
-    assert cat.ingest().unchanged == 6
+    assert cat.ingest().unchanged == 7
