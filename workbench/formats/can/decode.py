@@ -52,6 +52,8 @@ class SignalPlan:
 
     name: str
     pieces: tuple[Piece, ...]
+    start: int
+    big_endian: bool
     length: int
     needed_bytes: int
     signed: bool
@@ -145,6 +147,8 @@ def _signal_plan(sig: Any) -> SignalPlan:
     return SignalPlan(
         name=sig.name,
         pieces=pieces,
+        start=int(sig.start),
+        big_endian=sig.byte_order == "big_endian",
         length=int(sig.length),
         needed_bytes=bytes_needed(list(pieces)),
         signed=bool(sig.is_signed),
@@ -192,7 +196,19 @@ def compile_database(db: Any) -> dict[int, MessagePlan]:
     return plans
 
 
-def _raw(sig: SignalPlan, data: np.ndarray) -> np.ndarray:
+def _raw(
+    sig: SignalPlan, data: np.ndarray, words: tuple[np.ndarray, np.ndarray] | None
+) -> np.ndarray:
+    """The signal's raw bits as uint64. ``words``: the frames of a message of at most 8
+    bytes as one little- and one big-endian 64-bit word each, so a signal is one shift
+    and one mask; longer (CAN FD) frames are assembled from per-byte pieces."""
+    mask = np.uint64((1 << sig.length) - 1)
+    if words is not None:
+        little, big = words
+        if sig.big_endian:
+            msb = 8 * (sig.start // 8) + (7 - sig.start % 8)  # MSB-first bit position
+            return (big >> np.uint64(64 - msb - sig.length)) & mask
+        return (little >> np.uint64(sig.start)) & mask
     raw = np.zeros(len(data), dtype=np.uint64)
     for p in sig.pieces:
         part = data[:, p.byte].astype(np.uint64)
@@ -238,6 +254,11 @@ def decode_message_data(
     n = len(data)
     if data.shape[1] < plan.length:
         data = np.pad(data, ((0, 0), (0, plan.length - data.shape[1])))
+    words = None
+    if plan.length <= 8:
+        eight = np.zeros((n, 8), dtype=np.uint8)
+        eight[:, : plan.length] = data[:, : plan.length]
+        words = (eight.view("<u8").ravel(), eight.view(">u8").ravel())
     wanted = None
     if signals is not None:
         by_name = {s.name: s for s in plan.signals}
@@ -260,7 +281,7 @@ def decode_message_data(
                 ok = ok & present[sig.multiplexer]
                 number = np.trunc(np.where(np.isfinite(mux), mux, -1.0))
                 ok &= np.isin(number, np.asarray(sig.multiplexer_ids, dtype=np.float64))
-        value = _physical(sig, _raw(sig, data))
+        value = _physical(sig, _raw(sig, data, words))
         value[~ok] = np.nan
         values[sig.name] = value
         present[sig.name] = ok
