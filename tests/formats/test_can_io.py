@@ -50,10 +50,15 @@ def test_read_yields_segments_lazily(bus):
     assert plan.items == 600 and "Gear.gear" in plan.columns and plan.segments == 6
     batches = list(reader)
     assert [(b.metadata["message"], len(b)) for b in batches] == [
-        ("VehicleSpeed", 100), ("Gear", 100)] * 3
+        ("VehicleSpeed", 100),
+        ("Gear", 100),
+    ] * 3
     first = batches[0]
-    assert first.columns == ["VehicleSpeed.speed_kmh", "VehicleSpeed.brake_pressure",
-                             "VehicleSpeed.accel"]
+    assert first.columns == [
+        "VehicleSpeed.speed_kmh",
+        "VehicleSpeed.brake_pressure",
+        "VehicleSpeed.accel",
+    ]
     assert first.timestamps[0] == T0 and first.timestamps[-1] < T0 + 1
     assert first.to_pandas()["VehicleSpeed.speed_kmh"].iloc[0] == pytest.approx(40)
     assert first.metadata["units"]["VehicleSpeed.speed_kmh"] == "km/h"

@@ -26,8 +26,9 @@ def test_bus_log_agrees_with_can_csv(sample):
     speed = out["VehicleSpeed"]
     np.testing.assert_allclose(speed.index, csv["timestamp"], atol=1e-6)
     np.testing.assert_allclose(speed["speed_kmh"], csv["speed_kmh"], atol=1e-9)
-    np.testing.assert_allclose(out["Steering"]["steering_angle_deg"], csv["steering_angle_deg"],
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        out["Steering"]["steering_angle_deg"], csv["steering_angle_deg"], atol=1e-9
+    )
     np.testing.assert_array_equal(out["Brake"]["brake"], csv["brake"])
     gear = out["Gear"]
     assert gear.attrs["choices"]["gear"][3] == "D" and (gear["gear"] == 3).all()
