@@ -186,3 +186,15 @@ def test_unknown_names_are_refused(bus):
     with pytest.raises(InvalidArgumentError, match=r"\['nope'\]"):
         wb.decode_can(log, dbc, signals=["nope"])
     assert np.isfinite(wb.decode_can(log, dbc, messages=[256])["VehicleSpeed"]).all().all()
+
+
+def test_segmented_read_refuses_a_log_that_goes_back_in_time(tmp_path):
+    dbc = write_dbc(tmp_path)
+    db = load_database(dbc)
+    msgs = _drive(db, seconds=2.0)
+    log = write_log(tmp_path / "twice.log", msgs)
+    text = log.read_text()
+    log.write_text(text + text)  # two copies: time jumps back by 2 s
+    with pytest.raises(CorruptMediaError, match=r"goes back in time by 1\.99"):
+        list(wb.read(log, database=dbc))
+    assert len(wb.decode_can(log, dbc)["Gear"]) == 400  # decoding it whole still works

@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.errors import InvalidArgumentError, SourceNotFoundError
+from workbench.errors import CorruptMediaError, InvalidArgumentError, SourceNotFoundError
 from workbench.formats.can.api import select_plans
 from workbench.formats.can.database import find_database, load_database
 from workbench.formats.can.decode import DecodeReport, compile_database, decode_frames
@@ -54,7 +54,10 @@ from workbench.readers.base import TIME_EPS, BaseReader
 from workbench.readers.batches import ReadPlan, SeriesBatch
 from workbench.readers.source import Source
 
-__all__ = ["CanReader"]
+__all__ = ["MAX_STEP_BACK", "CanReader"]
+
+#: seconds a log may step back in time (merged channels jitter) before it is refused
+MAX_STEP_BACK = 1.0
 
 
 class CanReader(BaseReader):
@@ -143,6 +146,23 @@ class CanReader(BaseReader):
                 keep &= ~np.isin(frames.ids, self._others)
             yield frames if keep.all() else frames.select(keep)
 
+    def _check_order(self, t: np.ndarray, latest: float) -> float:
+        """Refuse a log that steps back in time by more than :data:`MAX_STEP_BACK` seconds
+        (a concatenation of logs?): its segments would not bound memory. Returns the latest
+        time seen."""
+        if len(t) == 0:
+            return latest
+        running = np.maximum.accumulate(np.r_[latest, t])[:-1]
+        back = running - t
+        k = int(np.argmax(back))
+        if back[k] > MAX_STEP_BACK:
+            raise CorruptMediaError(
+                f"{self.source.path} goes back in time by {back[k]:.3f} s (to {t[k]:.6f}); "
+                "reading in segments needs a time-ordered log: sort it, or decode it whole "
+                "with wb.decode_can"
+            )
+        return max(latest, float(t.max()))
+
     def _segment_of(self, t: np.ndarray, origin: float) -> np.ndarray:
         seg = np.floor((t - origin + TIME_EPS) / self.segment_duration).astype(np.int64)
         # a log may step back a little (merged channels): such frames stay in the segment
@@ -161,9 +181,11 @@ class CanReader(BaseReader):
         self.report = DecodeReport()
         origin: float | None = self.start
         current, parts = None, {}
+        latest = -np.inf
         for frames in self._frames():
             if len(frames) == 0:
                 continue
+            latest = self._check_order(frames.timestamps, latest)
             if origin is None:
                 origin = float(frames.timestamps[0])
             seg = self._segment_of(frames.timestamps, origin)
@@ -207,7 +229,9 @@ class CanReader(BaseReader):
             origin = self.start
             current = None
             known = np.array(sorted(self.plans), dtype=np.uint32)
+            latest = -np.inf
             for frames in self._frames():
+                latest = self._check_order(frames.timestamps, latest)
                 mine = np.isin(frames.ids, known)
                 t, ids = frames.timestamps[mine], frames.ids[mine]
                 if len(t) == 0:
