@@ -141,12 +141,15 @@ def write_big_candump(path: Path, megabytes: float, seed: int = 1) -> int:
     return k
 
 
+# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child started from this
+# (large) process would report the parent's peak
 RSS_CHILD = """
-import resource, sys, workbench as wb
+import re, sys, workbench as wb
 rows = 0
 for batch in wb.read(sys.argv[1], database=sys.argv[2], segment_duration=10.0):
     rows += len(batch)
-print(rows, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+status = open("/proc/self/status").read()
+print(rows, int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) / 1024)
 """
 
 

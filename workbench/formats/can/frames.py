@@ -13,10 +13,11 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-__all__ = ["Frames", "frames_from_messages"]
+__all__ = ["FrameColumns", "Frames", "frames_from_messages"]
 
 
 @dataclass
@@ -77,21 +78,62 @@ def frames_from_messages(messages: list) -> Frames:
     >>> f.ids.tolist(), f.data.tolist(), f.error_frames
     ([16], [[1, 2]], 1)
     """
-    data_msgs = [m for m in messages if not (m.is_error_frame or m.is_remote_frame)]
-    errors = sum(1 for m in messages if m.is_error_frame)
-    remote = sum(1 for m in messages if m.is_remote_frame and not m.is_error_frame)
-    n = len(data_msgs)
-    payloads = [bytes(m.data) for m in data_msgs]
-    width = max((len(p) for p in payloads), default=0)
-    buf = b"".join(p.ljust(width, b"\0") for p in payloads)
-    data = np.frombuffer(buf, dtype=np.uint8).reshape(n, width).copy()
-    return Frames(
-        np.fromiter((m.timestamp for m in data_msgs), dtype=np.float64, count=n),
-        np.fromiter((m.arbitration_id for m in data_msgs), dtype=np.uint32, count=n),
-        np.fromiter((m.is_extended_id for m in data_msgs), dtype=bool, count=n),
-        np.fromiter((m.is_fd for m in data_msgs), dtype=bool, count=n),
-        np.fromiter((len(p) for p in payloads), dtype=np.uint8, count=n),
-        data,
-        remote,
-        errors,
-    )
+    columns = FrameColumns()
+    for m in messages:
+        columns.add(m)
+    return columns.frames()
+
+
+class FrameColumns:
+    """Collects python-can ``Message`` fields column by column (no ``Message`` kept alive:
+    holding hundreds of thousands of them makes Python's garbage collector rescan them).
+
+    Examples
+    --------
+    >>> import can
+    >>> cols = FrameColumns()
+    >>> cols.add(can.Message(timestamp=2.0, arbitration_id=7, data=bytes([9])))
+    >>> len(cols), cols.frames().data.tolist()
+    (1, [[9]])
+    """
+
+    def __init__(self) -> None:
+        self.timestamps: list[float] = []
+        self.ids: list[int] = []
+        self.extended: list[bool] = []
+        self.fd: list[bool] = []
+        self.payloads: list[bytes] = []
+        self.remote_frames = 0
+        self.error_frames = 0
+
+    def __len__(self) -> int:
+        return len(self.timestamps)
+
+    def add(self, m: Any) -> None:
+        """Add one message (error and remote frames are only counted)."""
+        if m.is_error_frame:
+            self.error_frames += 1
+        elif m.is_remote_frame:
+            self.remote_frames += 1
+        else:
+            self.timestamps.append(m.timestamp)
+            self.ids.append(m.arbitration_id)
+            self.extended.append(m.is_extended_id)
+            self.fd.append(m.is_fd)
+            self.payloads.append(bytes(m.data))
+
+    def frames(self) -> Frames:
+        """The collected frames as columns."""
+        n = len(self.payloads)
+        width = max(map(len, self.payloads), default=0)
+        buf = b"".join(p.ljust(width, b"\0") for p in self.payloads)
+        return Frames(
+            np.array(self.timestamps, dtype=np.float64),
+            np.array(self.ids, dtype=np.uint32),
+            np.array(self.extended, dtype=bool),
+            np.array(self.fd, dtype=bool),
+            np.fromiter(map(len, self.payloads), dtype=np.uint8, count=n),
+            np.frombuffer(buf, dtype=np.uint8).reshape(n, width).copy(),
+            self.remote_frames,
+            self.error_frames,
+        )

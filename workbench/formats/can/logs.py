@@ -29,7 +29,7 @@ from pathlib import Path
 
 from workbench.content_types import content_type_of_suffix
 from workbench.errors import CorruptMediaError, SourceNotFoundError, UnknownContentTypeError
-from workbench.formats.can.frames import Frames, frames_from_messages
+from workbench.formats.can.frames import FrameColumns, Frames
 
 __all__ = ["CAN_LOG_CONTENT_TYPES", "is_can_log", "iter_frames", "log_content_type"]
 
@@ -117,8 +117,6 @@ def _iter_python_can(path: Path, reader_name: str, chunk: int) -> Iterator[Frame
     import can
 
     reader_cls = getattr(can, reader_name)
-    done = 0
-    batch: list = []
     try:
         # ASC times are relative unless asked for: absolute from the file's own start date
         options = {"relative_timestamp": False} if reader_name == "ASCReader" else {}
@@ -134,6 +132,8 @@ def _iter_python_can(path: Path, reader_name: str, chunk: int) -> Iterator[Frame
         )
     with reader:
         it = iter(reader)
+        columns = FrameColumns()
+        read = 0
         while True:
             try:
                 msg = next(it)
@@ -141,13 +141,13 @@ def _iter_python_can(path: Path, reader_name: str, chunk: int) -> Iterator[Frame
                 break
             except Exception as exc:
                 raise CorruptMediaError(
-                    f"{path} cannot be parsed after frame {done + len(batch)} "
+                    f"{path} cannot be parsed after frame {read} "
                     f"(can.{reader_name}: {exc}); fix or truncate the file"
                 ) from exc
-            batch.append(msg)
-            if len(batch) >= chunk:
-                done += len(batch)
-                yield frames_from_messages(batch)
-                batch = []
-    if batch:
-        yield frames_from_messages(batch)
+            columns.add(msg)
+            read += 1
+            if len(columns) >= chunk:
+                yield columns.frames()
+                columns = FrameColumns()
+    if len(columns) or columns.remote_frames or columns.error_frames:
+        yield columns.frames()
