@@ -97,16 +97,19 @@ def iter_candump(path: str | os.PathLike[str], *, block_bytes: int = 8 << 20) ->
 
 def _first_at_or_after(positions: np.ndarray, at: np.ndarray) -> np.ndarray:
     """For each ``at``, the first of ``positions`` >= it (a huge number when none)."""
+    if len(positions) == 0:
+        return np.full(len(at), np.iinfo(np.int64).max)
     idx = np.searchsorted(positions, at, "left")
-    padded = np.append(positions, np.iinfo(np.int64).max)
-    return padded[idx]
+    found = positions[np.minimum(idx, len(positions) - 1)]
+    return np.where(idx < len(positions), found, np.iinfo(np.int64).max)
 
 
 def _last_before(positions: np.ndarray, before: np.ndarray) -> np.ndarray:
     """For each ``before``, the last of ``positions`` < it (-1 when none)."""
+    if len(positions) == 0:
+        return np.full(len(before), -1)
     idx = np.searchsorted(positions, before, "left") - 1
-    padded = np.append(positions, -1)
-    return padded[idx]  # idx == -1 picks the appended -1
+    return np.where(idx >= 0, positions[np.maximum(idx, 0)], -1)
 
 
 def _digits(
@@ -189,8 +192,16 @@ def _parse_block(path: Path, buf: bytes, first_line: int) -> tuple[Frames | None
     data_len = np.where(ok & ~remote, ends - data_at, 0)
     ok &= (data_len % 2 == 0) & (data_len <= 128)
     data_len = np.where(ok, data_len, 0)
-    for j in range(int(data_len.max(initial=0))):
-        ok &= (data_len <= j) | (_NIBBLE[a[np.minimum(data_at + j, last)]] != 255)
+    # payload bytes of every line, checking the hex digits on the way
+    nbytes = data_len // 2
+    width = int(nbytes.max(initial=0))
+    data = np.zeros((len(starts), width), dtype=np.uint8)
+    for j in range(width):
+        has = nbytes > j
+        hi = _NIBBLE[a[np.minimum(data_at + 2 * j, last)]]
+        lo = _NIBBLE[a[np.minimum(data_at + 2 * j + 1, last)]]
+        ok &= ~has | ((hi | lo) < 16)  # both hex digits (255 marks a non-digit)
+        data[:, j] = np.where(has, (hi << 4) | lo, 0)
     # the time: digits with at most one '.', parsed exactly
     t_start = starts + 1
     t_len = np.where(ok, close - t_start, 0)
@@ -221,22 +232,15 @@ def _parse_block(path: Path, buf: bytes, first_line: int) -> tuple[Frames | None
     error = (ids & np.uint64(_CAN_ERR_FLAG) != 0) & (ids & np.uint64(_CAN_ERR_BUSERROR) != 0)
     data_frames = keep & ~remote & ~error
     rows = np.flatnonzero(data_frames)
-    nbytes = (data_len[rows] // 2).astype(np.uint8)
+    nbytes = nbytes[rows].astype(np.uint8)
     width = int(nbytes.max(initial=0))
-    data = np.zeros((len(rows), width), dtype=np.uint8)
-    at = data_at[rows]
-    for j in range(width):
-        has = nbytes > j
-        hi = _NIBBLE[a[np.minimum(at + 2 * j, last)]]
-        lo = _NIBBLE[a[np.minimum(at + 2 * j + 1, last)]]
-        data[:, j] = np.where(has, (hi << 4) | lo, 0)
     frames = Frames(
         times[rows],
         (ids[rows] & np.uint64(0x1FFFFFFF)).astype(np.uint32),
         id_len[rows] > 3,
         fd[rows],
         nbytes,
-        data,
+        data[rows, :width],
         remote_frames=int((keep & remote & ~error).sum()),
         error_frames=int((keep & error).sum()),
     )
