@@ -9,12 +9,18 @@
 // status round). The cursor shows the latest time heard from either model.
 
 const COLORS = ["#1976d2", "#d32f2f", "#388e3c", "#f57c00", "#7b1fa2", "#0097a7"];
+/** Fills of a state lane's runs, by the state's value. */
+const STATE_COLORS = ["#90caf9", "#ffcc80", "#a5d6a7", "#ce93d8", "#ef9a9a", "#80deea", "#fff59d"];
 const SEND_EVERY_MS = 40;
 /** The time label is rewritten at most this often while following playback (ms). */
 const LABEL_EVERY_MS = 100;
+/** Height of the strip above each lane's plot that holds its label (px): curves stay below. */
+const LABEL_STRIP = 14;
 
 /**
- * @typedef {{name: string, t: number[], lo: number[], hi: number[], min: number, max: number}} Lane
+ * @typedef {{name: string, unit?: string, kind?: string, t: number[], lo?: number[],
+ *   hi?: number[], v?: number[], end?: number, labels?: Record<string, string>,
+ *   min: number, max: number}} Lane
  */
 
 /** @param {{model: any, el: HTMLElement}} ctx */
@@ -27,9 +33,14 @@ function render({ model, el }) {
   canvas.className = "wb-timeline-canvas";
   const cursor = document.createElement("div");
   cursor.className = "wb-timeline-cursor";
+  // lane labels are elements above the canvas, each in its lane's label strip, on an
+  // opaque background: no curve is ever drawn over them
+  const names = document.createElement("div");
+  names.className = "wb-timeline-names";
+  Object.assign(names.style, { position: "absolute", left: "6px", top: "4px", pointerEvents: "none" });
   const label = document.createElement("div");
   label.className = "wb-timeline-label";
-  root.append(canvas, cursor, label);
+  root.append(canvas, names, cursor, label);
   el.append(root);
 
   let dragging = false;
@@ -41,6 +52,8 @@ function render({ model, el }) {
   let closed = false;
   /** @type {any[]} models of the scrubbers whose playback the cursor follows */
   let players = [];
+  /** @type {HTMLElement[]} one label element per lane */
+  let laneLabels = [];
 
   const t0 = () => Number(model.get("t0"));
   const t1 = () => Number(model.get("t1"));
@@ -56,6 +69,70 @@ function render({ model, el }) {
     return { w, h, dpr };
   }
 
+  /** The lane's name with its unit, e.g. "VehicleSpeed.speed_kmh (km/h)". @param {Lane} lane */
+  const title = (lane) => (lane.unit ? `${lane.name} (${lane.unit})` : lane.name);
+
+  /** The choice name of a state lane at time `s` (seconds after t0). @param {Lane} lane @param {number} s */
+  function stateAt(lane, s) {
+    const t = lane.t;
+    let lo = 0;
+    let hi = t.length - 1;
+    if (!t.length || s < t[0]) return "";
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (t[mid] <= s) lo = mid;
+      else hi = mid - 1;
+    }
+    const v = /** @type {number[]} */ (lane.v)[lo];
+    return (lane.labels || {})[String(v)] ?? String(v);
+  }
+
+  /** Rebuild the label elements (one per lane, in its label strip). */
+  function buildLabels() {
+    const lh = Number(model.get("lane_height"));
+    names.replaceChildren();
+    laneLabels = lanes().map((lane, k) => {
+      const div = document.createElement("div");
+      div.className = "wb-timeline-lane-label";
+      div.dataset.lane = lane.name;
+      div.dataset.kind = lane.kind || "line";
+      Object.assign(div.style, {
+        position: "absolute",
+        top: `${k * lh + 1}px`,
+        whiteSpace: "nowrap",
+        lineHeight: `${LABEL_STRIP - 2}px`,
+        padding: "0 3px",
+        borderRadius: "3px",
+        background: "var(--jp-layout-color1, #fff)",
+      });
+      if (lane.kind === "state") {
+        const seen = [];
+        for (const v of lane.v || []) {
+          const n = (lane.labels || {})[String(v)] ?? String(v);
+          if (!seen.includes(n)) seen.push(n);
+        }
+        div.dataset.states = seen.join(" ");
+        div.textContent = title(lane);
+      } else {
+        const digits = Math.min(8, Math.max(0, Math.ceil(-Math.log10(Math.max(lane.max - lane.min, 1e-9))) + 2));
+        const f = (/** @type {number} */ v) => (v === 0 ? "0" : v.toFixed(digits));
+        div.textContent = `${title(lane)}  [${f(lane.min)} … ${f(lane.max)}]`;
+      }
+      names.append(div);
+      return div;
+    });
+  }
+
+  /** Show the state under the cursor in each state lane's label. @param {number} s */
+  function updateStateLabels(s) {
+    lanes().forEach((lane, k) => {
+      if (lane.kind !== "state" || !laneLabels[k]) return;
+      const now = stateAt(lane, s);
+      const text = now ? `${title(lane)}: ${now}` : title(lane);
+      if (laneLabels[k].textContent !== text) laneLabels[k].textContent = text;
+    });
+  }
+
   function draw() {
     raf = 0;
     const { w, h, dpr } = size();
@@ -69,37 +146,39 @@ function render({ model, el }) {
     const fg = style.getPropertyValue("--jp-ui-font-color2") || "#666";
     const grid = style.getPropertyValue("--jp-border-color2") || "#ddd";
     ctx.font = "11px sans-serif";
+    const x = (/** @type {number} */ t) => (t / span) * w;
     lanes().forEach((lane, k) => {
-      const top = k * lh + 2;
-      const height = lh - 6;
-      const lo = lane.min;
-      const hi = lane.max === lane.min ? lane.min + 1 : lane.max;
-      const y = (/** @type {number} */ v) => top + height - ((v - lo) / (hi - lo)) * height;
-      const x = (/** @type {number} */ t) => (t / span) * w;
+      const top = k * lh + 2 + LABEL_STRIP;
+      const height = Math.max(4, lh - 6 - LABEL_STRIP);
       ctx.strokeStyle = grid;
       ctx.beginPath();
       ctx.moveTo(0, top + height + 2);
       ctx.lineTo(w, top + height + 2);
       ctx.stroke();
+      if (lane.kind === "state") {
+        drawStates(ctx, lane, top, height, x, span, fg);
+        return;
+      }
+      const lo = lane.min;
+      const hi = lane.max === lane.min ? lane.min + 1 : lane.max;
+      const y = (/** @type {number} */ v) => top + height - ((v - lo) / (hi - lo)) * height;
+      const laneLo = /** @type {number[]} */ (lane.lo);
+      const laneHi = /** @type {number[]} */ (lane.hi);
       const color = COLORS[k % COLORS.length];
       ctx.fillStyle = color + "55";
       ctx.strokeStyle = color;
       ctx.beginPath();
       for (let i = 0; i < lane.t.length; i++) {
         const px = x(lane.t[i]);
-        ctx.fillRect(px, y(lane.hi[i]), Math.max(1, w / lane.t.length), Math.max(1, y(lane.lo[i]) - y(lane.hi[i])));
+        ctx.fillRect(px, y(laneHi[i]), Math.max(1, w / lane.t.length), Math.max(1, y(laneLo[i]) - y(laneHi[i])));
       }
       for (let i = 0; i < lane.t.length; i++) {
         const px = x(lane.t[i]);
-        const py = y((lane.lo[i] + lane.hi[i]) / 2);
+        const py = y((laneLo[i] + laneHi[i]) / 2);
         if (i === 0) ctx.moveTo(px, py);
         else ctx.lineTo(px, py);
       }
       ctx.stroke();
-      ctx.fillStyle = fg;
-      const digits = Math.min(8, Math.max(0, Math.ceil(-Math.log10(Math.max(lane.max - lane.min, 1e-9))) + 2));
-      const f = (/** @type {number} */ v) => (v === 0 ? "0" : v.toFixed(digits));
-      ctx.fillText(`${lane.name}  [${f(lane.min)} … ${f(lane.max)}]`, 4, top + 11);
     });
     // time axis ticks
     ctx.fillStyle = fg;
@@ -111,6 +190,33 @@ function render({ model, el }) {
     }
     cursor.style.height = `${h}px`;
     placeCursor();
+  }
+
+  /**
+   * A state lane: one band per run of equal values, named by its choice where it fits.
+   * @param {CanvasRenderingContext2D} ctx @param {Lane} lane @param {number} top
+   * @param {number} height @param {(t: number) => number} x @param {number} span
+   * @param {string} fg
+   */
+  function drawStates(ctx, lane, top, height, x, span, fg) {
+    const values = /** @type {number[]} */ (lane.v);
+    const end = lane.end ?? span;
+    ctx.textBaseline = "middle";
+    for (let i = 0; i < lane.t.length; i++) {
+      const a = x(lane.t[i]);
+      const b = x(i + 1 < lane.t.length ? lane.t[i + 1] : end);
+      const v = values[i];
+      const colour = STATE_COLORS[((v % STATE_COLORS.length) + STATE_COLORS.length) % STATE_COLORS.length];
+      ctx.fillStyle = colour;
+      ctx.fillRect(a, top, Math.max(1, b - a), height);
+      const name = (lane.labels || {})[String(v)] ?? String(v);
+      const width = ctx.measureText(name).width;
+      if (b - a >= width + 4) {
+        ctx.fillStyle = fg;
+        ctx.fillText(name, a + 2, top + height / 2);
+      }
+    }
+    ctx.textBaseline = "alphabetic";
   }
 
   /** The cursor's time: the latest heard, from our model or a scrubber we follow. */
@@ -139,6 +245,7 @@ function render({ model, el }) {
     if (!following || now - labelAt >= LABEL_EVERY_MS) {
       labelAt = now;
       label.textContent = `t = ${(ts - t0()).toFixed(3)} s  (${ts.toFixed(3)})`;
+      updateStateLabels(ts - t0());
     }
   }
 
@@ -214,10 +321,15 @@ function render({ model, el }) {
   canvas.addEventListener("pointerup", onUp);
   root.addEventListener("keydown", stop);
   model.on("change:timestamp", fromModel);
-  model.on("change:lanes", schedule);
+  const onLanes = () => {
+    buildLabels(); // DOM changes only with the lanes, never per paint
+    schedule();
+  };
+  model.on("change:lanes", onLanes);
   model.on("change:players", attachPlayers);
   const ro = new ResizeObserver(schedule);
   ro.observe(root);
+  buildLabels();
   schedule();
   attachPlayers();
 
@@ -228,7 +340,7 @@ function render({ model, el }) {
     if (raf) cancelAnimationFrame(raf);
     detachPlayers();
     model.off("change:timestamp", fromModel);
-    model.off("change:lanes", schedule);
+    model.off("change:lanes", onLanes);
     model.off("change:players", attachPlayers);
     root.remove();
   };

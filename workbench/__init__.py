@@ -60,6 +60,7 @@ _LAZY: dict[str, str] = {
     "map_records": "workbench.parallel",
     "RecordSpec": "workbench.parallel",
     "export_clips": "workbench.export.cluster",
+    "decode_can": "workbench.formats.can",
 }
 
 __all__ = ["__version__", *_error_names, *_LAZY]

@@ -278,8 +278,9 @@ def test_catalog_browser_opens_a_record_on_one_clock(lab: JupyterLab, browser: A
         rows.first.wait_for(timeout=30_000)
         assert rows.count() == 2
         chips = page.locator(".wb-catalog .wb-chip").all_inner_texts()
-        # a record: 2 videos, 2 timestamps files, 2 bags of 2 camera topics each
-        assert "camera 16" in chips and "can 2" in chips
+        # a record: 2 videos, 2 timestamps files, 2 bags of 2 camera topics each; can.csv
+        # and the 5 messages of its raw CAN log
+        assert "camera 16" in chips and "can 12" in chips
         page.click(".wb-catalog .wb-chip[data-tag='rear']")
         page.wait_for_function(
             "() => [...document.querySelectorAll('.wb-catalog .wb-chip')]"
@@ -514,3 +515,35 @@ def test_filmstrip_shows_every_thumbnail(polish: Notebook) -> None:
     )
     t = last.bounding_box()
     assert area["x"] - 1 <= t["x"] and t["x"] + t["width"] <= area["x"] + area["width"] + 1
+
+CAN_CELLS = [
+    "from pathlib import Path\n"
+    "import workbench as wb\n"
+    "from workbench.samples.can_log import write_can_log\n"
+    "from workbench.samples.drive import simulate_drive\n"
+    "write_can_log(Path('.'), 'r1', 1552806732.0, simulate_drive(20, seed=2), 20, '.')\n"
+    "out = wb.decode_can('can_bus.log', 'vehicle.dbc')\n"
+    "wb.Timeline({'Gear': out['Gear'], 'VehicleSpeed': out['VehicleSpeed']})",
+]
+
+
+def test_timeline_state_lane_shows_choice_names(lab: JupyterLab, browser: Any) -> None:
+    with notebook_page(lab, browser, "can.ipynb", CAN_CELLS) as nb:
+        page = nb.page
+        gear = page.locator(".wb-timeline-lane-label[data-lane='Gear.gear']")
+        gear.wait_for(timeout=30_000)
+        assert not nb.errors()
+        assert gear.get_attribute("data-kind") == "state"
+        assert gear.get_attribute("data-states") == "D"
+        assert gear.inner_text() == "Gear.gear: D"  # the state under the cursor, by name
+        turn = page.locator(".wb-timeline-lane-label[data-lane='Gear.turn_signal']")
+        assert set(turn.get_attribute("data-states").split()) <= {"off", "left", "right"}
+        speed = page.locator(".wb-timeline-lane-label[data-lane='VehicleSpeed.speed_kmh']")
+        assert speed.inner_text().startswith("VehicleSpeed.speed_kmh (km/h)")
+        # labels sit in their own strip above the curves, on an opaque background
+        label_box = speed.bounding_box()
+        assert page.eval_on_selector(
+            ".wb-timeline-lane-label[data-lane='VehicleSpeed.speed_kmh']",
+            "e => getComputedStyle(e).backgroundColor !== 'rgba(0, 0, 0, 0)'",
+        )
+        assert label_box["height"] <= 14

@@ -234,8 +234,8 @@ def test_ingest_of_the_sample_database(tmp_path: Path) -> None:
         tmp_path / "db", records=1, duration_seconds=2, size=(160, 96), workers=1
     )
     cat = wb.build_catalog(root)
-    # 6 files, and the record's two ROS bags (workbench.samples.bags)
-    assert cat.last_report.skipped == [] and len(cat.last_report.added) == 8
+    # 6 files, the record's two ROS bags (workbench.samples.bags) and its raw CAN log
+    assert cat.last_report.skipped == [] and len(cat.last_report.added) == 9
     videos = cat.select(tags=["camera", "front"], content_type="video/*")
     assert len(videos) == 1
     rec = videos[0]
@@ -245,4 +245,4 @@ def test_ingest_of_the_sample_database(tmp_path: Path) -> None:
     assert recording["camera/front-center"].content_type == "video/mp4"
     assert {"can", "gps"} <= set(recording.streams)
     assert len(cat.select(tags="timestamps")) == 2
-    assert cat.ingest().unchanged == 8
+    assert cat.ingest().unchanged == 9

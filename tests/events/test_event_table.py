@@ -44,7 +44,7 @@ def test_a_selected_row_opens_its_record_at_the_event_with_in_and_out(catalog) -
 
 
 def test_a_labels_table_needs_the_catalog_and_a_linked_scrubber_keeps_its_record(catalog):
-    rec = catalog.select(tags=["can"])[0]
+    rec = catalog.select(tags=["can"], content_type="text/csv")[0]
     catalog.labels.add(rec.record_id, rec.start_timestamp + 2, rec.start_timestamp + 3, "look")
     labels = catalog.labels.df
     bare = wb.EventTable(labels, thumbnails=False)

@@ -61,12 +61,15 @@ def test_layout(db: Path) -> None:
             "camera_02_timestamps.csv.json",
             "can.csv",
             "can.csv.json",
+            "can_bus.log",
+            "can_bus.log.json",
             "drive.bag",  # the record's drive as ROS bags (workbench.samples.bags)
             "drive.bag.json",
             "drive_ros2",
             "drive_ros2.json",
             "gps.csv",
             "gps.csv.json",
+            "vehicle.dbc",
         ]
     # nothing else: no temporary folders left
     assert sorted(p.name for p in db.iterdir()) == ["records"]
@@ -208,7 +211,8 @@ def test_same_seed_same_database(tmp_path: Path) -> None:
     b = make_sample_database(tmp_path / "b", seed=4, workers=2, **kw)  # two processes
     files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
-    assert files_a == files_b and len(files_a) == 12 + 5  # + 2 bags (3 files) and sidecars
+    # + 2 bags (3 files) and their sidecars, a raw CAN log with its sidecar and DBC
+    assert files_a == files_b and len(files_a) == 12 + 5 + 3
     for rel in files_a:
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
     c = make_sample_database(tmp_path / "c", seed=5, workers=1, **kw)

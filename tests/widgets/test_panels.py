@@ -207,8 +207,9 @@ def test_catalog_browser(tmp_path) -> None:
     browser = wb.CatalogBrowser(cat)
     try:
         tags = {t["tag"]: t["count"] for t in browser.list.tags}
-        # 8 videos and timestamps files, and 8 image topics of the sample bags
-        assert tags["camera"] == 16 and tags["can"] == 2
+        # 8 videos and timestamps files and 8 image topics of the sample bags; 2 can.csv
+        # and 2 x 5 messages of the raw CAN logs
+        assert tags["camera"] == 16 and tags["can"] == 12
         assert len(browser.list.records) == 2
         browser.list.selected_tags = ["rear"]  # a click on the "rear" chip
         assert {t["tag"] for t in browser.list.tags} >= {"rear", "camera"}

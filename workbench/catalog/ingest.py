@@ -62,6 +62,8 @@ from workbench.content_types import VIDEO_SUFFIXES, content_type_of_suffix
 from workbench.errors import SourceNotFoundError, StorageError
 from workbench.formats.bags.catalog import catalog_rows, is_recording
 from workbench.formats.bags.layout import is_ros2_folder, recording_stat
+from workbench.formats.can import catalog_rows as can_catalog_rows
+from workbench.formats.can import is_can_log
 
 __all__ = [
     "MAX_SIDECAR_BYTES",
@@ -729,6 +731,11 @@ def _rows_for(
             }
         ]
     content_type = rows[0]["content_type"] or ""
+    if fs is None and is_can_log(content_type):  # a raw CAN log: a row per message
+        try:
+            rows = can_catalog_rows(entry.data, rows)
+        except (ValueError, OSError, LookupError) as exc:
+            raise _Skip(f"{entry.name.name}: {exc}") from None
     if content_type.startswith("video/") or entry.name.suffix.lower() in VIDEO_SUFFIXES:
         try:
             facts = probe_media(entry.data, storage_options if fs is not None else None)

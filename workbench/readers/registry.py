@@ -154,6 +154,12 @@ def _register_builtins() -> None:
         ("application/x-rosbag", "workbench.formats.bags.reader:BagReader", None),
         ("application/x-ros2bag", "workbench.formats.bags.reader:BagReader", None),
         ("application/x-mcap", "workbench.formats.bags.reader:BagReader", None),
+        ("application/x-can-candump", "workbench.formats.can.reader:CanReader", None),
+        ("application/x-can-asc", "workbench.formats.can.reader:CanReader", None),
+        ("application/x-can-blf", "workbench.formats.can.reader:CanReader", None),
+        ("application/x-can-trc", "workbench.formats.can.reader:CanReader", None),
+        ("application/x-can-csv", "workbench.formats.can.reader:CanReader", None),
+        ("application/x-mf4", "workbench.formats.can.reader:CanReader", None),
     ]
     for ctype, target, glob in builtins:
         register_reader(ctype, target, path_glob=glob)

@@ -7,6 +7,8 @@
         camera_01_timestamps.csv       camera_01_timestamps.csv.json
         camera_02.mp4 ...              (one pair per camera, numbered from 01)
         can.csv                        can.csv.json        (100 Hz)
+        can_bus.log                    can_bus.log.json    (raw CAN, candump)
+        vehicle.dbc                    (its database; see workbench.samples.can_log)
         gps.csv                        gps.csv.json        (10 Hz)
         drive.bag  drive_ros2/         drive.bag.json ...  (ROS 1 and ROS 2 MCAP bags)
 
@@ -57,6 +59,7 @@ import numpy as np
 
 from workbench.errors import InvalidArgumentError, WorkbenchError
 from workbench.samples.bags import write_record_bags
+from workbench.samples.can_log import write_can_log
 from workbench.samples.drive import SIM_RATE_HZ, simulate_drive
 from workbench.samples.video import _check_fps, _check_int, _check_size, make_video
 
@@ -274,8 +277,9 @@ def make_sample_database(
     >>> sorted(p.name for p in (root / "records" / "021_00000000030000000255" / "data").iterdir())
     ... # doctest: +NORMALIZE_WHITESPACE
     ['camera_01.mp4', 'camera_01.mp4.json', 'camera_01_timestamps.csv',
-     'camera_01_timestamps.csv.json', 'can.csv', 'can.csv.json', 'drive.bag', 'drive.bag.json',
-     'drive_ros2', 'drive_ros2.json', 'gps.csv', 'gps.csv.json']
+     'camera_01_timestamps.csv.json', 'can.csv', 'can.csv.json', 'can_bus.log',
+     'can_bus.log.json', 'drive.bag', 'drive.bag.json', 'drive_ros2', 'drive_ros2.json',
+     'gps.csv', 'gps.csv.json', 'vehicle.dbc']
     """
     root = Path(root)
     records = _check_int("records", records, 1, 1000)
@@ -441,6 +445,7 @@ def _write_record_files(
             },
         ),
     )
+    write_can_log(data, record_id, start, drive, duration, rel_dir)  # raw bus log + DBC
     # GPS at 10 Hz
     n_gps = max(1, round(duration * GPS_RATE_HZ))
     gidx = np.arange(n_gps) * (SIM_RATE_HZ // GPS_RATE_HZ)

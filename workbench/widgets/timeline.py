@@ -5,6 +5,11 @@ before it is sent (spikes such as a short brake press survive); times are absolu
 seconds, the same axis as the scrubber's ``timestamp``, so the cursor lines up with the
 frame on screen. Click or drag on the lanes to seek.
 
+A DataFrame's ``attrs`` (as :func:`workbench.decode_can` fills them) label the lanes:
+``attrs["units"][column]`` is shown next to the lane's name, and a column with
+``attrs["choices"][column]`` (an enumeration such as a gear or a turn signal) becomes a
+state lane: one band per run of equal values, labelled with the choice names.
+
 Examples
 --------
 >>> import numpy as np
@@ -28,7 +33,7 @@ import traitlets
 from workbench._assets import frontend_file
 from workbench.errors import InvalidArgumentError
 
-__all__ = ["Timeline", "downsample_minmax", "load_recording_series"]
+__all__ = ["Timeline", "downsample_minmax", "load_recording_series", "state_runs"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +62,25 @@ def downsample_minmax(
     hi = np.maximum.reduceat(v, starts)
     centres = (edges[which[starts]] + edges[which[starts] + 1]) / 2
     return centres, lo, hi
+
+
+def state_runs(t: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start time and value of every run of equal values (NaNs dropped).
+
+    Examples
+    --------
+    >>> ts, vs = state_runs(np.arange(6.0), np.array([3, 3, 1, 1, 1, 3.0]))
+    >>> ts.tolist(), vs.tolist()
+    ([0.0, 2.0, 5.0], [3.0, 1.0, 3.0])
+    """
+    t = np.asarray(t, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    ok = np.isfinite(t) & np.isfinite(v)
+    t, v = t[ok], v[ok]
+    if v.size == 0:
+        return t, v
+    starts = np.flatnonzero(np.r_[True, v[1:] != v[:-1]])
+    return t[starts], v[starts]
 
 
 def load_recording_series(recording: Iterable[Any]) -> dict[str, pd.DataFrame]:
@@ -122,7 +146,10 @@ class Timeline(anywidget.AnyWidget):
     timestamp : float
         The cursor, absolute seconds (synced both ways).
     lanes : list of dict
-        What is drawn: ``name``, ``t`` (seconds after ``t0``), ``lo``, ``hi``, ``min``, ``max``.
+        What is drawn: ``name``, ``unit``, ``kind`` and ``t`` (seconds after ``t0``); a
+        ``"line"`` lane has ``lo``, ``hi``, ``min``, ``max`` (a min/max envelope); a
+        ``"state"`` lane (an enumeration) has ``v`` (the value of each run starting at
+        ``t``), ``end`` (when the last run ends) and ``labels`` (value -> choice name).
     players : list of str
         Model ids of scrubbers whose playback the cursor follows in the browser, frame by
         frame (the kernel hears of a playing scrubber's time only a few times a second).
@@ -167,6 +194,8 @@ class Timeline(anywidget.AnyWidget):
             t0 = t0 if np.isfinite(t0) else 0.0
         for lane in lanes:
             lane["t"] = [round(x - t0, 4) for x in lane.pop("abs_t")]
+            if "abs_end" in lane:
+                lane["end"] = round(lane.pop("abs_end") - t0, 4)
         super().__init__(t0=t0, t1=t1, lanes=lanes, timestamp=t0, **kwargs)
         self._link: Any = None
         if scrubber is not None:
@@ -229,20 +258,24 @@ class Timeline(anywidget.AnyWidget):
                 v = pd.to_numeric(df[col], errors="coerce").to_numpy(np.float64)
                 if not np.isfinite(v).any():
                     continue
-                tc, lo, hi = downsample_minmax(t, v, buckets)
-                if tc.size == 0:
-                    continue
-                lo_t, hi_t = min(lo_t, float(tc[0])), max(hi_t, float(tc[-1]))
-                lanes.append(
-                    {
-                        "name": name,
+                unit = str((df.attrs.get("units") or {}).get(col) or "")
+                choices = (df.attrs.get("choices") or {}).get(col)
+                lane = _state_lane(t, v, choices, buckets) if choices else None
+                if lane is None:
+                    tc, lo, hi = downsample_minmax(t, v, buckets)
+                    if tc.size == 0:
+                        continue
+                    lane = {
+                        "kind": "line",
                         "abs_t": tc.tolist(),
                         "lo": np.round(lo, 6).tolist(),
                         "hi": np.round(hi, 6).tolist(),
                         "min": float(np.min(lo)),
                         "max": float(np.max(hi)),
                     }
-                )
+                lo_t = min(lo_t, lane["abs_t"][0])
+                hi_t = max(hi_t, lane.get("abs_end", lane["abs_t"][-1]))
+                lanes.append({"name": name, "unit": unit, **lane})
         if wanted is not None:
             found = {lane["name"] for lane in lanes} | {
                 lane["name"].split(".", 1)[-1] for lane in lanes
@@ -253,4 +286,32 @@ class Timeline(anywidget.AnyWidget):
                     f"Timeline columns {missing} not found; available: "
                     f"{sorted(f'{s}.{c}' if s else str(c) for s, d in frames.items() for c in d)}"
                 )
+
+            def rank(lane: dict[str, Any]) -> int:  # lanes in the order they were asked for
+                name = lane["name"]
+                short = name.split(".", 1)[-1]
+                return min(i for i, w in enumerate(wanted) if w in (name, short))
+
+            lanes.sort(key=rank)
         return lanes, lo_t, hi_t
+
+
+def _state_lane(
+    t: np.ndarray, v: np.ndarray, choices: Mapping[Any, Any], buckets: int
+) -> dict[str, Any] | None:
+    """A state lane (runs of equal values named by ``choices``), or None when it flickers
+    more often than there are pixels (then it is drawn as a line)."""
+    starts, values = state_runs(t, v)
+    if starts.size == 0 or starts.size > buckets:
+        return None
+    finite = t[np.isfinite(t) & np.isfinite(v)]
+    labels = {str(int(k)): str(name) for k, name in choices.items()}
+    return {
+        "kind": "state",
+        "abs_t": starts.tolist(),
+        "abs_end": float(finite[-1]),
+        "v": values.tolist(),
+        "labels": labels,
+        "min": float(values.min()),
+        "max": float(values.max()),
+    }
