@@ -175,3 +175,25 @@ def test_conditions_work_element_wise_like_pandas_eval() -> None:
         Condition("df.brake > 1")
     with pytest.raises(InvalidArgumentError, match=r"uses \['flag'\]"):
         Condition("brake > 0", signals=["flag"]).check_columns(["brake"], record_id="r")
+
+
+@pytest.mark.dask
+def test_the_same_events_on_a_local_cluster(catalog) -> None:
+    import pickle
+
+    from workbench.events import Condition
+
+    cond = Condition("brake > 0.5 and speed_kmh > 20", signals=["speed_kmh"])
+    again = pickle.loads(pickle.dumps(cond))
+    assert again.names == ("speed_kmh",) and again.expression == cond.expression
+    from distributed import Client, LocalCluster
+
+    here = wb.find_events(catalog.select(), "brake > 0.5", pad=0.5)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+    ) as cluster, Client(cluster, set_as_default=False) as client:  # fmt: skip
+        there = wb.find_events(catalog.select(), "brake > 0.5", pad=0.5, client=client)
+        with pytest.raises(InvalidArgumentError, match=r"failed on 2 of 2 records: .*brakes"):
+            wb.find_events(catalog.select(), "brakes > 0.5", client=client)
+    pd.testing.assert_frame_equal(pd.DataFrame(here), pd.DataFrame(there))

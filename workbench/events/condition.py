@@ -87,6 +87,13 @@ class Condition:
             names = tuple(dict.fromkeys(str(s) for s in signals))
         self.names: tuple[str, ...] = names
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # compiled code does not pickle: a worker compiles the expression again
+        return (Condition, (self.expression or self.function,), {"names": self.names})
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.names = state["names"]
+
     def __repr__(self) -> str:
         what = self.expression if self.expression is not None else repr(self.function)
         return f"Condition({what!r})"

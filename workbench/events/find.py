@@ -242,4 +242,27 @@ def _camera_of(recording: Any) -> str | None:
 def _on_cluster(
     recordings: list[Any], condition: Condition, options: dict[str, Any], client: Any
 ) -> list[pd.DataFrame]:
-    raise InvalidArgumentError("client= needs workbench.parallel (not merged yet)")
+    """Search every record in its own task on a Dask cluster (one task per record)."""
+    from workbench.parallel.mapping import run_tasks
+
+    payloads = [
+        (str(rec.record_id), rec.df.to_dict("records"), condition, options) for rec in recordings
+    ]
+    outcomes = run_tasks(
+        _events_task, payloads, client=client, desc="find_events", what="condition"
+    )
+    failed = [(p[0], o.error) for p, o in zip(payloads, outcomes, strict=True) if not o.ok]
+    if failed:
+        listed = "; ".join(f"{rid}: {error}" for rid, error in failed[:5])
+        raise InvalidArgumentError(
+            f"find_events failed on {len(failed)} of {len(payloads)} records: {listed}"
+        )
+    return [o.value for o in outcomes]
+
+
+def _events_task(payload: tuple[str, list[dict[str, Any]], Condition, dict[str, Any]]) -> Any:
+    """One record's search, on a worker: the record travels as its catalog rows."""
+    from workbench.catalog.selection import Recording
+
+    record_id, rows, condition, options = payload
+    return find_events_in_recording(Recording(record_id, pd.DataFrame(rows)), condition, **options)
