@@ -7,6 +7,11 @@
 // browser: the scrubber updates `timestamp` locally for every painted frame and tells
 // the kernel only a few times a second (each message to the kernel costs JupyterLab a
 // status round). The cursor shows the latest time heard from either model.
+//
+// `bands` (labels and events, absolute seconds) are drawn as coloured stretches over the
+// lanes. When `labelling` is on, a drag with Shift held marks a range instead of seeking;
+// on release a name box opens, and Enter sends {type: "label", start, end, label}: the
+// kernel stores it in the catalog (cat.labels) and sends the new bands back.
 
 const COLORS = ["#1976d2", "#d32f2f", "#388e3c", "#f57c00", "#7b1fa2", "#0097a7"];
 /** Fills of a state lane's runs, by the state's value. */
@@ -16,6 +21,16 @@ const SEND_EVERY_MS = 40;
 const LABEL_EVERY_MS = 100;
 /** Height of the strip above each lane's plot that holds its label (px): curves stay below. */
 const LABEL_STRIP = 14;
+/** Fills of bands: labels by name (hashed into this palette), events in one colour. */
+const BAND_COLORS = ["#ffb74d", "#4db6ac", "#f06292", "#9575cd", "#aed581", "#4fc3f7"];
+const EVENT_COLOR = "#ff7043";
+
+/** @param {string} text */
+function hashed(text) {
+  let h = 0;
+  for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) | 0;
+  return BAND_COLORS[Math.abs(h) % BAND_COLORS.length];
+}
 
 /**
  * @typedef {{name: string, unit?: string, kind?: string, t: number[], lo?: number[],
@@ -40,10 +55,22 @@ function render({ model, el }) {
   Object.assign(names.style, { position: "absolute", left: "6px", top: "4px", pointerEvents: "none" });
   const label = document.createElement("div");
   label.className = "wb-timeline-label";
-  root.append(canvas, names, cursor, label);
+  // the range being marked (Shift+drag) and the box that names it
+  const mark = document.createElement("div");
+  mark.className = "wb-timeline-mark";
+  mark.hidden = true;
+  const nameBox = document.createElement("input");
+  nameBox.className = "wb-timeline-name";
+  nameBox.placeholder = "label name, Enter to save, Esc to cancel";
+  nameBox.hidden = true;
+  const status = document.createElement("div");
+  status.className = "wb-timeline-status";
+  root.append(canvas, names, mark, cursor, label, nameBox, status);
   el.append(root);
 
   let dragging = false;
+  /** @type {{from: number, to: number} | null} a Shift+drag in progress (absolute s) */
+  let marking = null;
   let lastSent = 0;
   let pendingTs = NaN;
   let sendTimer = 0;
@@ -180,6 +207,7 @@ function render({ model, el }) {
       }
       ctx.stroke();
     });
+    drawBands(ctx, w, h, span);
     // time axis ticks
     ctx.fillStyle = fg;
     const axisY = h - 4;
@@ -190,6 +218,29 @@ function render({ model, el }) {
     }
     cursor.style.height = `${h}px`;
     placeCursor();
+  }
+
+  /**
+   * Labels and events: translucent stretches over every lane, named at the top.
+   * @param {CanvasRenderingContext2D} ctx @param {number} w @param {number} h
+   * @param {number} span
+   */
+  function drawBands(ctx, w, h, span) {
+    const bands = /** @type {{start: number, end: number, label: string, kind: string}[]} */ (
+      model.get("bands") || []
+    );
+    for (const b of bands) {
+      const a = ((b.start - t0()) / span) * w;
+      const z = ((b.end - t0()) / span) * w;
+      if (z < 0 || a > w) continue;
+      const color = b.kind === "event" ? EVENT_COLOR : hashed(b.label);
+      ctx.fillStyle = color + "44";
+      ctx.fillRect(a, 0, Math.max(2, z - a), h - 14);
+      ctx.fillStyle = color;
+      ctx.fillRect(a, 0, Math.max(2, z - a), 3);
+      if (b.label && z - a > 24) ctx.fillText(b.label, a + 2, h - 16);
+    }
+    root.dataset.bands = String(bands.length);
   }
 
   /**
@@ -301,25 +352,79 @@ function render({ model, el }) {
     const f = Math.min(1, Math.max(0, (e.clientX - r.left) / Math.max(1, r.width)));
     return t0() + f * (t1() - t0());
   }
+  /** Show the range being marked over the lanes. */
+  function showMark() {
+    if (!marking) return;
+    const span = Math.max(1e-9, t1() - t0());
+    const w = canvas.clientWidth || 1;
+    const a = ((Math.min(marking.from, marking.to) - t0()) / span) * w;
+    const z = ((Math.max(marking.from, marking.to) - t0()) / span) * w;
+    Object.assign(mark.style, { left: `${a}px`, width: `${Math.max(1, z - a)}px`, height: `${canvas.clientHeight}px` });
+    mark.hidden = false;
+  }
+  function askName() {
+    if (!marking) return;
+    nameBox.value = model.get("label_name") || "";
+    nameBox.style.left = mark.style.left;
+    nameBox.hidden = false;
+    nameBox.focus();
+    nameBox.select();
+  }
+  function endMarking() {
+    marking = null;
+    mark.hidden = true;
+    nameBox.hidden = true;
+  }
+  const onName = (/** @type {KeyboardEvent} */ e) => {
+    e.stopPropagation();
+    if (e.key === "Escape") endMarking();
+    if (e.key !== "Enter" || !marking) return;
+    const text = nameBox.value.trim();
+    if (!text) return;
+    const start = Math.min(marking.from, marking.to);
+    const end = Math.max(marking.from, marking.to);
+    model.send({ type: "label", start, end, label: text });
+    endMarking();
+  };
   const onDown = (/** @type {PointerEvent} */ e) => {
-    dragging = true;
     canvas.setPointerCapture(e.pointerId);
+    if (e.shiftKey && model.get("labelling")) {
+      const t = tsAt(e);
+      marking = { from: t, to: t };
+      nameBox.hidden = true;
+      showMark();
+      return;
+    }
+    dragging = true;
     send(tsAt(e));
   };
   const onMove = (/** @type {PointerEvent} */ e) => {
-    if (dragging) send(tsAt(e));
+    if (marking && nameBox.hidden) {
+      marking.to = tsAt(e);
+      showMark();
+    } else if (dragging) send(tsAt(e));
   };
   const onUp = (/** @type {PointerEvent} */ e) => {
+    if (marking && nameBox.hidden) {
+      marking.to = tsAt(e);
+      if (marking.to === marking.from) endMarking();
+      else askName();
+      return;
+    }
     if (!dragging) return;
     dragging = false;
     send(tsAt(e));
   };
+  const onStatus = () => (status.textContent = model.get("status") || "");
   const stop = (/** @type {Event} */ e) => e.stopPropagation();
 
   canvas.addEventListener("pointerdown", onDown);
   canvas.addEventListener("pointermove", onMove);
   canvas.addEventListener("pointerup", onUp);
   root.addEventListener("keydown", stop);
+  nameBox.addEventListener("keydown", onName);
+  model.on("change:bands", schedule);
+  model.on("change:status", onStatus);
   model.on("change:timestamp", fromModel);
   const onLanes = () => {
     buildLabels(); // DOM changes only with the lanes, never per paint
@@ -332,6 +437,7 @@ function render({ model, el }) {
   buildLabels();
   schedule();
   attachPlayers();
+  onStatus();
 
   return () => {
     closed = true;
@@ -342,6 +448,8 @@ function render({ model, el }) {
     model.off("change:timestamp", fromModel);
     model.off("change:lanes", onLanes);
     model.off("change:players", attachPlayers);
+    model.off("change:bands", schedule);
+    model.off("change:status", onStatus);
     root.remove();
   };
 }

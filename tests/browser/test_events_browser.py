@@ -26,6 +26,10 @@ CELLS = [
     "ev = wb.find_events(cat.select(), 'brake > 0.5')\n"
     "table = wb.EventTable(ev)\n"
     "table",
+    "rid = cat.record_ids()[0]\n"
+    "tl = wb.Timeline(cat.select(record_id=rid).recordings()[0])\n"
+    "tl.show_labels(cat, rid)\n"
+    "tl",
 ]
 
 
@@ -83,3 +87,36 @@ def test_a_click_on_a_row_shows_the_events_first_frame(nb: Notebook) -> None:
         selected = nb.page.eval_on_selector(".wb-events", "el => el.dataset.selected")
         assert selected == str(row)
     assert nb.errors() == []
+
+
+def test_a_range_drawn_on_the_timeline_is_stored_as_a_label(nb: Notebook) -> None:
+    canvas = nb.page.locator(".jp-CodeCell").nth(1).locator(".wb-timeline canvas")
+    canvas.scroll_into_view_if_needed()  # the player the other test opened pushed it down
+    box = canvas.bounding_box()
+    y = box["y"] + box["height"] / 2
+    x_from, x_to = box["x"] + 0.25 * box["width"], box["x"] + 0.5 * box["width"]
+    nb.page.keyboard.down("Shift")
+    nb.page.mouse.move(x_from, y)
+    nb.page.mouse.down()
+    nb.page.mouse.move(x_to, y, steps=8)
+    nb.page.mouse.up()
+    nb.page.keyboard.up("Shift")
+    name = nb.page.locator(".jp-CodeCell").nth(1).locator(".wb-timeline-name")
+    name.wait_for(state="visible", timeout=10_000)
+    name.fill("near_miss")
+    name.press("Enter")
+    wait_kernel(nb, "len(cat.labels.select(label='near_miss')) == 1")
+    start, end, t0, t1 = kernel(
+        nb,
+        "[*cat.labels.select(label='near_miss')[['start', 'end']].values[0].tolist(),"
+        " tl.t0, tl.t1]",
+    )
+    px = (t1 - t0) / box["width"]  # seconds per pixel: the drag is exact to a pixel
+    assert start == pytest.approx(t0 + 0.25 * (t1 - t0), abs=1.5 * px)
+    assert end == pytest.approx(t0 + 0.5 * (t1 - t0), abs=1.5 * px)
+    nb.page.wait_for_function(
+        "() => document.querySelectorAll('.jp-CodeCell')[1]"
+        ".querySelector('.wb-timeline').dataset.bands === '1'",
+        timeout=10_000,
+    )
+    assert "saved" in kernel(nb, "tl.status")

@@ -167,6 +167,7 @@ class CatalogBrowser(ipywidgets.VBox):
                     max(float(s.frame_timestamps[-1]) for s in scrubbers),
                 )
             timeline = Timeline(series, span=span)
+            timeline.show_labels(self.catalog, record_id, editable=not self.catalog.readonly)
         track = None
         if any(find_position_columns(list(df.columns)) for df in series.values()):
             track = MapView(series, record_id=str(recording.record_id))

@@ -220,6 +220,10 @@ class EventTable(ipywidgets.VBox):
         series = load_recording_series(recording)
         span = (float(scrubber.frame_timestamps[0]), float(scrubber.frame_timestamps[-1]))
         timeline = Timeline(series, span=span) if series else None
+        if timeline is not None:
+            timeline.show_events(self.events[self.events["record_id"] == record_id])
+            if self.catalog is not None:
+                timeline.show_labels(self.catalog, record_id)
         track = None
         if any(find_position_columns(list(df.columns)) for df in series.values()):
             track = MapView(series, record_id=record_id, height=240)

@@ -32,6 +32,7 @@ import traitlets
 from workbench._assets import frontend_file
 from workbench.errors import InvalidArgumentError
 from workbench.widgets.map_data import Track, find_position_columns, gps_track, pack_tracks
+from workbench.widgets.sync import ClockFollower
 from workbench.widgets.timeline import load_recording_series
 
 __all__ = ["MapView"]
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 _TILE_FIELDS = ("{z}", "{x}", "{y}")
 
 
-class MapView(anywidget.AnyWidget):
+class MapView(ClockFollower, anywidget.AnyWidget):
     """A map of GPS tracks whose marker is the shared clock; click a track to seek.
 
     Parameters
@@ -158,8 +159,6 @@ class MapView(anywidget.AnyWidget):
             **kwargs,
         )
         self._tracks = {t.record_id: t for t in tracks}
-        self._link: Any = None
-        self._scrubber: Any = None
         self.on_msg(self._on_message)
         if scrubber is not None:
             self.follow(scrubber)
@@ -168,21 +167,9 @@ class MapView(anywidget.AnyWidget):
             self.players = list(timeline.players)
 
     # ---- clock ----------------------------------------------------------------------------
-    def follow(self, scrubber: Any) -> None:
-        """Link the marker with ``scrubber.timestamp`` (both ways), also during playback."""
-        if self._link is not None:
-            self._link.unlink()
-        self.timestamp = scrubber.timestamp
-        self._link = traitlets.link((scrubber, "timestamp"), (self, "timestamp"))
-        self._scrubber = scrubber
-        self.players = [scrubber.model_id]
-
     def close(self) -> None:
         """Unlink from the scrubber or timeline and close the widget."""
-        if getattr(self, "_link", None) is not None:
-            self._link.unlink()
-            self._link = None
-        self._scrubber = None
+        self.unfollow()
         super().close()
 
     def seek(self, timestamp: float, *, record_id: str | None = None) -> None:
@@ -198,7 +185,7 @@ class MapView(anywidget.AnyWidget):
         if record_id is not None:
             self.track(record_id)  # refuses an unknown record
             self.selected_record = record_id
-        scrubber = self._scrubber
+        scrubber = self._followed
         if scrubber is not None:
             times = np.asarray(scrubber.frame_timestamps)
             scrubber.value = int(np.argmin(np.abs(times - t)))

@@ -22,7 +22,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["ClockGroup"]
+import traitlets
+
+__all__ = ["ClockFollower", "ClockGroup"]
 
 
 class ClockGroup:
@@ -51,3 +53,29 @@ class ClockGroup:
         for member in self.members:
             member.unobserve(self._changed, names=self.name)
         self.members = []
+
+
+class ClockFollower:
+    """Mixin for a widget whose ``timestamp`` follows one scrubber (Timeline, MapView).
+
+    :meth:`follow` links the two ``timestamp`` traitlets both ways and lists the
+    scrubber's model id in ``players``, so the view follows its playback frame by frame
+    in the browser; :meth:`unfollow` undoes it (``close`` calls it).
+    """
+
+    _link: Any = None
+    _followed: Any = None
+
+    def follow(self, scrubber: Any) -> None:
+        """Link ``timestamp`` with ``scrubber.timestamp`` (both ways), also while playing."""
+        self.unfollow()
+        self.timestamp = scrubber.timestamp  # type: ignore[attr-defined]
+        self._link = traitlets.link((scrubber, "timestamp"), (self, "timestamp"))
+        self._followed = scrubber
+        self.players = [scrubber.model_id]  # type: ignore[attr-defined]
+
+    def unfollow(self) -> None:
+        """Stop following the scrubber (idempotent)."""
+        if self._link is not None:
+            self._link.unlink()
+        self._link = self._followed = None

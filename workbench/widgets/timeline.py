@@ -32,6 +32,7 @@ import traitlets
 
 from workbench._assets import frontend_file
 from workbench.errors import InvalidArgumentError
+from workbench.widgets.sync import ClockFollower
 
 __all__ = ["Timeline", "downsample_minmax", "load_recording_series", "state_runs"]
 
@@ -120,7 +121,7 @@ def _stem(path: Any) -> str:
     return Path(str(path)).stem
 
 
-class Timeline(anywidget.AnyWidget):
+class Timeline(ClockFollower, anywidget.AnyWidget):
     """Time-series lanes with a cursor on the shared clock; click or drag to seek.
 
     Parameters
@@ -154,6 +155,13 @@ class Timeline(anywidget.AnyWidget):
         Model ids of scrubbers whose playback the cursor follows in the browser, frame by
         frame (the kernel hears of a playing scrubber's time only a few times a second).
         Set by :meth:`follow` and by :class:`CatalogBrowser`.
+    bands : list of dict
+        Labels and events drawn over the lanes: ``start``, ``end`` (absolute seconds),
+        ``label``, ``kind`` (``"label"`` or ``"event"``). See :meth:`show_labels` and
+        :meth:`show_events`.
+    labelling : bool
+        Shift+drag marks a range and asks for its name; it is stored in the catalog
+        given to :meth:`show_labels`.
     """
 
     _esm = frontend_file("timeline.js")
@@ -165,6 +173,10 @@ class Timeline(anywidget.AnyWidget):
     lanes = traitlets.List(traitlets.Dict()).tag(sync=True)
     lane_height = traitlets.Int(44).tag(sync=True)
     players = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    bands = traitlets.List(traitlets.Dict()).tag(sync=True)
+    labelling = traitlets.Bool(False).tag(sync=True)
+    label_name = traitlets.Unicode("").tag(sync=True)
+    status = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
         self,
@@ -197,24 +209,92 @@ class Timeline(anywidget.AnyWidget):
             if "abs_end" in lane:
                 lane["end"] = round(lane.pop("abs_end") - t0, 4)
         super().__init__(t0=t0, t1=t1, lanes=lanes, timestamp=t0, **kwargs)
-        self._link: Any = None
+        self._labels: tuple[Any, str] | None = None
+        self._events: list[dict[str, Any]] = []
+        self.on_msg(self._on_message)
         if scrubber is not None:
             self.follow(scrubber)
 
-    def follow(self, scrubber: Any) -> None:
-        """Link the cursor with ``scrubber.timestamp`` (both ways)."""
-        if self._link is not None:
-            self._link.unlink()
-        self.timestamp = scrubber.timestamp
-        self._link = traitlets.link((scrubber, "timestamp"), (self, "timestamp"))
-        self.players = [scrubber.model_id]
-
     def close(self) -> None:
         """Unlink from the scrubber and close the widget."""
-        if getattr(self, "_link", None) is not None:
-            self._link.unlink()
-            self._link = None
+        self.unfollow()
         super().close()
+
+    # ---- labels and events ---------------------------------------------------------------
+    def show_labels(self, catalog: Any, record_id: str, *, editable: bool = True) -> None:
+        """Draw the labels of ``record_id`` in ``catalog``; with ``editable``, Shift+drag
+        on the lanes marks a new one (named in a box that opens) and stores it there."""
+        self._labels = (catalog, str(record_id))
+        self.labelling = bool(editable)
+        self._refresh_bands()
+
+    def show_events(self, events: pd.DataFrame) -> None:
+        """Draw events (``start``, ``end`` in absolute seconds, as ``wb.find_events`` gives
+        them; rows of other records are left out when labels name the record)."""
+        missing = [c for c in ("start", "end") if c not in events.columns]
+        if missing:
+            raise InvalidArgumentError(
+                f"events need columns {missing}; they have {list(events.columns)}"
+            )
+        self._events = [
+            {
+                "start": float(r["start"]),
+                "end": float(r["end"]),
+                "label": str(r.get("label", "") or ""),
+                "kind": "event",
+                "record_id": str(r.get("record_id", "") or ""),
+            }
+            for r in events.to_dict("records")
+        ]
+        self._refresh_bands()
+
+    def add_label(self, start: float, end: float, label: str, *, note: str = "") -> int:
+        """Store a label of the shown record (as a Shift+drag does); return its id."""
+        if self._labels is None:
+            raise InvalidArgumentError(
+                "this Timeline has no catalog to store labels in; call "
+                "timeline.show_labels(catalog, record_id) first"
+            )
+        catalog, record_id = self._labels
+        label_id = catalog.labels.add(record_id, start, end, label, note=note)
+        self.label_name = label
+        self._refresh_bands()
+        return label_id
+
+    def _refresh_bands(self) -> None:
+        bands = []
+        record_id = self._labels[1] if self._labels is not None else None
+        if self._labels is not None:
+            table = self._labels[0].labels.select(record_id=record_id)
+            for row in table.to_dict("records"):
+                bands.append(
+                    {
+                        "start": float(row["start"]),
+                        "end": float(row["end"]),
+                        "label": str(row["label"]),
+                        "kind": "label",
+                        "id": int(row["label_id"]),
+                    }
+                )
+        bands += [
+            {k: v for k, v in e.items() if k != "record_id"}
+            for e in self._events
+            if record_id is None or e["record_id"] in ("", record_id)
+        ]
+        self.bands = bands
+
+    def _on_message(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict) or content.get("type") != "label":
+            log.warning("Timeline: ignoring message %r", content)
+            return
+        try:
+            start, end = float(content["start"]), float(content["end"])
+            name = str(content["label"]).strip()
+            self.add_label(start, end, name)
+        except Exception as exc:  # shown in the widget: a message must not raise in the comm
+            self.status = f"label not saved: {exc}"
+            return
+        self.status = f"label {name!r} saved: {start - self.t0:.2f} to {end - self.t0:.2f} s"
 
     @traitlets.validate("timestamp")
     def _valid_timestamp(self, proposal: dict[str, Any]) -> float:
