@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from workbench.errors import ExportError
+from workbench.errors import ExportError, InvalidArgumentError
 from workbench.export.frames import (
     FrameOptions,
     _describe,
@@ -51,6 +51,7 @@ from workbench.export.frames import (
 )
 from workbench.export.manifest import Manifest, merge_parts, part_name
 from workbench.export.result import ExportFailure, ExportResult, SkippedItem
+from workbench.export.windows import camera_windows
 
 __all__ = ["TASK_SECONDS", "export_clips", "export_frames_on_cluster"]
 
@@ -337,6 +338,8 @@ def export_clips(
     out_dir: str | os.PathLike[str],
     *,
     name: str = "{record_id}-{start:.3f}.mp4",
+    pad: float = 0.0,
+    catalog: Any = None,
     client: Any = None,
     retries: int = 2,
     progress: bool = True,
@@ -349,8 +352,15 @@ def export_clips(
     items : DataFrame, Selection or list of rows / Records
         Each with a ``path`` and ``record_id``; ``start`` / ``end`` (absolute seconds) give
         the window (events), else the record's ``start_timestamp`` / ``end_timestamp``.
+        An events or labels table (``record_id``, ``start``, ``end``, no ``path``) is cut
+        from each record's first camera: the one ``wb.find_events`` noted, else the one
+        ``catalog`` has.
     out_dir : str or os.PathLike
         Folder for the clips (created if needed).
+    pad : float
+        Seconds added before and after each window (clipped to the video).
+    catalog : Catalog, optional
+        Where a labels table's records find their cameras.
     name : str
         File name template; fields ``record_id``, ``start``, ``end``, ``n`` (position).
     client, retries, progress
@@ -377,17 +387,19 @@ def export_clips(
     from workbench.parallel.records import as_specs
 
     out = check_output_folder(out_dir)
-    specs = as_specs(items)
+    if not isinstance(pad, (int, float)) or not pad >= 0:
+        raise InvalidArgumentError(f"pad={pad!r} must be a number of seconds >= 0")
+    specs = as_specs(camera_windows(items, catalog))
     specs = [
         s if s.start is not None else replace(s, start=s.start_timestamp, end=s.end_timestamp)
         for s in specs
     ]
+    if pad:
+        specs = [_padded(s, float(pad)) for s in specs]
     options = tuple(sorted(clip_options.items()))
     jobs = [_ClipJob(str(out), _clip_name(name, s, n), options) for n, s in enumerate(specs)]
     names = [j.name for j in jobs]
     if len(set(names)) != len(names):
-        from workbench.errors import InvalidArgumentError
-
         raise InvalidArgumentError(
             f"name={name!r} gives two clips the same file name; add {{n}} or {{end}}"
         )
@@ -396,6 +408,13 @@ def export_clips(
         return map_records(_cut_paired, paired, client=client, retries=retries, progress=progress)
     finally:
         merge_parts(out)
+
+
+def _padded(spec: Any, pad: float) -> Any:
+    """The spec's window widened by ``pad`` on both sides, within the video's own span."""
+    lo = spec.start_timestamp if spec.start_timestamp is not None else -float("inf")
+    hi = spec.end_timestamp if spec.end_timestamp is not None else float("inf")
+    return replace(spec, start=max(lo, spec.start - pad), end=min(hi, spec.end + pad))
 
 
 def _cut_paired(spec: Any) -> str:

@@ -54,6 +54,7 @@ from workbench.export.naming import (
     source_fields,
 )
 from workbench.export.result import ExportFailure, ExportResult, SkippedItem
+from workbench.export.windows import camera_windows, window_of
 from workbench.readers.api import read
 from workbench.readers.base import FrameReader, validate_options
 from workbench.readers.registry import find_reader
@@ -234,6 +235,16 @@ def plan_source(
     """
     template = NameTemplate(opts.name)
     options = opts.storage_options
+    start, end = opts.start, opts.end
+    window = window_of(src)  # an event's own window, within the export's
+    if window is not None:
+        start = window[0] if start is None else max(start, window[0])
+        end = window[1] if end is None else min(end, window[1])
+        if end <= start:
+            rid, where = _describe(src, options)
+            outside = f"its window lies outside start={opts.start}, end={opts.end}"
+            result.skipped_sources.append(SkippedItem(rid, where, outside))
+            return None
     try:
         s = resolve_source(src, storage_options=options)
         if not issubclass(find_reader(s.content_type, s.name), FrameReader):
@@ -243,8 +254,8 @@ def plan_source(
             return None
         reader = read(
             s,
-            start=opts.start,
-            end=opts.end,
+            start=start,
+            end=end,
             target_frame_rate=opts.target_frame_rate,
             resize_rate=opts.resize_rate,
             size=opts.size,
@@ -259,7 +270,7 @@ def plan_source(
         try:
             indices, timestamps, segments = reader.sample_plan()
         except InvalidArgumentError as exc:
-            if single or (opts.start is None and opts.end is None):
+            if single or (start is None and end is None):
                 raise
             result.skipped_sources.append(SkippedItem(s.record_id, s.location, str(exc)))
             return None
@@ -278,7 +289,7 @@ def plan_source(
         rid, where = _describe(src, options)
         result.failed.append(ExportFailure(rid, where, str(exc), type(exc).__name__))
         return None
-    key = job_key(s.identity(), opts.params())
+    key = job_key(s.identity(), {**opts.params(), "window": window})
     fields = _name_fields(s)
     names = [
         template.render(timestamp=t, index=i, n=n, ext=opts.ext, **fields)
@@ -456,6 +467,7 @@ def export_frames(
     mode: str = "exact",
     fsync: bool = False,
     storage_options: dict[str, Any] | None = None,
+    catalog: Any = None,
     client: Any = None,
 ) -> ExportResult:
     """Write the frames of a source or selection as image files, resumably.
@@ -464,7 +476,9 @@ def export_frames(
     ----------
     source_or_selection : Record, Selection, path, list, DataFrame or Video
         What to export. Non-frame sources in a selection (CAN, GPS ...) are skipped and
-        listed in ``result.skipped_sources``.
+        listed in ``result.skipped_sources``. An events or labels table (``record_id``,
+        ``start``, ``end``: ``wb.find_events``, ``cat.labels.df``) exports each row's
+        window of its record's first camera.
     out_dir : str or os.PathLike
         Output folder (created if needed). Refused with a message saying why when it is
         empty, is a file (or lies under one), or looks like a file name (``out.mp4``).
@@ -503,6 +517,8 @@ def export_frames(
     storage_options : dict, optional
         fsspec options for sources given as URLs (``"s3://bucket/rec/cam.mp4"``); remote
         Records and Videos carry their own. Files are always written to ``out_dir``.
+    catalog : Catalog, optional
+        Where a labels table's records find their cameras.
     client : None, "local", distributed.Client or str
         Run on a Dask cluster (see :func:`workbench.map_records`): the work is split per
         record and, for long records, per minute of video; the files, names and manifest
@@ -554,7 +570,7 @@ def export_frames(
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise InvalidArgumentError(f"workers={workers!r} must be a positive integer")
     fmt, template = _format_and_template(format, name)
-    sources, single = iter_sources(source_or_selection)
+    sources, single = iter_sources(camera_windows(source_or_selection, catalog))
     if name is None:  # the shortest default that keeps every source's frames apart
         fields = _frame_sources_fields(sources, storage_options)
         template = default_template(IMAGE_FORMATS[fmt][1], fields)
