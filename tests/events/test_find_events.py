@@ -149,6 +149,8 @@ def test_the_notebook_view_shows_keyframe_thumbnails(catalog) -> None:
     page = ev._repr_html_()
     assert page.count("<img src='data:image/jpeg;base64,") == min(len(ev), 6)
     assert f"{len(ev)} events in 2 records" in page
+    picked = ev[["record_id", "duration"]]  # still Events: shown as a plain table
+    assert "<img" not in picked._repr_html_() and "duration" in picked._repr_html_()
     empty = wb.find_events(catalog.select(), "speed_kmh > 1000")
     assert len(empty) == 0 and list(empty.columns[:4]) == ["record_id", "start", "end", "duration"]
 

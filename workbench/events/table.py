@@ -71,6 +71,8 @@ class Events(pd.DataFrame):
 
     def _repr_html_(self) -> str | None:  # type: ignore[override]
         table = pd.DataFrame(self).to_html(max_rows=60, float_format=lambda v: f"{v:.3f}")
+        if not set(EVENT_COLUMNS) <= set(self.columns):  # a few columns picked out: a table
+            return table
         cameras = self.attrs.get("cameras") or {}
         thumbs = []
         for row in self.head(THUMBNAILS).itertuples(index=False):
