@@ -25,6 +25,9 @@ BUILTIN_OF = {
     "StorageError": OSError,
     "StreamNotFoundError": FileNotFoundError,
     "ObjectChangedError": OSError,
+    "StorageUnreachableError": ConnectionError,
+    "MissingExtraError": ImportError,
+    "ClusterError": ConnectionError,
 }
 
 

@@ -68,3 +68,16 @@ def test_wheel_install_finds_frontend_in_package(wheel, tmp_path):
     ).stdout.split()
     assert Path(out[0]).is_relative_to(site)
     assert Path(out[1]) == site / "workbench" / "_frontend" / "README.md"
+
+
+def test_every_public_name_resolves_and_type_checkers_see_it() -> None:
+    """The TYPE_CHECKING imports of workbench/__init__.py are the public names: each one
+    resolves lazily at run time, and the package ships py.typed for type checkers."""
+    import importlib.resources
+
+    import workbench as wb
+
+    assert len(wb._LAZY) >= 40 and set(wb._LAZY) <= set(dir(wb))
+    for name, module in wb._LAZY.items():
+        assert getattr(wb, name) is getattr(importlib.import_module(module), name), name
+    assert importlib.resources.files("workbench").joinpath("py.typed").is_file()

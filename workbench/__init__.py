@@ -1,7 +1,8 @@
 """workbench: a Jupyter workbench for driving-behaviour recordings.
 
 Public names are re-exported here and imported lazily, so ``import workbench`` is
-quick and a missing optional extra only fails where it is used.
+quick and a missing optional extra only fails where it is used. They are listed once, as
+imports under ``if TYPE_CHECKING:``, so editors and type checkers see every signature.
 
 Examples
 --------
@@ -12,56 +13,51 @@ Examples
 
 from __future__ import annotations
 
-from workbench._lazy import lazy_exports
+from typing import TYPE_CHECKING
+
+from workbench._lazy import lazy_exports, type_checking_imports
 from workbench.errors import *  # noqa: F403
 from workbench.errors import __all__ as _error_names
 
 __version__ = "0.1.0"
 
-#: public name -> module that defines it
-_LAZY: dict[str, str] = {
-    "open_video": "workbench.video",
-    "Video": "workbench.video",
-    "VideoIndex": "workbench.video",
-    "FrameBatch": "workbench.video",
-    "make_video": "workbench.samples",
-    "make_sample_database": "workbench.samples",
-    "read_frame_code": "workbench.samples",
-    "make_edit_list_cut": "workbench.samples",
-    "open_catalog": "workbench.catalog",
-    "build_catalog": "workbench.catalog",
-    "Catalog": "workbench.catalog",
-    "Selection": "workbench.catalog",
-    "Record": "workbench.catalog",
-    "read": "workbench.readers",
-    "register_reader": "workbench.readers",
-    "SeriesBatch": "workbench.readers",
-    "find_events": "workbench.events",
-    "Events": "workbench.events",
-    "export_frames": "workbench.export",
-    "export_clip": "workbench.export",
-    "contact_sheet": "workbench.export",
-    "ExportResult": "workbench.export",
-    "VideoScrubber": "workbench.widgets",
-    "ExportPanel": "workbench.widgets",
-    "Filmstrip": "workbench.widgets",
-    "Timeline": "workbench.widgets",
-    "CatalogBrowser": "workbench.widgets",
-    "EventTable": "workbench.widgets",
-    "MapView": "workbench.widgets",
-    "Datastore": "workbench.streams",
-    "NamedVideoStream": "workbench.streams",
-    "FilesStream": "workbench.streams",
-    "FilesStorage": "workbench.streams",
-    "PackedStream": "workbench.streams",
-    "TableStream": "workbench.streams",
-    "run": "workbench.streams",
-    "open_bag": "workbench.formats.bags",
-    "map_records": "workbench.parallel",
-    "RecordSpec": "workbench.parallel",
-    "export_clips": "workbench.export.cluster",
-    "decode_can": "workbench.formats.can",
-}
+if TYPE_CHECKING:  # the public names, one line per module (see workbench._lazy)
+    from workbench.catalog import Catalog, Record, Selection, build_catalog, open_catalog
+    from workbench.events import Events, find_events
+    from workbench.export import ExportResult, contact_sheet, export_clip, export_frames
+    from workbench.export.cluster import export_clips
+    from workbench.formats.bags import open_bag
+    from workbench.formats.can import decode_can
+    from workbench.parallel import RecordSpec, map_records
+    from workbench.readers import SeriesBatch, read, register_reader
+    from workbench.samples import (
+        make_edit_list_cut,
+        make_sample_database,
+        make_video,
+        read_frame_code,
+    )
+    from workbench.streams import (
+        Datastore,
+        FilesStorage,
+        FilesStream,
+        NamedVideoStream,
+        PackedStream,
+        TableStream,
+        run,
+    )
+    from workbench.video import FrameBatch, Video, VideoIndex, open_video
+    from workbench.widgets import (
+        CatalogBrowser,
+        EventTable,
+        ExportPanel,
+        Filmstrip,
+        MapView,
+        Timeline,
+        VideoScrubber,
+    )
+
+#: public name -> module that defines it, read from the block above
+_LAZY: dict[str, str] = type_checking_imports(__file__)
 
 __all__ = ["__version__", *_error_names, *_LAZY]
 

@@ -1,5 +1,10 @@
 """Lazy re-exports: a package names its public objects, imported on first use.
 
+A package lists its public names once, as imports under ``if TYPE_CHECKING:`` (so type
+checkers and editors see every signature); :func:`type_checking_imports` reads that block
+from the package's source at import time, and :func:`lazy_exports` imports each name when
+it is first used.
+
 Examples
 --------
 >>> ns = {}
@@ -10,8 +15,10 @@ Examples
 
 from __future__ import annotations
 
+import ast
 import importlib
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 
@@ -45,3 +52,27 @@ def lazy_exports(
         return listed
 
     return __getattr__, __dir__
+
+
+def type_checking_imports(path: str | Path) -> dict[str, str]:
+    """Return ``{name: module}`` for the ``from module import name`` lines under
+    ``if TYPE_CHECKING:`` in the Python file ``path`` (read, not executed).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> src = pathlib.Path(tempfile.mkdtemp()) / "pkg.py"
+    >>> _ = src.write_text("from typing import TYPE_CHECKING\\n"
+    ...                    "if TYPE_CHECKING:\\n    from math import sqrt, pi\\n")
+    >>> type_checking_imports(src)
+    {'sqrt': 'math', 'pi': 'math'}
+    """
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    names: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for stmt in node.body:
+                if isinstance(stmt, ast.ImportFrom) and stmt.module:
+                    for alias in stmt.names:
+                        names[alias.asname or alias.name] = stmt.module
+    return names
