@@ -113,7 +113,6 @@ class RunFinder:
 
 @dataclass
 class _Stream:
-    name: str
     batches: Iterator[Any]
     times: np.ndarray
     values: np.ndarray
@@ -198,7 +197,6 @@ def aligned_windows(
         names.append(cols)
     buffers = [
         _Stream(
-            name=str(k),
             batches=iter(readers[k]),
             times=np.zeros(0),
             values=np.zeros((0, len(names[j]))),
