@@ -41,10 +41,53 @@ from workbench.readers.base import TIME_EPS, BaseReader
 from workbench.readers.batches import ReadPlan, SeriesBatch
 from workbench.readers.source import Source
 
-__all__ = ["TimeSeriesReader"]
+__all__ = ["TimeSeriesReader", "plan_series_segments"]
 
 _TIME_NAMES = ("timestamp", "timestamps", "time", "stamp", "t")
 _EPOCH = 1e8
+
+
+def plan_series_segments(
+    reader: BaseReader, times: np.ndarray
+) -> tuple[list[np.ndarray], float, float]:
+    """Plan a series read: the row numbers of each non-empty segment, and the window used.
+
+    ``times`` are the sorted absolute times of every row; the reader's window (``start``,
+    ``end``), ``target_frame_rate`` (the row on screen at each instant) and
+    ``segment_duration`` decide which rows and how they are cut. Shared by every series
+    reader (CSV/Parquet, bag topics).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from workbench.readers.base import BaseReader
+    >>> class R(BaseReader):
+    ...     pass
+    >>> reader = R.__new__(R)
+    >>> reader.start = reader.end = reader.target_frame_rate = None
+    >>> reader.segment_duration = 1.0
+    >>> segments, start, end = plan_series_segments(reader, np.arange(0, 2.5, 0.5))
+    >>> [s.tolist() for s in segments], start, end
+    ([[0, 1], [2, 3], [4]], 0.0, 2.5)
+    """
+    if len(times) == 0:
+        return [], 0.0, 0.0
+    step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
+    start, end = reader._window(float(times[0]), float(times[-1]) + max(step, 1e-6))
+    rate = reader.target_frame_rate
+    if rate is None:
+        lo, hi = np.searchsorted(times, [start - TIME_EPS, end - TIME_EPS], "left")
+        rows = np.arange(lo, hi, dtype="int64")
+        anchor = times[rows]
+    else:
+        n = max(0, math.ceil((end - start - TIME_EPS) * rate))
+        anchor = start + np.arange(n) / rate
+        rows = np.searchsorted(times, anchor + TIME_EPS, "right").astype("int64") - 1
+        keep = rows >= 0
+        rows, anchor = rows[keep], anchor[keep]
+    seg = np.floor((anchor - start + TIME_EPS) / reader.segment_duration).astype("int64")
+    cuts = np.flatnonzero(np.diff(seg)) + 1
+    return [r for r in np.split(rows, cuts) if len(r)], start, end
 
 
 class TimeSeriesReader(BaseReader):
@@ -173,25 +216,7 @@ class TimeSeriesReader(BaseReader):
     def _planned(self) -> tuple[list[np.ndarray], float, float]:
         """Row numbers of each non-empty segment, and the window used."""
         if self._plan is None:
-            times = self.times()
-            if len(times) == 0:
-                self._plan = ([], 0.0, 0.0)
-                return self._plan
-            step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
-            start, end = self._window(float(times[0]), float(times[-1]) + max(step, 1e-6))
-            if self.target_frame_rate is None:
-                lo, hi = np.searchsorted(times, [start - TIME_EPS, end - TIME_EPS], "left")
-                rows = np.arange(lo, hi, dtype="int64")
-                anchor = times[rows]
-            else:
-                n = max(0, math.ceil((end - start - TIME_EPS) * self.target_frame_rate))
-                anchor = start + np.arange(n) / self.target_frame_rate
-                rows = np.searchsorted(times, anchor + TIME_EPS, "right").astype("int64") - 1
-                keep = rows >= 0
-                rows, anchor = rows[keep], anchor[keep]
-            seg = np.floor((anchor - start + TIME_EPS) / self.segment_duration).astype("int64")
-            cuts = np.flatnonzero(np.diff(seg)) + 1
-            self._plan = ([r for r in np.split(rows, cuts) if len(r)], start, end)
+            self._plan = plan_series_segments(self, self.times())
         return self._plan
 
     def __len__(self) -> int:

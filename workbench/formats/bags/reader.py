@@ -34,7 +34,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,9 +43,10 @@ from workbench.errors import CorruptMediaError, InvalidArgumentError
 from workbench.formats.bags.bag import Bag, open_bag
 from workbench.formats.bags.flatten import dict_values, flatten_dict, plan_columns, to_values
 from workbench.formats.bags.images import is_image_type
-from workbench.readers.base import TIME_EPS, BaseReader, FrameReader, make_frame_batch
+from workbench.readers.base import BaseReader, FrameReader, make_frame_batch
 from workbench.readers.batches import ReadPlan, SeriesBatch
 from workbench.readers.source import Source
+from workbench.readers.timeseries import plan_series_segments
 
 __all__ = ["BagReader", "ImageTopicReader", "TopicSeriesReader"]
 
@@ -191,25 +191,7 @@ class TopicSeriesReader(BaseReader):
 
     def _planned(self) -> tuple[list[np.ndarray], float, float]:
         if self._plan is None:
-            times = self.times()
-            if len(times) == 0:
-                self._plan = ([], 0.0, 0.0)
-                return self._plan
-            step = float(np.median(np.diff(times))) if len(times) > 1 else 0.0
-            start, end = self._window(float(times[0]), float(times[-1]) + max(step, 1e-6))
-            if self.target_frame_rate is None:
-                lo, hi = np.searchsorted(times, [start - TIME_EPS, end - TIME_EPS], "left")
-                rows = np.arange(lo, hi, dtype=np.int64)
-                anchor = times[rows]
-            else:
-                n = max(0, math.ceil((end - start - TIME_EPS) * self.target_frame_rate))
-                anchor = start + np.arange(n) / self.target_frame_rate
-                rows = np.searchsorted(times, anchor + TIME_EPS, "right").astype(np.int64) - 1
-                keep = rows >= 0
-                rows, anchor = rows[keep], anchor[keep]
-            seg = np.floor((anchor - start + TIME_EPS) / self.segment_duration).astype(np.int64)
-            cuts = np.flatnonzero(np.diff(seg)) + 1
-            self._plan = ([r for r in np.split(rows, cuts) if len(r)], start, end)
+            self._plan = plan_series_segments(self, self.times())
         return self._plan
 
     def __len__(self) -> int:
