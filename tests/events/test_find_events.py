@@ -199,3 +199,24 @@ def test_the_same_events_on_a_local_cluster(catalog) -> None:
         with pytest.raises(InvalidArgumentError, match=r"failed on 2 of 2 records: .*brakes"):
             wb.find_events(catalog.select(), "brakes > 0.5", client=client)
     pd.testing.assert_frame_equal(pd.DataFrame(here), pd.DataFrame(there))
+
+
+def test_only_the_streams_the_condition_names_are_read(catalog, monkeypatch) -> None:
+    from workbench.formats.can.reader import CanReader
+    from workbench.readers.timeseries import TimeSeriesReader
+
+    read: list[str] = []
+    for cls in (TimeSeriesReader, CanReader):
+        real = cls.__iter__
+
+        def spy(self, real=real):
+            read.append(Path(str(self.source.path)).name)
+            return real(self)
+
+        monkeypatch.setattr(cls, "__iter__", spy)
+    rid = catalog.record_ids()[0]
+    wb.find_events(catalog.select(record_id=rid), "brake > 0.5 and speed_kmh > 20")
+    assert read == ["can.csv"]  # not gps.csv, not the five messages of the CAN log
+    read.clear()
+    wb.find_events(catalog.select(record_id=rid), "brake > 0.5", signals=["lat"])
+    assert sorted(read) == ["can.csv", "gps.csv"]  # a summarised signal is read too

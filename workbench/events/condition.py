@@ -98,6 +98,14 @@ class Condition:
         what = self.expression if self.expression is not None else repr(self.function)
         return f"Condition({what!r})"
 
+    @property
+    def columns_used(self) -> tuple[str, ...] | None:
+        """Every column the condition needs (its own and the summarised ``names``); None
+        for a callable, which may read any column."""
+        if self.function is not None:
+            return None
+        return tuple(dict.fromkeys([*self._identifiers, *self.names]))
+
     def check_columns(self, columns: Sequence[str], *, record_id: str) -> None:
         """Raise when a name the condition uses is not among ``columns``.
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from workbench.errors import InvalidArgumentError
 from workbench.events.condition import Condition, ConditionLike
-from workbench.events.scan import Run, RunFinder, aligned_windows, series_streams
+from workbench.events.scan import AlignedSeries, Run, RunFinder, series_streams
 from workbench.events.table import EVENT_COLUMNS, Events
 
 __all__ = ["find_events", "find_events_in_recording"]
@@ -115,16 +115,12 @@ def find_events_in_recording(
             f"record {record_id!r} has no time-series stream to search; its streams are "
             f"{[str(getattr(r, 'contents', r)) for r in recording]}"
         )
+    series = AlignedSeries(streams, segment_duration=segment_duration, start=start, end=end)
+    condition.check_columns(series.columns, record_id=record_id)
     finder = RunFinder(condition.names)
-    checked = False
     first_t = last_t = None
     steps: list[float] = []
-    for window in aligned_windows(
-        streams, segment_duration=segment_duration, start=start, end=end
-    ):
-        if not checked:
-            condition.check_columns(list(window.columns), record_id=record_id)
-            checked = True
+    for window in series.windows(condition.columns_used):
         t = window.index.to_numpy(np.float64)
         mask = condition.evaluate(window, record_id=record_id)
         values = {n: window[n].to_numpy(np.float64) for n in condition.names}

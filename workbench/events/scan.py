@@ -1,11 +1,12 @@
 """Scan one record for events: its series aligned on time, segment by segment, runs found.
 
 The record's series streams (CAN, GPS, IMU ... every stream whose reader yields
-``SeriesBatch``es) are read lazily, one segment at a time. The fastest stream drives:
-each of its batches is a window, and every other stream is taken *as of* each of its
-sample times (the last sample at or before it), so memory stays bounded by a segment
-of each stream. Runs of samples where the condition holds are tracked across windows,
-so an event that crosses a segment boundary comes out whole.
+``SeriesBatch``es) are planned first (their columns and rates, no values), then the ones
+carrying a column the condition names are read lazily, one segment at a time. The
+fastest of them drives: each of its batches is a window, and every other stream is taken
+*as of* each of its sample times (the last sample at or before it), so memory stays
+bounded by a segment of each stream. Runs of samples where the condition holds are
+tracked across windows, so an event that crosses a segment boundary comes out whole.
 
 Examples
 --------
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Run", "RunFinder", "aligned_windows", "series_streams"]
+__all__ = ["AlignedSeries", "Run", "RunFinder", "series_streams"]
 
 
 @dataclass
@@ -168,53 +169,73 @@ def _identifier(name: str) -> str:
     return re.sub(r"\W+", "_", name).strip("_") or "series"
 
 
-def aligned_windows(
-    streams: Sequence[Any], *, segment_duration: float, start: float | None, end: float | None
-) -> Iterator[pd.DataFrame]:
-    """Yield the record's series as DataFrames, one per segment of the fastest stream.
+class AlignedSeries:
+    """The series streams of one record, planned (no values read yet) and named.
 
     Columns keep their own names; a name that two streams share is prefixed with the
-    stream's content name (``gps_speed``) in the later stream. The index is absolute
-    seconds.
+    stream's content name (``gps_speed``) in the slower stream. :attr:`columns` lists every
+    name (for errors that list what there is); :meth:`windows` reads only the streams that
+    carry the names asked for.
     """
-    from workbench.readers import read
 
-    readers = [
-        read(rec, start=start, end=end, segment_duration=segment_duration) for rec in streams
-    ]
-    plans = [r.plan() for r in readers]
-    rates = [p.items / max(p.end - p.start, 1e-9) for p in plans]
-    order = sorted(range(len(readers)), key=lambda k: -rates[k])
-    names: list[list[str]] = []
-    seen: set[str] = set()
-    for k in order:
-        stream_name = _identifier(str(getattr(streams[k], "contents", "") or f"s{k}"))
-        cols = []
-        for col in plans[k].columns:
-            name = str(col) if str(col) not in seen else f"{stream_name}_{col}"
-            seen.add(name)
-            cols.append(name)
-        names.append(cols)
-    buffers = [
-        _Stream(
-            batches=iter(readers[k]),
-            times=np.zeros(0),
-            values=np.zeros((0, len(names[j]))),
-            columns=names[j],
-        )
-        for j, k in enumerate(order)
-    ]
-    driver, others = buffers[0], buffers[1:]
-    for batch in driver.batches:
-        t = np.asarray(batch.timestamps, dtype=np.float64)
-        if t.size == 0:
-            continue
-        parts = [_numeric(batch.values)]
-        for other in others:
-            other.cover(float(t[-1]))
-            parts.append(other.as_of(t))
-        yield pd.DataFrame(
-            np.concatenate(parts, axis=1),
-            index=pd.Index(t, name="timestamp"),
-            columns=[c for b in buffers for c in b.columns],
-        )
+    def __init__(
+        self,
+        streams: Sequence[Any],
+        *,
+        segment_duration: float,
+        start: float | None,
+        end: float | None,
+    ) -> None:
+        from workbench.readers import read
+
+        readers = [
+            read(rec, start=start, end=end, segment_duration=segment_duration) for rec in streams
+        ]
+        plans = [r.plan() for r in readers]
+        rates = [p.items / max(p.end - p.start, 1e-9) for p in plans]
+        order = sorted(range(len(readers)), key=lambda k: -rates[k])  # fastest first
+        self._readers = [readers[k] for k in order]
+        self._names: list[list[str]] = []
+        seen: set[str] = set()
+        for k in order:
+            stream_name = _identifier(str(getattr(streams[k], "contents", "") or f"s{k}"))
+            cols = []
+            for col in plans[k].columns:
+                name = str(col) if str(col) not in seen else f"{stream_name}_{col}"
+                seen.add(name)
+                cols.append(name)
+            self._names.append(cols)
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column of every stream, as :meth:`windows` names them."""
+        return [c for cols in self._names for c in cols]
+
+    def windows(self, needed: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+        """Yield DataFrames indexed by absolute seconds, one per segment of the fastest
+        stream read; with ``needed``, only the streams carrying one of those columns are
+        read (the others are never opened past their plan)."""
+        chosen = [
+            (reader, cols)
+            for reader, cols in zip(self._readers, self._names, strict=True)
+            if needed is None or set(cols) & set(needed)
+        ]
+        if not chosen:
+            return
+        buffers = [
+            _Stream(iter(reader), np.zeros(0), np.zeros((0, len(cols))), cols)
+            for reader, cols in chosen
+        ]
+        driver, others = buffers[0], buffers[1:]
+        columns = [c for b in buffers for c in b.columns]
+        for batch in driver.batches:
+            t = np.asarray(batch.timestamps, dtype=np.float64)
+            if t.size == 0:
+                continue
+            parts = [_numeric(batch.values)]
+            for other in others:
+                other.cover(float(t[-1]))
+                parts.append(other.as_of(t))
+            yield pd.DataFrame(
+                np.concatenate(parts, axis=1), index=pd.Index(t, name="timestamp"), columns=columns
+            )
