@@ -198,3 +198,14 @@ def test_segmented_read_refuses_a_log_that_goes_back_in_time(tmp_path):
     with pytest.raises(CorruptMediaError, match=r"goes back in time by 1\.99"):
         list(wb.read(log, database=dbc))
     assert len(wb.decode_can(log, dbc)["Gear"]) == 400  # decoding it whole still works
+
+
+def test_plan_spans_the_data_not_the_segment_grid(bus):
+    _, log, dbc = bus
+    # 3 s at 100 Hz (the last frame at T0 + 2.99), in 10 s segments: the plan ends at the
+    # data's end, so rates computed from it are right (find_events picks its driver by rate)
+    plan = wb.read(log, database=dbc, segment_duration=10.0).plan()
+    assert plan.start == T0 and plan.end == pytest.approx(T0 + 2.99 + 2.99 / 599)
+    assert plan.items / (plan.end - plan.start) == pytest.approx(200, rel=0.01)  # 2 messages
+    window = wb.read(log, database=dbc, start=T0 + 1, end=T0 + 2).plan()
+    assert (window.start, window.end) == (T0 + 1, T0 + 2)

@@ -129,6 +129,8 @@ class CanReader(BaseReader):
         self.chunk_frames = int(chunk_frames)
         self.report = DecodeReport()
         self._segments: np.ndarray | None = None  # rows per segment, from a scan
+        self._origin: float | None = None  # the first frame's time (segments count from it)
+        self._last: float | None = None  # the last frame's time
 
     # -- reading -----------------------------------------------------------------------
     def _frames(self) -> Iterator[Frames]:
@@ -227,6 +229,7 @@ class CanReader(BaseReader):
         if self._segments is None:
             counts: dict[tuple[int, int], int] = {}
             origin = self.start
+            last = origin
             current = None
             known = np.array(sorted(self.plans), dtype=np.uint32)
             latest = -np.inf
@@ -238,6 +241,7 @@ class CanReader(BaseReader):
                     continue
                 if origin is None:
                     origin = float(t[0])
+                last = float(t[-1])
                 seg = self._segment_of(t, origin)
                 if current is not None:
                     seg = np.maximum(seg, current)
@@ -248,7 +252,7 @@ class CanReader(BaseReader):
                 for s, fid, c in zip(*pairs.tolist(), n.tolist(), strict=True):
                     counts[(s, fid)] = counts.get((s, fid), 0) + c
             self._origin = origin
-            self._segment_count = len({s for s, _ in counts})
+            self._last = last
             self._segments = np.array([counts[k] for k in sorted(counts)], dtype=np.int64)
         return self._segments
 
@@ -259,8 +263,10 @@ class CanReader(BaseReader):
         segments = self._scan()
         items = int(segments.sum())
         start = self.start if self.start is not None else (self._origin or 0.0)
-        span = self._segment_count * self.segment_duration
-        end = self.end if self.end is not None else start + span
+        last = self._last if self._last is not None else start
+        # the data's end: the last frame plus one mean frame period (as for CSV series)
+        period = (last - start) / (items - 1) if items > 1 else 1e-6
+        end = self.end if self.end is not None else last + period
         return ReadPlan(
             segments=len(segments),
             items=items,
