@@ -13,7 +13,7 @@ from workbench.readers.api import read
 from workbench.readers.base import BaseReader, FrameReader
 from workbench.readers.batches import ReadPlan, SeriesBatch
 from workbench.readers.registry import find_reader, known_content_types, register_reader
-from workbench.readers.source import Source, resolve_source
+from workbench.readers.source import Source, SourceLike, resolve_source
 
 __all__ = [
     "BaseReader",
@@ -21,6 +21,7 @@ __all__ = [
     "ReadPlan",
     "SeriesBatch",
     "Source",
+    "SourceLike",
     "find_reader",
     "known_content_types",
     "read",

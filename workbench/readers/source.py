@@ -36,7 +36,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeAlias
 
 from workbench.content_types import IMAGE_SUFFIXES, guess_content_type
 from workbench.errors import InvalidArgumentError, SourceNotFoundError, WorkbenchError
@@ -51,7 +51,19 @@ from workbench.remote import (
     url_to_fs,
 )
 
-__all__ = ["Source", "resolve_source", "timestamps_sidecar"]
+if TYPE_CHECKING:
+    from workbench.video import Video
+
+__all__ = ["Source", "SourceLike", "resolve_source", "timestamps_sidecar"]
+
+#: What every entry point that reads a file accepts as its ``source``: a path or fsspec
+#: URL, a catalog ``Record`` or row (any mapping with a ``"path"``), a list of image paths,
+#: an opened :class:`~workbench.video.Video` (or a bag's image topic), or a resolved
+#: :class:`Source`. :func:`resolve_source` turns each into a :class:`Source`.
+SourceLike: TypeAlias = (
+    "str | os.PathLike[str] | Mapping[str, Any] | Sequence[str | os.PathLike[str]] "
+    "| Video | Source"
+)
 
 #: a JSON sidecar larger than this is not metadata; it is ignored rather than read whole
 SIDECAR_MAX_BYTES = 16 * 2**20
@@ -406,7 +418,7 @@ def _options_of(obj: Any, given: dict[str, Any] | None) -> dict[str, Any] | None
     return dict(carried) if isinstance(carried, Mapping) else None
 
 
-def resolve_source(obj: Any, *, storage_options: dict[str, Any] | None = None) -> Source:
+def resolve_source(obj: SourceLike, *, storage_options: dict[str, Any] | None = None) -> Source:
     """Normalise a Record, row dict, path, URL, list of image paths or Video into a :class:`Source`.
 
     Parameters
