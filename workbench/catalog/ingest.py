@@ -652,10 +652,10 @@ def _rows_for(
         times = None
         # per-frame times are read for local videos (a remote one keeps its sidecar's
         # or container's times)
-        ts_csv = timestamps_csv_for(entry.data) if fs is None else None
+        ts_csv = find_timestamps(entry.data) if fs is None else None
         if ts_csv is not None and any(r["start_timestamp"] is None for r in rows):
             try:
-                times = read_timestamps_csv(ts_csv)
+                times = load_camera_timestamps(ts_csv)
             except ValueError:
                 times = None
         for row in rows:
