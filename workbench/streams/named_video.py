@@ -31,6 +31,7 @@ import numpy as np
 from workbench.errors import InvalidArgumentError, StorageError
 from workbench.remote import is_url
 from workbench.streams.datastore import Datastore, StreamEntry, check_name
+from workbench.video.encode import check_even_size, open_h264
 
 if TYPE_CHECKING:
     from workbench.streams.storage import FilesStorage
@@ -469,19 +470,19 @@ class VideoWriter:
     def _open(self, height: int, width: int) -> None:
         import av
 
-        if height % 2 or width % 2:
-            raise InvalidArgumentError(
-                f"H.264 (yuv420p) needs even frame sizes, got {width}x{height}; crop or pad "
-                f"the frames by one pixel"
-            )
+        # the frames are the user's: an odd size is refused, never cropped (open_h264)
+        check_even_size(width, height)
         self._container = av.open(str(self.tmp), "w", format="mp4")
-        vs = self._container.add_stream("libx264", rate=self.rate)
-        vs.width, vs.height, vs.pix_fmt = width, height, "yuv420p"
-        vs.codec_context.gop_size = self.gop
-        vs.codec_context.max_b_frames = 0
-        vs.options = {"crf": str(self.crf), "preset": self.preset}
-        vs.codec_context.time_base = 1 / self.rate
-        self._vstream = vs
+        self._vstream = open_h264(
+            self._container,
+            rate=self.rate,
+            width=width,
+            height=height,
+            crf=self.crf,
+            preset=self.preset,
+            gop=self.gop,
+            max_b_frames=0,
+        )
 
     def append(self, frame: Any) -> None:
         """Encode one frame: a uint8 ``(H, W, 3)`` RGB or ``(H, W)`` gray array."""
