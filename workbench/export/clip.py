@@ -31,7 +31,14 @@ from workbench.readers.api import read
 from workbench.readers.base import output_size, validate_options
 from workbench.readers.video import VideoReader
 from workbench.remote import require_local
-from workbench.video.encode import DEFAULT_CRF, DEFAULT_PRESET, even_size, h264_codec, open_h264
+from workbench.video.encode import (
+    DEFAULT_CRF,
+    DEFAULT_PRESET,
+    H264Settings,
+    even_size,
+    h264_codec,
+    open_h264,
+)
 
 __all__ = ["ClipResult", "can_copy", "estimate_clip_bytes", "export_clip"]
 
@@ -159,7 +166,7 @@ def estimate_clip_bytes(
     import av
 
     _, h, w, _ = sample.shape
-    codec = h264_codec(rate=rate, width=w, height=h, crf=crf, preset=preset)
+    codec = h264_codec(rate=rate, width=w, height=h, settings=H264Settings(crf, preset))
     sizes: list[tuple[int, bool]] = []
     for k, arr in enumerate(sample):
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), "rgb24")
@@ -190,7 +197,8 @@ def _encode(
     bar = tqdm(total=total, unit="frame", disable=not progress, desc="clip")
     try:
         with av.open(str(tmp), "w") as out:
-            stream = open_h264(out, rate=rate, width=w, height=h, crf=crf, preset=preset)
+            settings = H264Settings(crf, preset)
+            stream = open_h264(out, rate=rate, width=w, height=h, settings=settings)
             for batch in reader:
                 for arr in batch.frames:
                     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), "rgb24")

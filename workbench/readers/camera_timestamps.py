@@ -8,10 +8,12 @@ here), where the catalog and the video and image readers find them too.
 Examples
 --------
 >>> import tempfile, pathlib
+>>> import workbench as wb
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "camera_01_timestamps.csv"
->>> _ = p.write_text("frame,timestamp\\n0,100.0\\n1,100.033\\n")
->>> load_camera_timestamps(p).tolist()
-[100.0, 100.033]
+>>> _ = p.write_text("1489728491000\\n1489728491033\\n")   # dwtk's milliseconds
+>>> batch = wb.read(p).read_all()
+>>> batch.columns, batch.timestamps.round(3).tolist()
+(['frame'], [1489728491.0, 1489728491.033])
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ import numpy as np
 from workbench.errors import InvalidArgumentError, StorageError
 from workbench.remote import is_url
 from workbench.streams.datastore import Datastore, StreamEntry, check_name
-from workbench.video.encode import check_even_size, open_h264
+from workbench.video.encode import H264Settings, check_even_size, open_h264
 
 if TYPE_CHECKING:
     from workbench.streams.storage import FilesStorage
@@ -478,10 +478,7 @@ class VideoWriter:
             rate=self.rate,
             width=width,
             height=height,
-            crf=self.crf,
-            preset=self.preset,
-            gop=self.gop,
-            max_b_frames=0,
+            settings=H264Settings(self.crf, self.preset, gop=self.gop, max_b_frames=0),
         )
 
     def append(self, frame: Any) -> None:

@@ -14,7 +14,8 @@ Examples
 >>> import av, numpy as np, tempfile, pathlib
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "out.mp4"
 >>> with av.open(str(path), "w") as out:
-...     stream = open_h264(out, rate=10, width=32, height=16, crf=23, preset="ultrafast")
+...     fast = H264Settings(crf=23, preset="ultrafast")
+...     stream = open_h264(out, rate=10, width=32, height=16, settings=fast)
 ...     frame = av.VideoFrame.from_ndarray(np.zeros((16, 32, 3), np.uint8), "rgb24")
 ...     out.mux(stream.encode(frame)); out.mux(stream.encode(None))
 >>> with av.open(str(path)) as inp:
@@ -26,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -35,6 +37,7 @@ __all__ = [
     "DEFAULT_CRF",
     "DEFAULT_PRESET",
     "PIX_FMT",
+    "H264Settings",
     "check_even_size",
     "configure_h264",
     "even_size",
@@ -83,28 +86,37 @@ def check_even_size(width: int, height: int) -> None:
         )
 
 
+@dataclass(frozen=True)
+class H264Settings:
+    """How libx264 encodes: quality, speed and GOP structure.
+
+    Attributes
+    ----------
+    crf, preset
+        libx264's quality (lower is better) and speed.
+    gop, max_b_frames
+        Keyframe interval and B-frames; libx264's own defaults when ``None``.
+    """
+
+    crf: int = DEFAULT_CRF
+    preset: str = DEFAULT_PRESET
+    gop: int | None = None
+    max_b_frames: int | None = None
+
+
 def configure_h264(
-    target: Any,
-    width: int,
-    height: int,
-    *,
-    crf: int = DEFAULT_CRF,
-    preset: str = DEFAULT_PRESET,
-    gop: int | None = None,
-    max_b_frames: int | None = None,
+    target: Any, width: int, height: int, settings: H264Settings = H264Settings()
 ) -> None:
     """Set up a libx264 encoder: a PyAV video stream or a codec context.
 
     Parameters
     ----------
     target
-        ``container.add_stream("libx264")``'s stream, or ``av.CodecContext.create("libx264", "w")``.
+        ``container.add_stream("libx264")``'s stream, or a libx264 ``av.CodecContext``.
     width, height
         The frame size; both must be even (see :func:`even_size`).
-    crf, preset
-        libx264's quality (lower is better) and speed.
-    gop, max_b_frames
-        Keyframe interval and B-frames; libx264's own defaults when ``None``.
+    settings
+        Quality, speed and GOP structure.
 
     Raises
     ------
@@ -115,11 +127,11 @@ def configure_h264(
     target.width, target.height = width, height
     target.pix_fmt = PIX_FMT
     codec = getattr(target, "codec_context", target)
-    if gop is not None:
-        codec.gop_size = gop
-    if max_b_frames is not None:
-        codec.max_b_frames = max_b_frames
-    target.options = {"crf": str(crf), "preset": preset}
+    if settings.gop is not None:
+        codec.gop_size = settings.gop
+    if settings.max_b_frames is not None:
+        codec.max_b_frames = settings.max_b_frames
+    target.options = {"crf": str(settings.crf), "preset": settings.preset}
 
 
 def _rate(rate: float | Fraction) -> Fraction:
@@ -132,37 +144,22 @@ def open_h264(
     rate: float | Fraction,
     width: int,
     height: int,
-    crf: int = DEFAULT_CRF,
-    preset: str = DEFAULT_PRESET,
-    gop: int | None = None,
-    max_b_frames: int | None = None,
+    settings: H264Settings = H264Settings(),
 ) -> Any:
     """Add an H.264 stream at ``rate`` frames per second to an output ``container``.
 
     Frames encoded into it carry ``pts`` in frames (the stream's time base is
-    ``1 / rate``). See :func:`configure_h264` for the other parameters.
-
-    Raises
-    ------
-    InvalidArgumentError
-        The width or height is odd.
+    ``1 / rate``); the size rule and the other parameters are :func:`configure_h264`'s.
     """
     check_even_size(width, height)
     stream = container.add_stream("libx264", rate=_rate(rate))
-    configure_h264(
-        stream, width, height, crf=crf, preset=preset, gop=gop, max_b_frames=max_b_frames
-    )
+    configure_h264(stream, width, height, settings)
     stream.codec_context.time_base = 1 / _rate(rate)
     return stream
 
 
 def h264_codec(
-    *,
-    rate: float | Fraction,
-    width: int,
-    height: int,
-    crf: int = DEFAULT_CRF,
-    preset: str = DEFAULT_PRESET,
+    *, rate: float | Fraction, width: int, height: int, settings: H264Settings = H264Settings()
 ) -> Any:
     """A stand-alone libx264 codec context (no container), for sizing encodes.
 
@@ -179,5 +176,5 @@ def h264_codec(
     codec = av.CodecContext.create("libx264", "w")
     codec.time_base = Fraction(1, 1000)
     codec.framerate = _rate(rate)
-    configure_h264(codec, width, height, crf=crf, preset=preset)
+    configure_h264(codec, width, height, settings)
     return codec
