@@ -12,7 +12,7 @@ import workbench as wb
 from workbench.errors import InvalidArgumentError
 from workbench.samples import make_video
 from workbench.streams import Datastore, NamedVideoStream
-from workbench.video.encode import even_size, h264_codec, open_h264
+from workbench.video.encode import H264Settings, even_size, h264_codec, open_h264
 
 
 def _frames(n: int, height: int, width: int) -> list[np.ndarray]:
@@ -22,7 +22,8 @@ def _frames(n: int, height: int, width: int) -> list[np.ndarray]:
 def test_open_h264_sets_size_rate_gop_and_b_frames(tmp_path: Path) -> None:
     path = tmp_path / "out.mp4"
     with av.open(str(path), "w") as out:
-        stream = open_h264(out, rate=10, width=48, height=32, gop=5, max_b_frames=0)
+        gop5 = H264Settings(gop=5, max_b_frames=0)
+        stream = open_h264(out, rate=10, width=48, height=32, settings=gop5)
         for i, arr in enumerate(_frames(12, 32, 48)):
             frame = av.VideoFrame.from_ndarray(arr, "rgb24")
             frame.pts = i
