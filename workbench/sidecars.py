@@ -51,6 +51,7 @@ from workbench.errors import CorruptMediaError, SidecarError
 from workbench.remote import is_range_error, is_url, open_file, remote_error, url_to_fs
 
 __all__ = [
+    "JSON_SIDECAR_SUFFIX",
     "MAX_SIDECAR_BYTES",
     "Sidecar",
     "find_timestamps",
@@ -66,6 +67,8 @@ __all__ = [
     "to_seconds",
 ]
 
+#: a data file's JSON sidecar is named ``<file>`` + this
+JSON_SIDECAR_SUFFIX = ".json"
 #: sidecars larger than this (bytes) are refused without being read: a dwtk sidecar is
 #: a few KiB, and one bigger than this is not metadata
 MAX_SIDECAR_BYTES = 16 * 2**20
@@ -88,9 +91,9 @@ def json_sidecar_of(location: Any) -> Any:
     'rec/camera_01.mp4.json'
     """
     if is_url(location):
-        return f"{location}.json"
+        return f"{location}{JSON_SIDECAR_SUFFIX}"
     path = Path(location)
-    return path.with_name(path.name + ".json")
+    return path.with_name(path.name + JSON_SIDECAR_SUFFIX)
 
 
 def _short(value: Any) -> str:

@@ -64,6 +64,7 @@ from workbench.formats.bags.layout import is_ros2_folder, recording_stat
 from workbench.formats.can import catalog_rows as can_catalog_rows
 from workbench.formats.can import is_can_log
 from workbench.sidecars import (
+    JSON_SIDECAR_SUFFIX,
     MAX_SIDECAR_BYTES,
     Sidecar,
     find_timestamps,
@@ -321,16 +322,17 @@ def _pair(
     entries: dict[str, _Entry] = {}
     for files in folders:
         for name, item in files.items():
-            if name.endswith(".json") and name[:-5] in files:
+            data_name = name.removesuffix(JSON_SIDECAR_SUFFIX)
+            if data_name != name and data_name in files:
                 continue  # a sidecar: handled with its data file
-            sidecar = files.get(name + ".json")
+            sidecar = files.get(name + JSON_SIDECAR_SUFFIX)
             if sidecar is None:
-                if name.endswith(".json"):
+                if data_name != name:
                     where = item.location if is_remote(item.location) else Path(item.location)
                     skipped.append(
                         (
                             where,
-                            f"sidecar without its data file: '{name[:-5]}' does not exist "
+                            f"sidecar without its data file: '{data_name}' does not exist "
                             "next to it",
                         )
                     )
