@@ -51,6 +51,7 @@ from workbench.remote import (
     object_identity,
     object_info,
     open_file,
+    refuse_local_options,
     remote_error,
     url_name,
     url_to_fs,
@@ -318,10 +319,7 @@ def _find(
 ) -> _Found:
     if is_url(raw):
         return _find_remote(str(raw), dict(storage_options or {}), want_timestamps)
-    if storage_options:
-        raise InvalidArgumentError(
-            f"storage_options= only applies to URLs like 's3://bucket/key', not {str(raw)!r}"
-        )
+    refuse_local_options(str(raw), storage_options)
     return _find_local(Path(raw).expanduser().absolute(), want_timestamps)
 
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from workbench.errors import InvalidArgumentError, StorageError
-from workbench.remote import is_url
+from workbench.remote import is_url, refuse_local_options
 from workbench.streams.datastore import Datastore, StreamEntry, check_name
 from workbench.video.encode import H264Settings, check_even_size, open_h264
 
@@ -202,10 +202,7 @@ class NamedVideoStream:
         from workbench.video import open_video
 
         options = self._storage_options
-        if options and not is_url(source):
-            raise InvalidArgumentError(
-                f"storage_options= only applies to URLs like 's3://bucket/key', not {source!r}"
-            )
+        refuse_local_options(source, options)
         if not is_url(source):
             source = str(Path(source).expanduser().absolute())
         suffix = PurePosixPath(source).suffix.lower()
