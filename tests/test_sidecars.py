@@ -167,3 +167,17 @@ def test_a_record_finds_its_timestamps_through_the_same_lookup(tmp_path: Path) -
     (rec,) = list(cat.select())
     assert rec.timestamps_csv == find_timestamps(video) == folder / "cam.mp4_timestamps.csv"
     assert (rec.record_id, rec.start_timestamp) == ("016", pytest.approx(T0))
+
+
+def test_a_bag_sidecar_is_read_by_the_same_parse(tmp_path: Path) -> None:
+    """The bag catalog had its own reading: tags of the wrong kind were dropped silently."""
+    from workbench.samples.bags import write_sample_bag
+
+    good = write_sample_bag(tmp_path / "good.bag", duration_seconds=1)
+    json_sidecar_of(good).write_text(json.dumps({"tags": "bag", "start_timestamp": T0}))
+    bad = write_sample_bag(tmp_path / "bad.bag", duration_seconds=1)
+    json_sidecar_of(bad).write_text(json.dumps({"record_id": "r", "tags": {"bag": 1}}))
+    cat = wb.build_catalog(tmp_path)
+    assert set(cat.select(tags="bag").df["record_id"]) == {"good"}  # a string is one tag
+    ((path, reason),) = cat.last_report.skipped
+    assert path == json_sidecar_of(bad) and "'tags' must be a list of strings" in reason

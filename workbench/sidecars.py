@@ -15,8 +15,8 @@ dwtk wrote two kinds of file next to a recording's data files:
   its names, :func:`find_timestamps` and :func:`folder_timestamps_candidates` look for it
   and :func:`load_camera_timestamps` reads it.
 
-The catalog (ingest, records), the readers (source resolution, videos, images) and the
-widgets all ask this module, so a sidecar means the same thing everywhere.
+The catalog (ingest, records, the rows of bags), the readers (source resolution, videos,
+images) and the widgets all ask this module, so a sidecar means the same thing everywhere.
 
 Examples
 --------
@@ -51,6 +51,7 @@ from workbench.errors import CorruptMediaError, SidecarError
 from workbench.remote import is_range_error, is_url, open_file, remote_error, url_to_fs
 
 __all__ = [
+    "CONTENT_KEYS",
     "JSON_SIDECAR_SUFFIX",
     "MAX_SIDECAR_BYTES",
     "Sidecar",
@@ -164,18 +165,60 @@ def number_field(value: Any, key: str) -> float | None:
     return number
 
 
+#: the keys a content of ``contents`` may carry (others are kept as they are)
+CONTENT_KEYS = frozenset({"tags", "msg_type", "msg_md5sum", "count", "frequency"})
+
+
+def _tag_list(value: Any, where: str) -> list[str]:
+    """A ``tags`` field: a list of strings (one string is a list of one)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise SidecarError(f"{where} 'tags' must be a list of strings, got {type(value).__name__}")
+    tags = []
+    for tag in value:
+        if not isinstance(tag, (str, int, float)) or isinstance(tag, bool):
+            raise SidecarError(f"{where} tag {tag!r} is not a string")
+        tags.append(text_field(tag, f"{where} tag") or "")
+    return tags
+
+
+def _content(name: str, info: Any) -> dict[str, Any]:
+    """One entry of ``contents``, its known keys checked and converted."""
+    if info is None:
+        info = {}
+    if not isinstance(info, dict):
+        raise SidecarError(f"content '{name}' must be an object, got {type(info).__name__}")
+    return {
+        **info,
+        "count": number_field(info.get("count"), f"{name}.count"),
+        "tags": _tag_list(info.get("tags"), f"content '{name}'"),
+        "msg_type": text_field(info.get("msg_type"), f"{name}.msg_type"),
+        "msg_md5sum": text_field(info.get("msg_md5sum"), f"{name}.msg_md5sum"),
+        "frequency": number_field(info.get("frequency"), f"{name}.frequency"),
+    }
+
+
 @dataclass(frozen=True)
 class Sidecar:
-    """A dwtk JSON sidecar, checked once.
+    """A dwtk JSON sidecar, checked once: every field it defines has the right kind.
 
     Attributes
     ----------
     fields : dict
-        The JSON object as written (``contents``, ``tags`` and any other keys).
-    record_id, content_type : str or None
-        ``record_id`` and ``content-type`` (or ``content_type``), as text.
+        The JSON object as written (the keys below, and any others).
+    record_id, content_type, data_type, sub_record_id, description, database_id : str or None
+        The text fields (``content-type`` or ``content_type``; ``data_type`` or ``type``).
     start_timestamp, end_timestamp : float or None
         Absolute seconds (finite; ``end_timestamp`` not before ``start_timestamp``).
+    tags : list of str
+        The top-level tags.
+    contents : dict
+        ``{name: {"tags": [...], "msg_type", "msg_md5sum", "count", "frequency", ...}}``
+        with those keys checked (numbers finite, text as text); empty when the sidecar
+        names none (an explicitly empty ``contents`` is refused).
     location : pathlib.Path or str or None
         Where the sidecar was read from.
     """
@@ -185,6 +228,12 @@ class Sidecar:
     content_type: str | None = None
     start_timestamp: float | None = None
     end_timestamp: float | None = None
+    data_type: str | None = None
+    sub_record_id: str | None = None
+    description: str | None = None
+    database_id: str | None = None
+    tags: list[str] = field(default_factory=list)
+    contents: dict[str, dict[str, Any]] = field(default_factory=dict)
     location: Path | str | None = None
 
     @classmethod
@@ -195,16 +244,16 @@ class Sidecar:
         ------
         SidecarError
             With the reason (``exc.reason``), when the bytes are not UTF-8 JSON, not a
-            JSON object, nested too deeply, or a known field has the wrong kind of value.
+            JSON object, nested too deeply, or a field has the wrong kind of value.
 
         Examples
         --------
         >>> Sidecar.parse(b'{"record_id": "r1", "end_timestamp": 9, "start_timestamp": 2}')
         Sidecar(record_id='r1', content_type=None, start_timestamp=2.0, end_timestamp=9.0)
-        >>> Sidecar.parse(b"{oops", "a.csv.json")
+        >>> Sidecar.parse(b'{"contents": {"gps": {"count": "many"}}}', "a.csv.json")
         Traceback (most recent call last):
         ...
-        workbench.errors.SidecarError: sidecar 'a.csv.json': invalid JSON: Expecting ...
+        workbench.errors.SidecarError: sidecar 'a.csv.json': 'gps.count' must be a number, ...
         """
         try:
             return cls._from_fields(_load_json(data), location)
@@ -215,19 +264,41 @@ class Sidecar:
     def _from_fields(cls, meta: Any, location: Path | str | None) -> Sidecar:
         if not isinstance(meta, dict):
             raise SidecarError(f"sidecar must be a JSON object, got {type(meta).__name__}")
+        content_type = text_field(
+            meta.get("content-type", meta.get("content_type")), "content-type"
+        )
         start = number_field(meta.get("start_timestamp"), "start_timestamp")
         end = number_field(meta.get("end_timestamp"), "end_timestamp")
         if start is not None and end is not None and end < start:
             raise SidecarError(f"end_timestamp {end} is before start_timestamp {start}")
+        record_id = text_field(meta.get("record_id"), "record_id")
+        sub_record_id = text_field(meta.get("sub_record_id"), "sub_record_id")
+        data_type = text_field(meta.get("data_type", meta.get("type")), "type")
+        description = text_field(meta.get("description"), "description")
+        database_id = text_field(meta.get("database_id"), "database_id")
+        tags = _tag_list(meta.get("tags"), "top-level")
+        contents = meta.get("contents")
+        if contents is not None and not isinstance(contents, dict):
+            raise SidecarError(
+                "'contents' must be an object {name: {tags: [...]}}, got "
+                f"{type(contents).__name__}"
+            )
+        if contents is not None and not contents:
+            raise SidecarError(
+                "'contents' is empty: name at least one content, {name: {tags: [...]}}"
+            )
         return cls(
             fields=meta,
-            record_id=text_field(meta.get("record_id"), "record_id") or None,
-            content_type=text_field(
-                meta.get("content-type", meta.get("content_type")), "content-type"
-            )
-            or None,
+            record_id=record_id or None,
+            content_type=content_type or None,
             start_timestamp=start,
             end_timestamp=end,
+            data_type=data_type,
+            sub_record_id=sub_record_id,
+            description=description,
+            database_id=database_id,
+            tags=tags,
+            contents={str(name): _content(name, info) for name, info in (contents or {}).items()},
             location=location,
         )
 

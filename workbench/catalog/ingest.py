@@ -64,6 +64,7 @@ from workbench.formats.bags.layout import is_ros2_folder, recording_stat
 from workbench.formats.can import catalog_rows as can_catalog_rows
 from workbench.formats.can import is_can_log
 from workbench.sidecars import (
+    CONTENT_KEYS,
     JSON_SIDECAR_SUFFIX,
     MAX_SIDECAR_BYTES,
     Sidecar,
@@ -73,7 +74,6 @@ from workbench.sidecars import (
     read_sidecar,
     record_id_from_folder,
     record_id_of,
-    text_field,
 )
 
 __all__ = [
@@ -104,7 +104,6 @@ _TOP_KEYS = frozenset(
         "tags",
     }
 )
-_CONTENT_KEYS = frozenset({"tags", "msg_type", "msg_md5sum", "count", "frequency"})
 _WRITE_CHUNK = 2000  # files per write transaction, so concurrent ingests interleave
 #: the range of SQLite's INTEGER
 _INT64 = (-(2**63), 2**63 - 1)
@@ -372,19 +371,11 @@ def _count(value: Any, key: str) -> int | None:
     return int(number)
 
 
-def _tags(value: Any, where: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        raise SidecarError(f"{where} 'tags' must be a list of strings, got {type(value).__name__}")
+def _tags(tags: list[str], where: str) -> list[str]:
+    """A sidecar's tags as the catalog stores them: normalised, once each."""
     out: list[str] = []
-    for tag in value:
-        if not isinstance(tag, (str, int, float)) or isinstance(tag, bool):
-            raise SidecarError(f"{where} tag {tag!r} is not a string")
-        tag = normalise_tag(str(tag))
-        if "\x1f" in tag:
+    for tag in map(normalise_tag, tags):
+        if TAG_SEPARATOR in tag:
             raise SidecarError(f"{where} tag {tag!r} contains the control character 0x1f")
         if tag and tag not in out:
             out.append(tag)
@@ -424,47 +415,31 @@ def _rows_from_meta(side: Sidecar, rel: str) -> list[dict[str, Any]]:
     meta = side.fields
     base = {
         "record_id": record_id_of(side, rel),
-        "sub_record_id": text_field(meta.get("sub_record_id"), "sub_record_id"),
-        "data_type": text_field(meta.get("data_type", meta.get("type")), "type"),
+        "sub_record_id": side.sub_record_id,
+        "data_type": side.data_type,
         "content_type": side.content_type or content_type_of_suffix(rel) or _guess_type(rel),
         "path": rel,
         "start_timestamp": side.start_timestamp,
         "end_timestamp": side.end_timestamp,
-        "description": text_field(meta.get("description"), "description"),
-        "database_id": text_field(meta.get("database_id"), "database_id"),
+        "description": side.description,
+        "database_id": side.database_id,
     }
-    top_tags = _tags(meta.get("tags"), "top-level")
+    top_tags = _tags(side.tags, "top-level")
     top_extra = {k: v for k, v in meta.items() if k not in _TOP_KEYS}
     if meta.get("path") not in (None, rel) and not str(meta.get("path")).endswith(rel):
         top_extra["sidecar_path"] = meta.get("path")
-    contents = meta.get("contents")
-    if contents is None:
-        contents = {Path(rel).stem: {}}
-    if not isinstance(contents, dict):
-        raise SidecarError(
-            f"'contents' must be an object {{name: {{tags: [...]}}}}, got {type(contents).__name__}"
-        )
-    if not contents:
-        raise SidecarError("'contents' is empty: name at least one content, {name: {tags: [...]}}")
     rows = []
-    for name, info in contents.items():
-        if info is None:
-            info = {}
-        if not isinstance(info, dict):
-            raise SidecarError(f"content '{name}' must be an object, got {type(info).__name__}")
-        extra = {**top_extra, **{k: v for k, v in info.items() if k not in _CONTENT_KEYS}}
-        count = _count(info.get("count"), f"{name}.count")
-        tags = top_tags + [
-            t for t in _tags(info.get("tags"), f"content '{name}'") if t not in top_tags
-        ]
+    for name, info in (side.contents or {Path(rel).stem: {"tags": []}}).items():
+        extra = {**top_extra, **{k: v for k, v in info.items() if k not in CONTENT_KEYS}}
+        tags = top_tags + [t for t in _tags(info["tags"], f"content '{name}'") if t not in top_tags]
         rows.append(
             {
                 **base,
-                "contents": str(name),
-                "msg_type": text_field(info.get("msg_type"), f"{name}.msg_type"),
-                "msg_md5sum": text_field(info.get("msg_md5sum"), f"{name}.msg_md5sum"),
-                "count": count,
-                "frequency": number_field(info.get("frequency"), f"{name}.frequency"),
+                "contents": name,
+                "msg_type": info.get("msg_type"),
+                "msg_md5sum": info.get("msg_md5sum"),
+                "count": _count(info.get("count"), f"{name}.count"),
+                "frequency": info.get("frequency"),
                 "extra": extra,
                 "tags": tags,
             }
