@@ -72,7 +72,6 @@ from workbench.sidecars import (
     load_camera_timestamps,
     number_field,
     read_sidecar,
-    record_id_from_folder,
     record_id_of,
 )
 
@@ -597,7 +596,7 @@ def _rows_for(
     else:
         rows = [
             {
-                "record_id": record_id_from_folder(entry.rel),
+                "record_id": record_id_of(None, entry.rel),
                 "sub_record_id": None,
                 "data_type": "raw_data",
                 "content_type": content_type_of_suffix(entry.rel) or _guess_type(entry.rel),
