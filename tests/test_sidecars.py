@@ -17,6 +17,7 @@ from workbench.errors import SidecarError
 from workbench.readers.source import resolve_source
 from workbench.samples import make_video
 from workbench.sidecars import (
+    SidecarWarning,
     find_timestamps,
     json_sidecar_of,
     load_camera_timestamps,
@@ -82,7 +83,7 @@ def test_a_bad_sidecar_is_reported_by_the_catalog_and_warned_about_by_a_reader(
     rows, skipped = _catalog_row(tmp_path)
     assert rows == [] and skipped == [(json_sidecar_of(data), skipped[0][1])]
     assert reason in skipped[0][1]
-    with pytest.warns(UserWarning, match=reason) as caught:
+    with pytest.warns(SidecarWarning, match=reason) as caught:
         src = resolve_source(data)
     assert str(json_sidecar_of(data)) in str(caught[0].message)
     # the file's own metadata instead: its name, no start time
@@ -102,7 +103,7 @@ def test_one_size_limit_for_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     data = _file_with_sidecar(tmp_path, json.dumps({"record_id": "r", "pad": "x" * 100}))
     _, skipped = _catalog_row(tmp_path)
     assert "larger than 64 bytes" in skipped[0][1]
-    with pytest.warns(UserWarning, match="larger than 64 bytes"):
+    with pytest.warns(SidecarWarning, match="larger than 64 bytes"):
         assert resolve_source(data).record_id == "gps"
 
 
@@ -136,7 +137,7 @@ def test_a_bad_remote_sidecar_warns_too() -> None:
     fs = fsspec.filesystem("memory")
     fs.pipe_file(f"{folder}/gps.csv", b"timestamp,lat\n0,35\n")
     fs.pipe_file(f"{folder}/gps.csv.json", b"{oops")
-    with pytest.warns(UserWarning, match="invalid JSON"):
+    with pytest.warns(SidecarWarning, match="invalid JSON"):
         src = resolve_source(f"{folder}/gps.csv")
     assert (src.record_id, src.start_timestamp) == ("gps", 0.0)
 

@@ -55,6 +55,7 @@ __all__ = [
     "JSON_SIDECAR_SUFFIX",
     "MAX_SIDECAR_BYTES",
     "Sidecar",
+    "SidecarWarning",
     "find_timestamps",
     "folder_timestamps_candidates",
     "json_sidecar_of",
@@ -163,6 +164,10 @@ def number_field(value: Any, key: str) -> float | None:
     if math.isinf(number):
         raise SidecarError(f"'{key}' must be a finite number, got {_short(value)}")
     return number
+
+
+class SidecarWarning(UserWarning):
+    """A reader met a bad JSON sidecar and read the file without it (the message says why)."""
 
 
 #: the keys a content of ``contents`` may carry (others are kept as they are)

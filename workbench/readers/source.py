@@ -58,6 +58,7 @@ from workbench.remote import (
 )
 from workbench.sidecars import (
     Sidecar,
+    SidecarWarning,
     find_timestamps,
     json_sidecar_of,
     read_sidecar,
@@ -217,7 +218,9 @@ def _sidecar_or_warn(data_file: Path | str, storage_options: dict[str, Any] | No
     try:
         side = read_sidecar(json_sidecar_of(data_file), storage_options=storage_options)
     except SidecarError as exc:
-        warnings.warn(f"{exc}; reading {data_file} without it", stacklevel=5)
+        # attributed to the caller of resolve_source (5 frames up: _find_*, _find,
+        # _from_fields, resolve_source)
+        warnings.warn(f"{exc}; reading {data_file} without it", SidecarWarning, stacklevel=6)
         return Sidecar()
     return side if side is not None else Sidecar()
 
