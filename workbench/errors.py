@@ -22,6 +22,7 @@ __all__ = [
     "InvalidArgumentError",
     "SourceNotFoundError",
     "CorruptMediaError",
+    "SidecarError",
     "NoVideoStreamError",
     "DecodeTimeoutError",
     "FrameIndexError",
@@ -58,6 +59,19 @@ class SourceNotFoundError(WorkbenchError, FileNotFoundError):
 
 class CorruptMediaError(WorkbenchError, ValueError):
     """A media file cannot be demuxed or decoded (empty, truncated, not media)."""
+
+
+class SidecarError(CorruptMediaError):
+    """A dwtk JSON sidecar cannot be used (too large, not JSON, a field of the wrong kind).
+
+    ``reason`` says what is wrong, ``location`` names the sidecar (a path or URL).
+    """
+
+    def __init__(self, reason: str, location: object = None) -> None:
+        self.reason, self.location = reason, location
+        where = f"sidecar '{location}': " if location is not None else ""
+        fix = "; fix or remove the sidecar" if location is not None else ""
+        super().__init__(f"{where}{reason}{fix}")
 
 
 class NoVideoStreamError(WorkbenchError, ValueError):

@@ -55,6 +55,7 @@ __all__ = [
     "object_info",
     "object_stamp",
     "open_file",
+    "refuse_local_options",
     "remote_error",
     "require_local",
     "url_name",
@@ -107,6 +108,24 @@ def require_local(path: Any, what: str) -> None:
             f"{what}={path!r} is a URL; exports are written to a local path (sources may be "
             "URLs). Export to a local folder, then upload it, e.g. with "
             "FilesStorage('s3', ...).put_file"
+        )
+
+
+def refuse_local_options(location: Any, storage_options: dict[str, Any] | None) -> None:
+    """Refuse fsspec ``storage_options`` given with a local path (they only apply to URLs).
+
+    Examples
+    --------
+    >>> refuse_local_options("s3://bucket/cam.mp4", {"anon": True})  # a URL: fine
+    >>> refuse_local_options("/data/cam.mp4", {"anon": True})
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidArgumentError: storage_options= only applies to URLs like ...
+    """
+    if storage_options and not is_url(location):
+        raise InvalidArgumentError(
+            "storage_options= only applies to URLs like 's3://bucket/key', not "
+            f"{os.fspath(location)!r}"
         )
 
 
@@ -442,10 +461,7 @@ def open_file(
     """
     what = what or repr(os.fspath(location))
     if not is_url(location):
-        if storage_options:
-            raise InvalidArgumentError(
-                f"storage_options= only applies to URLs like 's3://bucket/key', not {what}"
-            )
+        refuse_local_options(location, storage_options)
         try:
             return open(location, "rb")  # the caller closes it
         except FileNotFoundError:

@@ -15,6 +15,7 @@ import pytest
 from catalog_support import sidecar
 
 import workbench as wb
+from workbench import sidecars as sidecars_module
 from workbench.catalog import ingest as ingest_module
 from workbench.catalog.schema import SCHEMA_VERSION
 
@@ -107,7 +108,7 @@ def test_a_sidecar_over_the_size_limit_is_skipped_unread(
     dataset: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert ingest_module.MAX_SIDECAR_BYTES == 16 * 2**20
-    monkeypatch.setattr(ingest_module, "MAX_SIDECAR_BYTES", 4096)
+    monkeypatch.setattr(sidecars_module, "MAX_SIDECAR_BYTES", 4096)
     big = dataset / "records/016_0001/data/big.csv"
     big.write_text("t,a\n0,1\n")
     meta = {"record_id": "016_0001", "contents": {"c": {"tags": ["big"]}}, "pad": "x" * 5000}
@@ -119,7 +120,7 @@ def test_a_sidecar_over_the_size_limit_is_skipped_unread(
         opened.append(str(path))
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(ingest_module, "open", watch, raising=False)
+    monkeypatch.setattr(sidecars_module, "open", watch, raising=False)
     cat = wb.build_catalog(dataset)
     assert len(cat.select(tags="big")) == 0 and len(cat) == 7
     ((path, reason),) = cat.last_report.skipped

@@ -26,44 +26,20 @@ def db(tmp_path_factory):
     return root
 
 
+def _export_front_frames(catalog: Path, out: Path) -> int:
+    """``workbench export frames`` of the front cameras at 2 fps and half size into ``out``."""
+    options = ["--tags", "camera,front", "--fps", "2", "--scale", "0.5", "--no-progress"]
+    return main(["export", "frames", str(catalog), *options, "--out", str(out)])
+
+
 def test_cli_export_frames_from_catalog(db, tmp_path, capsys):
     out = tmp_path / "dump"
-    code = main(
-        [
-            "export",
-            "frames",
-            str(db / "catalog.db"),
-            "--tags",
-            "camera,front",
-            "--fps",
-            "2",
-            "--scale",
-            "0.5",
-            "--out",
-            str(out),
-            "--no-progress",
-        ]
-    )
+    code = _export_front_frames(db / "catalog.db", out)
     assert code == 0
     files = sorted(out.glob("*.jpg"))
     assert len(files) == 6
     assert "written=6" in capsys.readouterr().out
-    again = main(
-        [
-            "export",
-            "frames",
-            str(db),
-            "--tags",
-            "camera,front",
-            "--fps",
-            "2",
-            "--scale",
-            "0.5",
-            "--out",
-            str(out),
-            "--no-progress",
-        ]
-    )
+    again = _export_front_frames(db, out)
     assert again == 0 and "written=0, skipped=6" in capsys.readouterr().out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -17,6 +18,28 @@ from workbench.samples import read_frame_code
 
 def leftovers(folder):
     return [p for p in folder.rglob("*") if p.name.endswith(".tmp") or ".tmp." in p.name]
+
+
+def _break_writes(
+    monkeypatch: pytest.MonkeyPatch,
+    fails: Callable[[int], bool],
+    keep: Callable[[bytes], int],
+    error: Callable[[], BaseException],
+) -> Callable[..., None]:
+    """Make the n-th file write, when ``fails(n)``, write ``keep(data)`` bytes and raise
+    ``error()`` (a power loss, a full disk); return the real writer, to put back."""
+    calls = {"n": 0}
+    real = atomic._write
+
+    def broken(fh, data):
+        calls["n"] += 1
+        if fails(calls["n"]):
+            fh.write(data[: keep(data)])
+            raise error()
+        real(fh, data)
+
+    monkeypatch.setattr(atomic, "_write", broken)
+    return real
 
 
 def test_frames_are_exact_and_named_from_the_template(tmp_path, clips):
@@ -72,17 +95,9 @@ def test_rerun_does_only_missing_files(tmp_path, clips):
 
 def test_interrupted_export_leaves_no_partial_file_and_resumes(tmp_path, clips, monkeypatch):
     out = tmp_path / "out"
-    calls = {"n": 0}
-    real = atomic._write
-
-    def flaky(fh, data):
-        calls["n"] += 1
-        if calls["n"] == 4:
-            fh.write(data[: len(data) // 2])
-            raise KeyboardInterrupt
-        real(fh, data)
-
-    monkeypatch.setattr(atomic, "_write", flaky)
+    real = _break_writes(
+        monkeypatch, lambda n: n == 4, lambda data: len(data) // 2, KeyboardInterrupt
+    )
     with pytest.raises(KeyboardInterrupt):
         wb.export_frames(clips["a"], out, target_frame_rate=2, workers=1, progress=False)
     monkeypatch.setattr(atomic, "_write", real)
@@ -98,17 +113,12 @@ def test_interrupted_export_leaves_no_partial_file_and_resumes(tmp_path, clips, 
 
 def test_disk_full_is_an_export_error_and_resumable(tmp_path, clips, monkeypatch):
     out = tmp_path / "out"
-    calls = {"n": 0}
-    real = atomic._write
-
-    def full(fh, data):
-        calls["n"] += 1
-        if calls["n"] > 2:
-            fh.write(data[:10])
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real(fh, data)
-
-    monkeypatch.setattr(atomic, "_write", full)
+    real = _break_writes(
+        monkeypatch,
+        lambda n: n > 2,
+        lambda data: 10,
+        lambda: OSError(errno.ENOSPC, "No space left on device"),
+    )
     with pytest.raises(ExportError, match="disk is full") as exc:
         wb.export_frames(clips["a"], out, target_frame_rate=2, workers=1, progress=False)
     assert exc.value.errno == errno.ENOSPC and isinstance(exc.value, OSError)

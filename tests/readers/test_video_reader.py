@@ -36,49 +36,37 @@ def test_target_frame_rate_gives_frame_on_screen_per_segment(media):
     assert batches[0].record_id == "rec1" and batches[0].columns == ["r", "g", "b"]
 
 
-def test_off_grid_rate_and_window(media):
+def test_off_grid_rate_and_window(read_media):
     # 7 fps over [1.05, 2.05): instants 1.05 + k/7; frame on screen = floor(t * 30)
-    batch = wb.read(
-        media["video"], start=1.05, end=2.05, target_frame_rate=7, cache=media["cache"]
-    ).read_all()
+    batch = read_media(start=1.05, end=2.05, target_frame_rate=7).read_all()
     expect = [int(np.floor((1.05 + k / 7) * 30 + 1e-9)) for k in range(7)]
     assert batch.indices.tolist() == expect
     assert codes(batch) == expect
 
 
-def test_every_frame_without_rate_and_formats(media):
-    reader = wb.read(
-        media["video"], start=0.5, end=1.0, size=(64, 36), format="gray", cache=media["cache"]
-    )
+def test_every_frame_without_rate_and_formats(read_media):
+    reader = read_media(start=0.5, end=1.0, size=(64, 36), format="gray")
     batch = reader.read_all()
     assert batch.indices.tolist() == list(range(15, 30))
     assert batch.frames.shape == (15, 36, 64, 1)
-    bgr = wb.read(media["video"], end=0.1, format="bgr24", cache=media["cache"]).read_all()
-    rgb = wb.read(media["video"], end=0.1, cache=media["cache"]).read_all()
+    bgr = read_media(end=0.1, format="bgr24").read_all()
+    rgb = read_media(end=0.1).read_all()
     np.testing.assert_array_equal(bgr.frames, rgb.frames[..., ::-1])
 
 
-def test_rate_above_fps_repeats_the_frame_on_screen(media):
-    batch = wb.read(media["video"], end=0.1, target_frame_rate=60, cache=media["cache"]).read_all()
+def test_rate_above_fps_repeats_the_frame_on_screen(read_media):
+    batch = read_media(end=0.1, target_frame_rate=60).read_all()
     assert batch.indices.tolist() == [0, 0, 1, 1, 2, 2]
 
 
-def test_keyframes_mode_is_a_preview(media):
-    batch = wb.read(
-        media["video"], target_frame_rate=2, mode="keyframes", cache=media["cache"]
-    ).read_all()
+def test_keyframes_mode_is_a_preview(read_media):
+    batch = read_media(target_frame_rate=2, mode="keyframes").read_all()
     assert batch.indices.tolist() == [0, 30, 60, 90]
     assert codes(batch) == [0, 30, 60, 90]
 
 
-def test_plan_matches_the_read(media):
-    reader = wb.read(
-        media["video"],
-        target_frame_rate=3,
-        resize_rate=0.25,
-        segment_duration=1.5,
-        cache=media["cache"],
-    )
+def test_plan_matches_the_read(read_media):
+    reader = read_media(target_frame_rate=3, resize_rate=0.25, segment_duration=1.5)
     plan = reader.plan()
     batches = list(reader)
     assert plan.segments == len(batches) == len(reader)
@@ -140,9 +128,9 @@ def test_catalog_record_and_video_sources(media):
         assert rec.read(start=11.0, end=11.5, target_frame_rate=2).read_all().indices[0] == 30
 
 
-def test_window_outside_the_video(media):
+def test_window_outside_the_video(read_media):
     with pytest.raises(InvalidArgumentError, match="does not overlap"):
-        len(wb.read(media["video"], start=100, end=200, cache=media["cache"]))
+        len(read_media(start=100, end=200))
 
 
 def test_garbage_video_is_typed(tmp_path):

@@ -43,12 +43,11 @@ Examples
 from __future__ import annotations
 
 import json
-import math
 import mimetypes
 import os
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -59,11 +58,22 @@ from workbench.catalog.record import is_remote
 from workbench.catalog.schema import TAG_SEPARATOR, normalise_tag
 from workbench.catalog.store import Store
 from workbench.content_types import VIDEO_SUFFIXES, content_type_of_suffix
-from workbench.errors import SourceNotFoundError, StorageError
+from workbench.errors import SidecarError, SourceNotFoundError, StorageError
 from workbench.formats.bags.catalog import catalog_rows, is_recording
 from workbench.formats.bags.layout import is_ros2_folder, recording_stat
 from workbench.formats.can import catalog_rows as can_catalog_rows
 from workbench.formats.can import is_can_log
+from workbench.sidecars import (
+    CONTENT_KEYS,
+    JSON_SIDECAR_SUFFIX,
+    MAX_SIDECAR_BYTES,
+    Sidecar,
+    find_timestamps,
+    load_camera_timestamps,
+    number_field,
+    read_sidecar,
+    record_id_of,
+)
 
 __all__ = [
     "MAX_SIDECAR_BYTES",
@@ -93,11 +103,7 @@ _TOP_KEYS = frozenset(
         "tags",
     }
 )
-_CONTENT_KEYS = frozenset({"tags", "msg_type", "msg_md5sum", "count", "frequency"})
-_FOLDERS_NOT_RECORDS = frozenset({"data", "raw", "raw_data", "video", "videos", "camera"})
 _WRITE_CHUNK = 2000  # files per write transaction, so concurrent ingests interleave
-#: sidecars larger than this (bytes) are skipped without being read
-MAX_SIDECAR_BYTES = 16 * 2**20
 #: the range of SQLite's INTEGER
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -314,16 +320,17 @@ def _pair(
     entries: dict[str, _Entry] = {}
     for files in folders:
         for name, item in files.items():
-            if name.endswith(".json") and name[:-5] in files:
+            data_name = name.removesuffix(JSON_SIDECAR_SUFFIX)
+            if data_name != name and data_name in files:
                 continue  # a sidecar: handled with its data file
-            sidecar = files.get(name + ".json")
+            sidecar = files.get(name + JSON_SIDECAR_SUFFIX)
             if sidecar is None:
-                if name.endswith(".json"):
+                if data_name != name:
                     where = item.location if is_remote(item.location) else Path(item.location)
                     skipped.append(
                         (
                             where,
-                            f"sidecar without its data file: '{name[:-5]}' does not exist "
+                            f"sidecar without its data file: '{data_name}' does not exist "
                             "next to it",
                         )
                     )
@@ -354,75 +361,24 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _number(value: Any, key: str) -> float | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise _Skip(f"'{key}' must be a number, got {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise _Skip(f"'{key}' must be a number, got {_short(value)}") from None
-    except OverflowError:
-        raise _Skip(f"'{key}' must be a finite number, got {_short(value)}") from None
-    if math.isnan(number):
-        return None
-    if math.isinf(number):
-        raise _Skip(f"'{key}' must be a finite number, got {_short(value)}")
-    return number
-
-
 def _count(value: Any, key: str) -> int | None:
-    number = _number(value, key)
+    number = number_field(value, key)
     if number is None:
         return None
     if not _INT64[0] <= number <= _INT64[1]:
-        raise _Skip(f"'{key}' must be an integer SQLite can store, got {_short(value)}")
+        raise SidecarError(f"'{key}' must be an integer SQLite can store, got {_short(value)}")
     return int(number)
 
 
-def _text(value: Any, key: str) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, (dict, list)):
-        raise _Skip(f"'{key}' must be a string, got {type(value).__name__}")
-    return str(value)
-
-
-def _tags(value: Any, where: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        raise _Skip(f"{where} 'tags' must be a list of strings, got {type(value).__name__}")
+def _tags(tags: list[str], where: str) -> list[str]:
+    """A sidecar's tags as the catalog stores them: normalised, once each."""
     out: list[str] = []
-    for tag in value:
-        if not isinstance(tag, (str, int, float)) or isinstance(tag, bool):
-            raise _Skip(f"{where} tag {tag!r} is not a string")
-        tag = normalise_tag(str(tag))
-        if "\x1f" in tag:
-            raise _Skip(f"{where} tag {tag!r} contains the control character 0x1f")
+    for tag in map(normalise_tag, tags):
+        if TAG_SEPARATOR in tag:
+            raise SidecarError(f"{where} tag {tag!r} contains the control character 0x1f")
         if tag and tag not in out:
             out.append(tag)
     return out
-
-
-def record_id_from_folder(rel: str) -> str:
-    """Guess a record id from a file's folder (``records/<id>/data/x.mp4`` -> ``<id>``).
-
-    Examples
-    --------
-    >>> record_id_from_folder("records/016_0001/data/camera_01.mp4")
-    '016_0001'
-    >>> record_id_from_folder("clip.mp4")
-    'clip'
-    """
-    parts = Path(rel).parts[:-1]
-    for name in reversed(parts):
-        if name.lower() not in _FOLDERS_NOT_RECORDS:
-            return name
-    return Path(rel).stem
 
 
 def parse_sidecar(sidecar: str | os.PathLike[str], rel: str) -> list[dict[str, Any]]:
@@ -444,98 +400,45 @@ def parse_sidecar(sidecar: str | os.PathLike[str], rel: str) -> list[dict[str, A
     >>> row["contents"], row["data_type"], row["tags"], row["frequency"]
     ('gps', 'raw_data', ['gps', 'position'], 10.0)
     """
+    side = read_sidecar(sidecar)
+    if side is None:
+        raise SidecarError("cannot read sidecar: it does not exist", sidecar)
     try:
-        size = os.stat(sidecar).st_size
-        return _rows_from_meta(_load_json(_read_limited(lambda: open(sidecar, "rb"), size)), rel)
-    except _Skip as exc:
-        raise ValueError(str(exc)) from None
-    except OSError as exc:
-        raise ValueError(f"cannot read sidecar: {exc.strerror or exc}") from None
+        return _rows_from_meta(side, rel)
+    except SidecarError as exc:
+        raise SidecarError(exc.reason, sidecar) from None
 
 
-def _read_limited(opener: Callable[[], Any], size: int | None) -> bytes:
-    """Read a sidecar, refusing (unopened) one over :data:`MAX_SIDECAR_BYTES`.
-
-    ``size`` is the size the listing saw; ``opener`` opens the file for reading.
-    """
-    limit = MAX_SIDECAR_BYTES
-    too_big = (
-        f"sidecar is larger than {limit} bytes (MAX_SIDECAR_BYTES); a dwtk sidecar is a few "
-        "KiB: is this file really a sidecar?"
-    )
-    if size is not None and size > limit:
-        raise _Skip(too_big)
-    with opener() as handle:
-        data = handle.read(limit + 1)  # never more, even if the file grew since listed
-    if len(data) > limit:
-        raise _Skip(too_big)
-    return data
-
-
-def _load_json(data: bytes) -> Any:
-    try:
-        return json.loads(data)
-    except UnicodeDecodeError as exc:
-        raise _Skip(f"sidecar is not UTF-8 text ({exc.reason})") from None
-    except json.JSONDecodeError as exc:
-        raise _Skip(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except RecursionError:
-        raise _Skip("JSON nested too deeply to be a sidecar") from None
-    except ValueError as exc:  # e.g. an integer literal with more digits than Python allows
-        raise _Skip(f"invalid JSON: {exc}") from None
-
-
-def _rows_from_meta(meta: Any, rel: str) -> list[dict[str, Any]]:
-    if not isinstance(meta, dict):
-        raise _Skip(f"sidecar must be a JSON object, got {type(meta).__name__}")
-    content_type = _text(meta.get("content-type", meta.get("content_type")), "content-type")
-    start = _number(meta.get("start_timestamp"), "start_timestamp")
-    end = _number(meta.get("end_timestamp"), "end_timestamp")
-    if start is not None and end is not None and end < start:
-        raise _Skip(f"end_timestamp {end} is before start_timestamp {start}")
+def _rows_from_meta(side: Sidecar, rel: str) -> list[dict[str, Any]]:
+    """One catalog row per content of a checked sidecar (raises SidecarError)."""
+    meta = side.fields
     base = {
-        "record_id": _text(meta.get("record_id"), "record_id") or record_id_from_folder(rel),
-        "sub_record_id": _text(meta.get("sub_record_id"), "sub_record_id"),
-        "data_type": _text(meta.get("data_type", meta.get("type")), "type"),
-        "content_type": content_type or content_type_of_suffix(rel) or _guess_type(rel),
+        "record_id": record_id_of(side, rel),
+        "sub_record_id": side.sub_record_id,
+        "data_type": side.data_type,
+        "content_type": side.content_type or content_type_of_suffix(rel) or _guess_type(rel),
         "path": rel,
-        "start_timestamp": start,
-        "end_timestamp": end,
-        "description": _text(meta.get("description"), "description"),
-        "database_id": _text(meta.get("database_id"), "database_id"),
+        "start_timestamp": side.start_timestamp,
+        "end_timestamp": side.end_timestamp,
+        "description": side.description,
+        "database_id": side.database_id,
     }
-    top_tags = _tags(meta.get("tags"), "top-level")
+    top_tags = _tags(side.tags, "top-level")
     top_extra = {k: v for k, v in meta.items() if k not in _TOP_KEYS}
     if meta.get("path") not in (None, rel) and not str(meta.get("path")).endswith(rel):
         top_extra["sidecar_path"] = meta.get("path")
-    contents = meta.get("contents")
-    if contents is None:
-        contents = {Path(rel).stem: {}}
-    if not isinstance(contents, dict):
-        raise _Skip(
-            f"'contents' must be an object {{name: {{tags: [...]}}}}, got {type(contents).__name__}"
-        )
-    if not contents:
-        raise _Skip("'contents' is empty: name at least one content, {name: {tags: [...]}}")
     rows = []
-    for name, info in contents.items():
-        if info is None:
-            info = {}
-        if not isinstance(info, dict):
-            raise _Skip(f"content '{name}' must be an object, got {type(info).__name__}")
-        extra = {**top_extra, **{k: v for k, v in info.items() if k not in _CONTENT_KEYS}}
-        count = _count(info.get("count"), f"{name}.count")
-        tags = top_tags + [
-            t for t in _tags(info.get("tags"), f"content '{name}'") if t not in top_tags
-        ]
+    for name, info in (side.contents or {Path(rel).stem: {"tags": []}}).items():
+        extra = {**top_extra, **{k: v for k, v in info.items() if k not in CONTENT_KEYS}}
+        tags = top_tags + [t for t in _tags(info["tags"], f"content '{name}'") if t not in top_tags]
         rows.append(
             {
                 **base,
-                "contents": str(name),
-                "msg_type": _text(info.get("msg_type"), f"{name}.msg_type"),
-                "msg_md5sum": _text(info.get("msg_md5sum"), f"{name}.msg_md5sum"),
-                "count": count,
-                "frequency": _number(info.get("frequency"), f"{name}.frequency"),
+                "contents": name,
+                "msg_type": info.get("msg_type"),
+                "msg_md5sum": info.get("msg_md5sum"),
+                "count": _count(info.get("count"), f"{name}.count"),
+                "frequency": info.get("frequency"),
                 "extra": extra,
                 "tags": tags,
             }
@@ -627,31 +530,26 @@ def probe_media(
 
 
 def timestamps_csv_for(video: str | os.PathLike[str]) -> Path | None:
-    """Return the ``<video>_timestamps.csv`` next to ``video`` if it exists.
+    """Return the ``<video>_timestamps.csv`` next to a local ``video`` if it exists.
 
-    Both ``camera_01_timestamps.csv`` and ``camera_01.mp4_timestamps.csv`` are accepted.
+    Both ``camera_01_timestamps.csv`` and ``camera_01.mp4_timestamps.csv`` are accepted
+    (:func:`workbench.sidecars.find_timestamps`, which also looks next to a URL).
 
     Examples
     --------
     >>> timestamps_csv_for("/nonexistent/camera_01.mp4") is None
     True
     """
-    p = Path(video)
-    for candidate in (
-        p.with_name(p.stem + "_timestamps.csv"),
-        p.with_name(p.name + "_timestamps.csv"),
-    ):
-        if candidate.is_file():
-            return candidate
-    return None
+    found = find_timestamps(Path(video))
+    return Path(found) if found is not None else None
 
 
 def read_timestamps_csv(path: str | os.PathLike[str]) -> np.ndarray:
     """Read a per-frame timestamp sidecar into absolute seconds (float64, one per frame).
 
     The same parser the video reader uses
-    (:func:`workbench.readers.camera_timestamps.load_camera_timestamps`): dwtk's
-    milliseconds are scaled to seconds by magnitude.
+    (:func:`workbench.sidecars.load_camera_timestamps`): dwtk's milliseconds are scaled
+    to seconds by magnitude.
 
     Raises
     ------
@@ -667,35 +565,20 @@ def read_timestamps_csv(path: str | os.PathLike[str]) -> np.ndarray:
     >>> read_timestamps_csv(p).round(3).tolist()
     [1489728491.0, 1489728491.033]
     """
-    from workbench.readers.camera_timestamps import load_camera_timestamps
-
     return load_camera_timestamps(Path(path))
 
 
 # --------------------------------------------------------------------------- rows
 
 
-def _read_sidecar(entry: _Entry, fs: Any) -> bytes:
-    """The sidecar's bytes (raises _Skip; StorageError when a remote store fails)."""
+def _read_sidecar(entry: _Entry, storage_options: dict[str, Any] | None) -> Sidecar:
+    """The entry's checked sidecar (SidecarError when bad; StorageError when a store fails)."""
     location = entry.sidecar
     assert location is not None
-    try:
-        if fs is None:
-            return _read_limited(lambda: open(location, "rb"), entry.sidecar_size)
-        return _read_limited(lambda: fs.open(location, "rb"), entry.sidecar_size)
-    except FileNotFoundError:
-        raise _Skip("the sidecar disappeared while the catalog was being built") from None
-    except _Skip:
-        raise
-    except Exception as exc:
-        if fs is not None:  # the store failed, not the file: conclude nothing about it
-            raise StorageError(
-                f"cannot read sidecar '{location}': {type(exc).__name__}: {exc}; check the "
-                "network and storage_options, then ingest again"
-            ) from exc
-        if isinstance(exc, OSError):
-            raise _Skip(f"cannot read sidecar: {exc.strerror or exc}") from None
-        raise
+    side = read_sidecar(location, storage_options=storage_options, size=entry.sidecar_size)
+    if side is None:
+        raise _Skip("the sidecar disappeared while the catalog was being built")
+    return side
 
 
 def _rows_for(
@@ -708,11 +591,12 @@ def _rows_for(
         except ValueError as exc:
             raise _Skip(f"{PurePosixPath(str(entry.data)).name}: {exc}") from None
     if entry.sidecar is not None:
-        rows = _rows_from_meta(_load_json(_read_sidecar(entry, fs)), entry.rel)
+        options = (storage_options or {}) if fs is not None else None
+        rows = _rows_from_meta(_read_sidecar(entry, options), entry.rel)
     else:
         rows = [
             {
-                "record_id": record_id_from_folder(entry.rel),
+                "record_id": record_id_of(None, entry.rel),
                 "sub_record_id": None,
                 "data_type": "raw_data",
                 "content_type": content_type_of_suffix(entry.rel) or _guess_type(entry.rel),
@@ -744,10 +628,10 @@ def _rows_for(
         times = None
         # per-frame times are read for local videos (a remote one keeps its sidecar's
         # or container's times)
-        ts_csv = timestamps_csv_for(entry.data) if fs is None else None
+        ts_csv = find_timestamps(entry.data) if fs is None else None
         if ts_csv is not None and any(r["start_timestamp"] is None for r in rows):
             try:
-                times = read_timestamps_csv(ts_csv)
+                times = load_camera_timestamps(ts_csv)
             except ValueError:
                 times = None
         for row in rows:
@@ -919,7 +803,13 @@ def ingest(
         except StorageError:
             raise  # the store is unreachable: conclude nothing about the file
         except Exception as exc:  # one bad file never stops the ingest
-            reason = str(exc) if isinstance(exc, _Skip) else f"{type(exc).__name__}: {exc}"
+            reason = (
+                exc.reason
+                if isinstance(exc, SidecarError)
+                else str(exc)
+                if isinstance(exc, _Skip)
+                else f"{type(exc).__name__}: {exc}"
+            )
             report.skipped.append((entry.where(sidecar=True), reason))
             if entry.rel in existing:
                 gone.append((entry.rel, existing[entry.rel][0]))

@@ -27,6 +27,7 @@ from typing import Any
 
 from workbench.catalog.schema import TAG_SEPARATOR
 from workbench.errors import SourceNotFoundError
+from workbench.sidecars import find_timestamps
 
 __all__ = ["Record", "is_remote", "normalise_row"]
 
@@ -182,9 +183,8 @@ class Record(Mapping[str, Any]):
     @property
     def timestamps_csv(self) -> Path | None:
         """The ``<video>_timestamps.csv`` next to this file, if there is one (local only)."""
-        from workbench.catalog.ingest import timestamps_csv_for
-
-        return None if self.is_remote else timestamps_csv_for(self.path)
+        found = None if self.is_remote else find_timestamps(Path(self.path))
+        return Path(found) if found is not None else None
 
     def check_exists(self) -> Path | str:
         """Return ``self.path`` or raise :class:`SourceNotFoundError` naming the file.

@@ -20,7 +20,6 @@ import math
 import os
 import time
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +31,18 @@ from workbench.readers.api import read
 from workbench.readers.base import output_size, validate_options
 from workbench.readers.video import VideoReader
 from workbench.remote import require_local
+from workbench.video.encode import (
+    DEFAULT_CRF,
+    DEFAULT_PRESET,
+    H264Settings,
+    even_size,
+    h264_codec,
+    open_h264,
+)
 
 __all__ = ["ClipResult", "can_copy", "estimate_clip_bytes", "export_clip"]
 
 _CONTAINERS = (".mp4", ".mov", ".mkv", ".m4v")
-#: libx264 settings of a re-encoded clip (export_clip's defaults)
-DEFAULT_CRF = 20
-DEFAULT_PRESET = "veryfast"
 #: libx264's default keyframe interval (export_clip does not change it)
 X264_KEYINT = 250
 #: decoded bytes per segment while re-encoding (bounds memory at full resolution)
@@ -137,13 +141,6 @@ def can_copy(indices: np.ndarray, num_frames: int, keyframes: Any, transform: bo
     return contiguous and first in kf and (stop >= num_frames or stop in kf)
 
 
-def _configure(stream: Any, width: int, height: int, crf: int, preset: str) -> None:
-    """The one place that sets up a clip's libx264 encoder (export and estimate)."""
-    stream.width, stream.height = width, height
-    stream.pix_fmt = "yuv420p"
-    stream.options = {"crf": str(crf), "preset": preset}
-
-
 def estimate_clip_bytes(
     sample: np.ndarray,
     total_frames: int,
@@ -169,10 +166,7 @@ def estimate_clip_bytes(
     import av
 
     _, h, w, _ = sample.shape
-    codec = av.CodecContext.create("libx264", "w")
-    codec.time_base = Fraction(1, 1000)
-    codec.framerate = Fraction(rate).limit_denominator(100000)
-    _configure(codec, w, h, crf, preset)
+    codec = h264_codec(rate=rate, width=w, height=h, settings=H264Settings(crf, preset))
     sizes: list[tuple[int, bool]] = []
     for k, arr in enumerate(sample):
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), "rgb24")
@@ -203,8 +197,8 @@ def _encode(
     bar = tqdm(total=total, unit="frame", disable=not progress, desc="clip")
     try:
         with av.open(str(tmp), "w") as out:
-            stream = out.add_stream("libx264", rate=Fraction(rate).limit_denominator(100000))
-            _configure(stream, w, h, crf, preset)
+            settings = H264Settings(crf, preset)
+            stream = open_h264(out, rate=rate, width=w, height=h, settings=settings)
             for batch in reader:
                 for arr in batch.frames:
                     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(arr), "rgb24")
@@ -304,7 +298,7 @@ def export_clip(
         )
     _, _, _, width, height = probe.axis()
     w, h = output_size(width, height, resize_rate, size)
-    even = (max(2, w - w % 2), max(2, h - h % 2))
+    even = even_size(w, h)  # export_clip chooses the size: the even one just below
     transform = target_frame_rate is not None or (w, h) != (width, height) or even != (w, h)
     fps = float(getattr(probe.video.metadata, "fps", 0) or 0) or 30.0
     per_second = even[0] * even[1] * 3 * (target_frame_rate or fps)

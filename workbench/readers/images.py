@@ -30,6 +30,7 @@ from workbench.errors import (
 from workbench.readers.base import FrameReader, make_frame_batch
 from workbench.readers.source import Source
 from workbench.remote import is_url, open_file
+from workbench.sidecars import folder_timestamps_candidates, load_camera_timestamps
 
 __all__ = ["ImageReader", "load_image"]
 
@@ -86,18 +87,14 @@ def _csv_candidates(source: Source) -> tuple[Any, list[Any]]:
     """The folder of the images and where its timestamps CSV may be."""
     if source.is_remote:
         url = str(source.path).rstrip("/")
-        folder = url if source.paths else url.rsplit("/", 1)[0]
-        parent, name = folder.rsplit("/", 1)
-        return folder, [f"{folder}/timestamps.csv", f"{parent}/{name}_timestamps.csv"]
-    path = Path(source.path)
-    folder = path if path.is_dir() else path.parent
-    cands = [folder / "timestamps.csv", folder.with_name(f"{folder.name}_timestamps.csv")]
-    return folder, [c for c in cands if c.is_file()]
+        folder: Any = url if source.paths else url.rsplit("/", 1)[0]
+    else:
+        path = Path(source.path)
+        folder = path if path.is_dir() else path.parent
+    return folder, folder_timestamps_candidates(folder)
 
 
 def _csv_times(source: Source, n: int) -> np.ndarray | None:
-    from workbench.readers.camera_timestamps import load_camera_timestamps
-
     folder, candidates = _csv_candidates(source)
     for cand in candidates:
         try:

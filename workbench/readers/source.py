@@ -33,22 +33,36 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeAlias
 
 from workbench.content_types import IMAGE_SUFFIXES, guess_content_type
-from workbench.errors import InvalidArgumentError, SourceNotFoundError, WorkbenchError
+from workbench.errors import (
+    InvalidArgumentError,
+    SidecarError,
+    SourceNotFoundError,
+    WorkbenchError,
+)
 from workbench.remote import (
-    is_range_error,
     is_url,
     object_identity,
     object_info,
     open_file,
+    refuse_local_options,
     remote_error,
     url_name,
     url_to_fs,
+)
+from workbench.sidecars import (
+    Sidecar,
+    SidecarWarning,
+    find_timestamps,
+    json_sidecar_of,
+    read_sidecar,
+    record_id_of,
 )
 
 if TYPE_CHECKING:
@@ -64,9 +78,6 @@ SourceLike: TypeAlias = (
     "str | os.PathLike[str] | Mapping[str, Any] | Sequence[str | os.PathLike[str]] "
     "| Video | Source"
 )
-
-#: a JSON sidecar larger than this is not metadata; it is ignored rather than read whole
-SIDECAR_MAX_BYTES = 16 * 2**20
 
 
 @dataclass
@@ -175,21 +186,14 @@ class Source:
         return ident
 
 
-def _timestamps_names(name: str) -> tuple[str, str]:
-    """dwtk's two spellings: ``camera_01_timestamps.csv`` and ``camera_01.mp4_timestamps.csv``."""
-    return f"{PurePosixPath(name).stem}_timestamps.csv", f"{name}_timestamps.csv"
-
-
 def timestamps_sidecar(path: Path) -> Path | None:
     """Return the dwtk per-frame timestamps CSV of a video, if there is one.
 
-    Both ``camera_01_timestamps.csv`` and ``camera_01.mp4_timestamps.csv`` are accepted.
+    Both ``camera_01_timestamps.csv`` and ``camera_01.mp4_timestamps.csv`` are accepted
+    (:func:`workbench.sidecars.find_timestamps`).
     """
-    for name in _timestamps_names(path.name):
-        cand = path.with_name(name)
-        if cand.is_file():
-            return cand
-    return None
+    found = find_timestamps(path)
+    return Path(found) if found is not None else None
 
 
 def _get(obj: Any, *keys: str) -> Any:
@@ -205,22 +209,20 @@ def _get(obj: Any, *keys: str) -> Any:
     return None
 
 
-def _parse_sidecar(data: bytes) -> dict[str, Any]:
-    try:
-        loaded = json.loads(data)
-    except (ValueError, RecursionError):
-        return {}
-    return loaded if isinstance(loaded, dict) else {}
+def _sidecar_or_warn(data_file: Path | str, storage_options: dict[str, Any] | None) -> Sidecar:
+    """The data file's JSON sidecar, or an empty one when there is none or it is bad.
 
-
-def _json_sidecar(path: Path) -> dict[str, Any]:
-    side = path.with_name(path.name + ".json")
+    A bad sidecar is not ignored silently: a warning names it and the reason, and the
+    file's own metadata (its name, its container) is used instead.
+    """
     try:
-        if not side.is_file() or side.stat().st_size > SIDECAR_MAX_BYTES:
-            return {}
-        return _parse_sidecar(side.read_bytes())
-    except OSError:
-        return {}
+        side = read_sidecar(json_sidecar_of(data_file), storage_options=storage_options)
+    except SidecarError as exc:
+        # attributed to the caller of resolve_source (5 frames up: _find_*, _find,
+        # _from_fields, resolve_source)
+        warnings.warn(f"{exc}; reading {data_file} without it", SidecarWarning, stacklevel=6)
+        return Sidecar()
+    return side if side is not None else Sidecar()
 
 
 def _float_or_none(value: Any, what: str) -> float | None:
@@ -233,7 +235,7 @@ def _float_or_none(value: Any, what: str) -> float | None:
 
 
 #: (file name, its JSON sidecar) -> whether to look for a per-frame timestamps sidecar
-_WantTimestamps = Callable[[str, dict[str, Any]], bool]
+_WantTimestamps = Callable[[str, Sidecar], bool]
 
 
 @dataclass
@@ -242,7 +244,7 @@ class _Found:
 
     path: Path | str
     is_dir: bool
-    sidecar: dict[str, Any]
+    sidecar: Sidecar
     timestamps: Path | str | None
     images: list[Any]
     storage_options: dict[str, Any] | None = None
@@ -256,8 +258,8 @@ def _find_local(path: Path, want_timestamps: _WantTimestamps) -> _Found:
         )
     if path.is_dir():
         images = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-        return _Found(path=path, is_dir=True, sidecar={}, timestamps=None, images=images)
-    sidecar = _json_sidecar(path)
+        return _Found(path=path, is_dir=True, sidecar=Sidecar(), timestamps=None, images=images)
+    sidecar = _sidecar_or_warn(path, None)
     wanted = want_timestamps(path.name, sidecar)
     return _Found(
         path=path,
@@ -266,19 +268,6 @@ def _find_local(path: Path, want_timestamps: _WantTimestamps) -> _Found:
         timestamps=timestamps_sidecar(path) if wanted else None,
         images=[],
     )
-
-
-def _remote_sidecar(fs: Any, side: str) -> dict[str, Any]:
-    """The JSON sidecar next to a remote object: one ranged GET, ``{}`` when absent."""
-    try:
-        data = fs.cat_file(side, start=0, end=SIDECAR_MAX_BYTES + 1)
-    except FileNotFoundError:
-        return {}
-    except Exception as exc:
-        if is_range_error(exc):
-            return {}  # an empty object
-        raise remote_error(exc, repr(fs.unstrip_protocol(side)), fs=fs, fs_path=side) from exc
-    return {} if len(data) > SIDECAR_MAX_BYTES else _parse_sidecar(data)
 
 
 def _find_remote(
@@ -290,17 +279,8 @@ def _find_remote(
     is_dir = info.get("type") == "directory"
     parent = fs_path.rstrip("/").rsplit("/", 1)[0]
     fs.invalidate_cache(parent)
-
-    def exists(p: str) -> bool:
-        try:
-            return fs.info(p).get("type", "file") == "file"
-        except FileNotFoundError:
-            return False
-        except Exception as exc:
-            raise remote_error(exc, repr(fs.unstrip_protocol(p)), fs=fs, fs_path=p) from exc
-
-    sidecar: dict[str, Any] = {}
-    timestamps: str | None = None
+    sidecar = Sidecar()
+    timestamps: Path | str | None = None
     images: list[str] = []
     if is_dir:
         try:
@@ -311,13 +291,9 @@ def _find_remote(
         images = [fs.unstrip_protocol(e["name"]) for e in entries]
         info = _combined_info(entries)
     else:
-        sidecar = _remote_sidecar(fs, f"{fs_path}.json")
-        name = PurePosixPath(fs_path).name
-        if want_timestamps(name, sidecar):
-            for cand in _timestamps_names(name):
-                if exists(f"{parent}/{cand}"):
-                    timestamps = fs.unstrip_protocol(f"{parent}/{cand}")
-                    break
+        sidecar = _sidecar_or_warn(url, storage_options)
+        if want_timestamps(PurePosixPath(fs_path).name, sidecar):
+            timestamps = find_timestamps(url, storage_options=storage_options)
     return _Found(
         path=url,
         is_dir=is_dir,
@@ -346,10 +322,7 @@ def _find(
 ) -> _Found:
     if is_url(raw):
         return _find_remote(str(raw), dict(storage_options or {}), want_timestamps)
-    if storage_options:
-        raise InvalidArgumentError(
-            f"storage_options= only applies to URLs like 's3://bucket/key', not {str(raw)!r}"
-        )
+    refuse_local_options(str(raw), storage_options)
     return _find_local(Path(raw).expanduser().absolute(), want_timestamps)
 
 
@@ -358,16 +331,17 @@ def _from_fields(
 ) -> Source:
     given_ctype = _get(obj, "content_type", "content-type") or base.get("content-type")
 
-    def want_timestamps(name: str, sidecar: dict[str, Any]) -> bool:
+    def want_timestamps(name: str, sidecar: Sidecar) -> bool:
         # a timestamps sidecar only matters for videos: decide before asking the storage
         if _get(obj, "timestamps_path"):
             return False
-        ctype = given_ctype or sidecar.get("content-type") or sidecar.get("content_type")
+        ctype = given_ctype or sidecar.content_type
         return str(ctype or guess_content_type(name)).startswith("video/")
 
     found = _find(raw, storage_options, want_timestamps)
-    meta = {**found.sidecar, **base}
-    ctype = given_ctype or meta.get("content-type") or meta.get("content_type")
+    side = found.sidecar
+    meta = {**side.fields, **base}
+    ctype = given_ctype or base.get("content_type") or side.content_type
     name = url_name(found.path) if isinstance(found.path, str) else found.path.name
     if not ctype and found.is_dir and isinstance(found.path, Path):
         # a ROS 2 bag folder is one recording, not a folder of images
@@ -375,13 +349,13 @@ def _from_fields(
 
         ctype = content_type_of_recording(found.path) if is_ros2_folder(found.path) else None
     ctype = ctype or guess_content_type(name, is_dir=found.is_dir)
-    record_id = _get(obj, "record_id") or meta.get("record_id") or PurePosixPath(name).stem
+    record_id = _get(obj, "record_id") or base.get("record_id") or record_id_of(side, name)
     start = _get(obj, "start_timestamp")
     if start is None:
-        start = meta.get("start_timestamp")
+        start = base.get("start_timestamp", side.start_timestamp)
     end = _get(obj, "end_timestamp")
     if end is None:
-        end = meta.get("end_timestamp")
+        end = base.get("end_timestamp", side.end_timestamp)
     ts_path: Path | str | None = found.timestamps
     if ts_path is not None and not str(ctype).startswith("video/"):
         ts_path = None
@@ -414,7 +388,11 @@ def _options_of(obj: Any, given: dict[str, Any] | None) -> dict[str, Any] | None
         if carried is None:
             carried = _get(obj, "storage_options")
     if isinstance(carried, str):  # a catalog column holding JSON
-        carried = _parse_sidecar(carried.encode()) if carried.strip() else {}
+        try:
+            loaded = json.loads(carried) if carried.strip() else {}
+        except (ValueError, RecursionError):
+            loaded = {}
+        carried = loaded if isinstance(loaded, dict) else {}
     return dict(carried) if isinstance(carried, Mapping) else None
 
 

@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from workbench.errors import InvalidArgumentError, StorageError
-from workbench.remote import is_url
+from workbench.remote import is_url, refuse_local_options
 from workbench.streams.datastore import Datastore, StreamEntry, check_name
+from workbench.video.encode import H264Settings, check_even_size, open_h264
 
 if TYPE_CHECKING:
     from workbench.streams.storage import FilesStorage
@@ -201,10 +202,7 @@ class NamedVideoStream:
         from workbench.video import open_video
 
         options = self._storage_options
-        if options and not is_url(source):
-            raise InvalidArgumentError(
-                f"storage_options= only applies to URLs like 's3://bucket/key', not {source!r}"
-            )
+        refuse_local_options(source, options)
         if not is_url(source):
             source = str(Path(source).expanduser().absolute())
         suffix = PurePosixPath(source).suffix.lower()
@@ -469,19 +467,16 @@ class VideoWriter:
     def _open(self, height: int, width: int) -> None:
         import av
 
-        if height % 2 or width % 2:
-            raise InvalidArgumentError(
-                f"H.264 (yuv420p) needs even frame sizes, got {width}x{height}; crop or pad "
-                f"the frames by one pixel"
-            )
+        # the frames are the user's: an odd size is refused, never cropped (open_h264)
+        check_even_size(width, height)
         self._container = av.open(str(self.tmp), "w", format="mp4")
-        vs = self._container.add_stream("libx264", rate=self.rate)
-        vs.width, vs.height, vs.pix_fmt = width, height, "yuv420p"
-        vs.codec_context.gop_size = self.gop
-        vs.codec_context.max_b_frames = 0
-        vs.options = {"crf": str(self.crf), "preset": self.preset}
-        vs.codec_context.time_base = 1 / self.rate
-        self._vstream = vs
+        self._vstream = open_h264(
+            self._container,
+            rate=self.rate,
+            width=width,
+            height=height,
+            settings=H264Settings(self.crf, self.preset, gop=self.gop, max_b_frames=0),
+        )
 
     def append(self, frame: Any) -> None:
         """Encode one frame: a uint8 ``(H, W, 3)`` RGB or ``(H, W)`` gray array."""

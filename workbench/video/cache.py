@@ -26,6 +26,7 @@ import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import filelock
 
@@ -82,16 +83,23 @@ class IndexCache:
         """File holding the index of ``key``."""
         return self.folder / f"{key}.npz"
 
-    def _load(self, path: Path, key: str) -> VideoIndex | None:
+    #: what the cache stores: a class with ``from_file(path)`` whose instances have
+    #: ``to_bytes()`` and ``header.identity`` (subclasses store other indexes, e.g. a bag's)
+    index_type: Any = VideoIndex
+    #: how log messages name what is stored
+    what = "index"
+
+    def _load(self, path: Path, key: str) -> Any:
+        """The index stored for ``key``, or ``None`` when missing, unreadable or another's."""
         if not path.exists():
             return None
         try:
-            index = VideoIndex.from_file(path)
+            index = self.index_type.from_file(path)
         except ValueError as exc:
-            log.warning("rebuilding index: %s", exc)
+            log.warning("rebuilding %s: %s", self.what, exc)
             return None
         if index.header.identity.get("key") != key:
-            log.warning("rebuilding index %s: it belongs to another file", path)
+            log.warning("rebuilding %s %s: it belongs to another file", self.what, path)
             return None
         return index
 

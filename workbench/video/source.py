@@ -34,6 +34,7 @@ from workbench.remote import (
     object_changed,
     object_info,
     object_stamp,
+    refuse_local_options,
     remote_error,
     url_to_fs,
 )
@@ -80,10 +81,7 @@ class Source:
             )
         if is_url(spath):
             return cls._resolve_url(spath, dict(storage_options or {}))
-        if storage_options:
-            raise InvalidArgumentError(
-                f"storage_options= only applies to URLs like 's3://bucket/key', not {spath!r}"
-            )
+        refuse_local_options(spath, storage_options)
         p = Path(spath).expanduser().absolute()
         try:
             st = p.stat()

@@ -51,18 +51,8 @@ def _cache_class() -> type:
     class BagIndexCache(IndexCache):
         """The video index cache, storing :class:`BagIndex` files."""
 
-        def _load(self, path: Path, key: str) -> BagIndex | None:  # type: ignore[override]
-            if not path.exists():
-                return None
-            try:
-                index = BagIndex.from_file(path)
-            except ValueError as exc:
-                log.warning("rebuilding bag index: %s", exc)
-                return None
-            if index.identity.get("key") != key:
-                log.warning("rebuilding bag index %s: it belongs to another file", path)
-                return None
-            return index
+        index_type = BagIndex
+        what = "bag index"
 
     return BagIndexCache
 

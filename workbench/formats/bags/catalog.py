@@ -22,7 +22,6 @@ Examples
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from workbench.formats.bags.layout import (
     is_ros2_folder,
     recording_path,
 )
+from workbench.sidecars import Sidecar, read_sidecar, record_id_of
 
 __all__ = ["catalog_rows", "is_recording", "topic_tags"]
 
@@ -80,18 +80,6 @@ def is_recording(path: str | os.PathLike[str]) -> bool:
     return bag_kind(p) is not None
 
 
-def _sidecar(sidecar: Path | None) -> dict[str, Any]:
-    if sidecar is None:
-        return {}
-    try:
-        meta = json.loads(Path(sidecar).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ValueError(f"sidecar {Path(sidecar).name} is not valid JSON ({exc})") from None
-    if not isinstance(meta, dict):
-        raise ValueError(f"sidecar {Path(sidecar).name} must be a JSON object")
-    return meta
-
-
 def catalog_rows(
     path: str | os.PathLike[str],
     rel: str | None = None,
@@ -123,9 +111,7 @@ def catalog_rows(
     from workbench.formats.bags.images import image_size, is_image_type
 
     p = recording_path(Path(path))
-    meta = _sidecar(Path(sidecar) if sidecar else None)
-    contents = meta.get("contents") if isinstance(meta.get("contents"), dict) else {}
-    top_tags = meta.get("tags") if isinstance(meta.get("tags"), list) else []
+    side = (read_sidecar(sidecar) if sidecar else None) or Sidecar()  # SidecarError: bad
     try:
         bag = open_bag(p, cache=False)
     except WorkbenchError as exc:
@@ -136,26 +122,21 @@ def catalog_rows(
     rows = []
     with bag:
         for info in bag.topics():
-            own = contents.get(info.topic) if isinstance(contents.get(info.topic), dict) else {}
-            extra_tags = own.get("tags") if isinstance(own.get("tags"), list) else []
+            own = side.contents.get(info.topic, {})
             tags = []
-            for tag in [
-                *map(str, top_tags),
-                *topic_tags(info.topic, info.msgtype),
-                *map(str, extra_tags),
-            ]:
+            for tag in [*side.tags, *topic_tags(info.topic, info.msgtype), *own.get("tags", [])]:
                 if tag not in tags:
                     tags.append(tag)
             row: dict[str, Any] = {
-                "record_id": str(meta.get("record_id") or p.stem),
-                "sub_record_id": meta.get("sub_record_id"),
-                "data_type": str(meta.get("type") or meta.get("data_type") or "raw_data"),
+                "record_id": record_id_of(side, p.name),  # no sidecar id: the file's stem
+                "sub_record_id": side.sub_record_id,
+                "data_type": side.data_type or "raw_data",
                 "content_type": content_type_of_recording(p),
                 "path": row_path,
                 "start_timestamp": info.start_timestamp,
                 "end_timestamp": info.end_timestamp,
-                "description": meta.get("description"),
-                "database_id": meta.get("database_id"),
+                "description": side.description,
+                "database_id": side.database_id,
                 "contents": info.topic,
                 "msg_type": info.msgtype,
                 "msg_md5sum": info.md5sum,
