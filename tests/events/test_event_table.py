@@ -11,7 +11,7 @@ from workbench.errors import InvalidArgumentError
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory):
-    root = wb.make_sample_database(
+    root = wb.samples.make_sample_database(
         tmp_path_factory.mktemp("table") / "db", records=2, duration_seconds=30,
         cameras=("front",), size=(160, 96), workers=1,
     )  # fmt: skip

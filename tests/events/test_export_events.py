@@ -12,7 +12,7 @@ from workbench.errors import InvalidArgumentError
 
 @pytest.fixture(scope="module")
 def found(tmp_path_factory: pytest.TempPathFactory):
-    root = wb.make_sample_database(
+    root = wb.samples.make_sample_database(
         tmp_path_factory.mktemp("export-events") / "db", records=2, duration_seconds=25,
         cameras=("front",), size=(160, 96), workers=1,
     )  # fmt: skip

@@ -19,7 +19,7 @@ DURATION = 45.0
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory):
-    root = wb.make_sample_database(
+    root = wb.samples.make_sample_database(
         tmp_path_factory.mktemp("events") / "db", records=2, duration_seconds=DURATION,
         cameras=("front",), size=(160, 96), workers=1,
     )  # fmt: skip
