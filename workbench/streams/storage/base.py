@@ -21,13 +21,14 @@ Examples
 (b'hello', b'el', ['a/b.txt'])
 """
 
+# ruff: noqa: B024, B027  (bugbear does not see ``backend_method`` as abc.abstractmethod)
 from __future__ import annotations
 
 import abc
 import contextlib
 import io
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from workbench.errors import InvalidArgumentError, StreamNotFoundError, WorkbenchError
 from workbench.remote import RemoteFile, is_range_error, remote_error
@@ -35,6 +36,18 @@ from workbench.streams.protocols import StorageStream
 
 if TYPE_CHECKING:
     import fsspec
+
+    _Method = TypeVar("_Method")
+
+    def backend_method(method: _Method) -> _Method:
+        """Type checkers see a plain method: ``FilesStorage("s3", ...)`` is the documented
+        way to build a backend (``__new__`` picks the class), and a checker would refuse to
+        instantiate an abstract class."""
+        return method
+else:
+    #: what each backend must implement: abstract at run time, so an incomplete backend
+    #: fails when it is instantiated, naming what it lacks
+    backend_method = abc.abstractmethod
 
 __all__ = ["STORAGE_TYPES", "FilesStorage", "StorageBackend"]
 
@@ -131,20 +144,20 @@ class FilesStorage(abc.ABC):
 
     # -- what a backend provides ---------------------------------------------------------
     @property
-    @abc.abstractmethod
+    @backend_method
     def fs(self) -> fsspec.AbstractFileSystem:
         """The fsspec filesystem underneath."""
 
     @property
-    @abc.abstractmethod
+    @backend_method
     def storage_options(self) -> dict[str, Any]:
         """Options that rebuild :attr:`fs` through fsspec (``fsspec.filesystem(protocol, **o)``)."""
 
-    @abc.abstractmethod
+    @backend_method
     def full_path(self, key: str) -> str:
         """The path of ``key`` as the fsspec filesystem names it (``bucket/key``, ``/root/key``)."""
 
-    @abc.abstractmethod
+    @backend_method
     def url(self, key: str) -> str:
         """A URL (``s3://bucket/key``) or local path for ``key`` that ``open_video`` accepts."""
 
@@ -259,7 +272,7 @@ class FilesStorage(abc.ABC):
             self.fs.invalidate_cache(self.full_path(key))
             return bool(self.fs.isfile(self.full_path(key)))
 
-    @abc.abstractmethod
+    @backend_method
     def ls(self, prefix: str = "") -> list[str]:
         """Return the sorted keys under ``prefix`` (recursively), relative to the root."""
 
@@ -279,7 +292,7 @@ class FilesStorage(abc.ABC):
         if keys:
             self._rm_keys(keys)
 
-    @abc.abstractmethod
+    @backend_method
     def _rm_keys(self, keys: list[str]) -> None:
         """Delete ``keys`` (checked, non-empty) in as few requests as the backend allows."""
 
