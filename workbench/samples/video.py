@@ -203,9 +203,10 @@ def _x26x_params(gop: int, bframes: int, open_gop: bool, b_pyramid: str) -> list
     ]
 
 
-def _encoder_options(
-    codec: str, *, gop: int, bframes: int, open_gop: bool, crf: float, preset: str
-) -> dict[str, str]:
+def _encoder_options(plan: _VideoPlan) -> dict[str, str]:
+    """The encoder's options for the planned GOP structure and quality."""
+    codec, gop, bframes, open_gop = plan.codec, plan.gop, plan.bframes, plan.open_gop
+    crf, preset = plan.crf, plan.preset
     if codec == "h264":
         params = _x26x_params(gop, bframes, open_gop, "normal" if bframes >= 2 else "none")
         return {"preset": preset, "crf": str(crf), "x264-params": ":".join(params)}
@@ -256,7 +257,7 @@ def _written_atomically(path: Path) -> Iterator[Path]:
         raise
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _VideoPlan:
     """Every choice :func:`make_video` makes, checked, before a byte is written."""
 
@@ -276,8 +277,7 @@ class _VideoPlan:
     pix_fmt: str
     preset: str
     drive: Drive
-    view: str
-    label: str
+    scene: SceneRenderer
     pts: np.ndarray
     time_base: Fraction
 
@@ -536,6 +536,8 @@ def _plan_video(
             f"not {type(speed_profile).__name__}"
         )
     pix_fmt = _pick_pix_fmt(codec, (width, height), pix_fmt)
+    label = label or view
+    scene = SceneRenderer(width, height, pix_fmt=pix_fmt, seed=seed, view=view, label=label)
     pts, time_base = frame_times(frames, rate, vfr=vfr, start_pts=float(start_pts), seed=seed)
     if speed_profile is None:
         span = float(pts[-1] * time_base) - float(pts[0] * time_base)
@@ -557,8 +559,7 @@ def _plan_video(
         pix_fmt=pix_fmt,
         preset=preset,
         drive=speed_profile,
-        view=view,
-        label=label or view,
+        scene=scene,
         pts=pts,
         time_base=time_base,
     )
@@ -569,14 +570,7 @@ def _add_video_stream(out: av.container.OutputContainer, plan: _VideoPlan) -> An
     vstream = out.add_stream(
         CODECS[plan.codec],
         rate=plan.rate,
-        options=_encoder_options(
-            plan.codec,
-            gop=plan.gop,
-            bframes=plan.bframes,
-            open_gop=plan.open_gop,
-            crf=plan.crf,
-            preset=plan.preset,
-        ),
+        options=_encoder_options(plan),
     )
     vstream.width, vstream.height, vstream.pix_fmt = plan.width, plan.height, plan.pix_fmt
     vstream.time_base = plan.time_base
@@ -599,14 +593,6 @@ def _encode_video(out: av.container.OutputContainer, plan: _VideoPlan) -> None:
         acodec = "libopus" if plan.muxer == "webm" else "aac"
         astream = out.add_stream(acodec, rate=_AUDIO_RATE, layout="mono")
     vstream = _add_video_stream(out, plan)
-    renderer = SceneRenderer(
-        plan.width,
-        plan.height,
-        pix_fmt=plan.pix_fmt,
-        seed=plan.seed,
-        view=plan.view,
-        label=plan.label,
-    )
     first, time_base = plan.first, plan.time_base
     samples = (
         _sine_audio(plan.last - first + float(1 / plan.rate), _AUDIO_RATE, plan.seed)
@@ -617,7 +603,7 @@ def _encode_video(out: av.container.OutputContainer, plan: _VideoPlan) -> None:
     audio_start = round(first * _AUDIO_RATE)
     for i in range(plan.frames):
         t = float(plan.pts[i] * time_base)
-        frame = renderer.render(i, t, plan.drive.at(t - first))
+        frame = plan.scene.render(i, t, plan.drive.at(t - first))
         frame.pts = int(plan.pts[i])
         frame.time_base = time_base
         out.mux(vstream.encode(frame))
