@@ -30,7 +30,7 @@ from typing import Any
 
 from workbench.errors import InvalidArgumentError
 from workbench.parallel.client import decoder_threads_by_host, resolve_client
-from workbench.parallel.records import as_specs
+from workbench.parallel.records import RecordsLike, as_specs
 
 __all__ = ["TaskOutcome", "check_picklable", "map_records", "run_tasks"]
 
@@ -283,7 +283,7 @@ def _run_on(
 
 def map_records(
     fn: Callable[[Any], Any],
-    records: Any,
+    records: RecordsLike,
     *,
     client: Any = None,
     retries: int = 2,
