@@ -12,9 +12,9 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -24,11 +24,22 @@ from workbench.events.condition import Condition, ConditionLike
 from workbench.events.scan import AlignedSeries, Run, RunFinder, series_streams
 from workbench.events.table import EVENT_COLUMNS, Events
 
-__all__ = ["SearchOptions", "find_events", "find_events_in_recording"]
+if TYPE_CHECKING:
+    from workbench.catalog import Catalog, Record
+    from workbench.catalog.selection import Recording, Selection
+
+__all__ = ["RecordingsLike", "SearchOptions", "find_events", "find_events_in_recording"]
+
+#: what :func:`find_events` searches: a selection, one recording, a whole catalog, a
+#: DataFrame of catalog rows, or records (or catalog row dicts)
+RecordingsLike: TypeAlias = (
+    "Selection | Recording | Catalog | pd.DataFrame "
+    "| Iterable[Record | Recording | Mapping[str, Any]]"
+)
 
 
 def find_events(
-    records: Any,
+    records: RecordingsLike,
     condition: ConditionLike,
     *,
     min_duration: float = 0.0,
@@ -211,7 +222,7 @@ def _frame(record_id: str, runs: list[Run], signals: Sequence[str]) -> pd.DataFr
     return pd.DataFrame(rows, columns=columns)
 
 
-def _recordings(records: Any) -> list[Any]:
+def _recordings(records: RecordingsLike) -> list[Any]:
     """Group whatever was given into one ``Recording`` per record id."""
     from workbench.catalog.selection import Recording, Selection
 
