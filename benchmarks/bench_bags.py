@@ -233,7 +233,7 @@ def main() -> None:
             t = time.perf_counter()
             frame = v[i]
             times.append(time.perf_counter() - t)
-        assert wb.read_frame_code(frame) == picks[-1] % DISTINCT_FRAMES
+        assert wb.samples.read_frame_code(frame) == picks[-1] % DISTINCT_FRAMES
         from PIL import Image
         from rosbags.highlevel import AnyReader
 

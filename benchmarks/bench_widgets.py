@@ -110,7 +110,7 @@ def cells(frames: int) -> list[str]:
         "import io, ipywidgets as W, workbench as wb\n"
         "from pathlib import Path\n"
         "from PIL import Image\n"
-        f"path = wb.make_video(Path('media') / 'drive720.mp4', size=(1280, 720), fps=30,"
+        f"path = wb.samples.make_video(Path('media') / 'drive720.mp4', size=(1280, 720), fps=30,"
         f" frames={frames}, gop=30)\n"
         "s = wb.VideoScrubber(path, debug=True)\n"
         "s",

@@ -28,6 +28,7 @@ BUILTIN_OF = {
     "StorageUnreachableError": ConnectionError,
     "MissingExtraError": ImportError,
     "ClusterError": ConnectionError,
+    "WorkbenchDeprecationWarning": DeprecationWarning,
 }
 
 

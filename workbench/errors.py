@@ -42,6 +42,7 @@ __all__ = [
     "CorruptStreamError",
     "MissingExtraError",
     "ClusterError",
+    "WorkbenchDeprecationWarning",
 ]
 
 
@@ -148,3 +149,7 @@ class MissingExtraError(WorkbenchError, ImportError):
 
 class ClusterError(WorkbenchError, ConnectionError):
     """A Dask scheduler cannot be reached or the cluster failed; the message names its address."""
+
+
+class WorkbenchDeprecationWarning(WorkbenchError, DeprecationWarning):
+    """A workbench name or spelling still works but has moved; the message names the new one."""

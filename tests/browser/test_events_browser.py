@@ -20,8 +20,8 @@ CANVAS = ".wb-scrubber canvas.wb-frame"
 
 CELLS = [
     "import workbench as wb\n"
-    "root = wb.make_sample_database('db', records=2, duration_seconds=25, cameras=('front',),"
-    " size=(320, 180), workers=1)\n"
+    "root = wb.samples.make_sample_database('db', records=2, duration_seconds=25,"
+    " cameras=('front',), size=(320, 180), workers=1)\n"
     "cat = wb.build_catalog(root)\n"
     "ev = wb.find_events(cat.select(), 'brake > 0.5')\n"
     "table = wb.EventTable(ev)\n"

@@ -19,7 +19,7 @@ N = 120  # frames: 4 s at 30 fps
 CELLS = [
     "import ipywidgets as W, numpy as np, pandas as pd, workbench as wb\n"
     "from pathlib import Path\n"
-    "video = wb.make_video(Path('media') / 'map.mp4', size=(320, 180), fps=30,"
+    "video = wb.samples.make_video(Path('media') / 'map.mp4', size=(320, 180), fps=30,"
     f" frames={N}, gop=15)",
     "s = wb.VideoScrubber(video)\n"
     "t = s.frame_timestamps[::3]  # a fix every third frame: 10 Hz\n"

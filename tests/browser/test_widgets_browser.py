@@ -25,7 +25,7 @@ N = 120  # frames of the notebook's video (4 s at 30 fps, keyframe every 15)
 CELLS = [
     "import ipywidgets as W, numpy as np, pandas as pd, workbench as wb\n"
     "from pathlib import Path\n"
-    "video = wb.make_video(Path('media') / 'clip.mp4', size=(320, 180), fps=30,"
+    "video = wb.samples.make_video(Path('media') / 'clip.mp4', size=(320, 180), fps=30,"
     f" frames={N}, gop=15)",
     "s = wb.VideoScrubber(video, debug=True)\n"
     "strip = wb.Filmstrip(s, count=8, thumb_width=96)\n"
@@ -263,7 +263,7 @@ def test_export_through_the_panel(nb: Notebook, lab: JupyterLab) -> None:
 
 BROWSER_CELLS = [
     "import workbench as wb\n"
-    "db = wb.make_sample_database('db', records=2, duration_seconds=2, size=(320, 180),"
+    "db = wb.samples.make_sample_database('db', records=2, duration_seconds=2, size=(320, 180),"
     " workers=1)\n"
     "browser = wb.CatalogBrowser(wb.build_catalog(db))\n"
     "browser",
@@ -349,8 +349,8 @@ def test_catalog_browser_opens_a_record_on_one_clock(lab: JupyterLab, browser: A
 TWO_VIEWS_CELLS = [
     "import workbench as wb\n"
     "from pathlib import Path\n"
-    f"video = wb.make_video(Path('media') / 'twice.mp4', size=(320, 180), fps=30, frames={N},"
-    " gop=15)\n"
+    "video = wb.samples.make_video(Path('media') / 'twice.mp4', size=(320, 180), fps=30,"
+    f" frames={N}, gop=15)\n"
     "s = wb.VideoScrubber(video, debug=True)\n"
     "display(s)\n"
     "display(s)  # two views of one widget, like JupyterLab's 'new view for output'",
@@ -404,7 +404,7 @@ POLISH_N = 240  # 8 s at 30 fps, a keyframe every 20: 12 thumbnails
 POLISH_CELLS = [
     "import ipywidgets as W, numpy as np, pandas as pd, workbench as wb\n"
     "from pathlib import Path\n"
-    "video = wb.make_video(Path('media') / 'polish.mp4', size=(320, 180), fps=30,"
+    "video = wb.samples.make_video(Path('media') / 'polish.mp4', size=(320, 180), fps=30,"
     f" frames={POLISH_N}, gop=20)",
     "s = wb.VideoScrubber(video, debug=True)\n"
     "s.set_range(60, 180)\n"

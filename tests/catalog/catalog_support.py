@@ -63,6 +63,28 @@ def dwtk_meta(
     }
 
 
+def _add(
+    folder: Path,
+    name: str,
+    content_type: str,
+    contents: dict[str, Any],
+    *,
+    copy_of: Path | None = None,
+    text: str = "",
+    **meta: Any,
+) -> Path:
+    """Write ``folder/name`` (a copy of ``copy_of``, or ``text``) and its dwtk sidecar;
+    the record id is the name of the folder above ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if copy_of is not None:
+        shutil.copy(copy_of, path)
+    else:
+        path.write_text(text)
+    sidecar(path, dwtk_meta(folder.parent.name, path, content_type, contents, **meta))
+    return path
+
+
 def make_dataset(root: Path, template_mp4: Path) -> Path:
     """A dataset with three records, cameras, CAN, a raw camera and a bare video.
 
@@ -72,100 +94,30 @@ def make_dataset(root: Path, template_mp4: Path) -> Path:
     ``loose/clip.mp4``: no sidecar.
     """
     rec = root / "records"
+    front = {"camera/front-center": {"tags": ["camera", "front", "center"]}}
     # 016_0001
     d = rec / "016_0001" / "data"
-    d.mkdir(parents=True)
-    cam = d / "camera_01.mp4"
-    shutil.copy(template_mp4, cam)
-    sidecar(
-        cam,
-        dwtk_meta(
-            "016_0001",
-            cam,
-            "video/mp4",
-            {"camera/front-center": {"tags": ["camera", "front", "center"]}},
-            weather="rain",
-        ),
-    )
+    _add(d, "camera_01.mp4", "video/mp4", front, copy_of=template_mp4, weather="rain")
     ts = T0 + np.arange(FRAMES) / FPS + 0.002  # sidecar times differ from container's
     (d / "camera_01_timestamps.csv").write_text(
         "frame,timestamp\n" + "".join(f"{i},{t:.6f}\n" for i, t in enumerate(ts))
     )
-    cam2 = d / "camera_02.mp4"
-    shutil.copy(template_mp4, cam2)
-    sidecar(
-        cam2,
-        dwtk_meta("016_0001", cam2, "video/mp4", {"camera/rear": {"tags": ["camera", "rear"]}}),
-    )
-    can = d / "can.csv"
-    can.write_text(
-        "timestamp,speed,steering\n"
-        + "".join(f"{T0 + i / 100:.3f},{i * 0.1:.1f},{i % 7}\n" for i in range(200))
-    )
-    sidecar(
-        can,
-        dwtk_meta(
-            "016_0001",
-            can,
-            "text/csv",
-            {
-                "can": {
-                    "tags": ["can", "vehicle"],
-                    "msg_type": "can_frame",
-                    "count": 200,
-                    "frequency": 100,
-                }
-            },
-        ),
-    )
+    rear = {"camera/rear": {"tags": ["camera", "rear"]}}
+    _add(d, "camera_02.mp4", "video/mp4", rear, copy_of=template_mp4)
+    can = {"tags": ["can", "vehicle"], "msg_type": "can_frame", "count": 200, "frequency": 100}
+    rows = "".join(f"{T0 + i / 100:.3f},{i * 0.1:.1f},{i % 7}\n" for i in range(200))
+    _add(d, "can.csv", "text/csv", {"can": can}, text="timestamp,speed,steering\n" + rows)
     # 016_0002
     d = rec / "016_0002" / "data"
-    d.mkdir(parents=True)
-    cam = d / "camera_01.mp4"
-    shutil.copy(template_mp4, cam)
-    sidecar(
-        cam,
-        dwtk_meta(
-            "016_0002",
-            cam,
-            "video/mp4",
-            {"camera/front-center": {"tags": ["camera", "front", "center"]}},
-            start=T0 + 100,
-            end=T0 + 102,
-        ),
-    )
-    gps = d / "gps.csv"
-    gps.write_text(
-        "timestamp,lat,lon\n"
-        + "".join(f"{T0 + 100 + i / 10:.3f},35.{i},139.{i}\n" for i in range(20))
-    )
-    sidecar(
-        gps,
-        dwtk_meta(
-            "016_0002",
-            gps,
-            "text/csv",
-            {"gps": {"tags": ["gps", "position"], "frequency": 10}},
-            start=T0 + 100,
-            end=T0 + 102,
-        ),
-    )
+    later = {"start": T0 + 100, "end": T0 + 102}
+    _add(d, "camera_01.mp4", "video/mp4", front, copy_of=template_mp4, **later)
+    rows = "".join(f"{T0 + 100 + i / 10:.3f},35.{i},139.{i}\n" for i in range(20))
+    gps = {"gps": {"tags": ["gps", "position"], "frequency": 10}}
+    _add(d, "gps.csv", "text/csv", gps, text="timestamp,lat,lon\n" + rows, **later)
     # 017_0001: a tag that only *contains* "camera"
     d = rec / "017_0001" / "data"
-    d.mkdir(parents=True)
-    raw = d / "camera_99.mp4"
-    shutil.copy(template_mp4, raw)
-    sidecar(
-        raw,
-        dwtk_meta(
-            "017_0001",
-            raw,
-            "video/mp4",
-            {"camera/raw": {"tags": ["camera_raw", "front"]}},
-            start=T0 + 500,
-            end=T0 + 502,
-        ),
-    )
+    raw = {"camera/raw": {"tags": ["camera_raw", "front"]}}
+    _add(d, "camera_99.mp4", "video/mp4", raw, copy_of=template_mp4, start=T0 + 500, end=T0 + 502)
     # a video without sidecar
     (root / "loose").mkdir()
     shutil.copy(template_mp4, root / "loose" / "clip.mp4")

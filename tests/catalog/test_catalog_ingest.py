@@ -230,7 +230,7 @@ def test_build_catalog_on_a_missing_folder(tmp_path: Path) -> None:
 
 
 def test_ingest_of_the_sample_database(tmp_path: Path) -> None:
-    root = wb.make_sample_database(
+    root = wb.samples.make_sample_database(
         tmp_path / "db", records=1, duration_seconds=2, size=(160, 96), workers=1
     )
     cat = wb.build_catalog(root)

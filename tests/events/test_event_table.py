@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from events_support import sample_catalog
 
 import workbench as wb
 from workbench.errors import InvalidArgumentError
@@ -11,11 +12,7 @@ from workbench.errors import InvalidArgumentError
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory):
-    root = wb.make_sample_database(
-        tmp_path_factory.mktemp("table") / "db", records=2, duration_seconds=30,
-        cameras=("front",), size=(160, 96), workers=1,
-    )  # fmt: skip
-    return wb.build_catalog(root)
+    return sample_catalog(tmp_path_factory, "table", 30)
 
 
 def test_a_selected_row_opens_its_record_at_the_event_with_in_and_out(catalog) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from events_support import sample_catalog
 
 import workbench as wb
 from workbench.errors import InvalidArgumentError
@@ -12,11 +13,7 @@ from workbench.errors import InvalidArgumentError
 
 @pytest.fixture(scope="module")
 def found(tmp_path_factory: pytest.TempPathFactory):
-    root = wb.make_sample_database(
-        tmp_path_factory.mktemp("export-events") / "db", records=2, duration_seconds=25,
-        cameras=("front",), size=(160, 96), workers=1,
-    )  # fmt: skip
-    cat = wb.build_catalog(root)
+    cat = sample_catalog(tmp_path_factory, "export-events", 25)
     return cat, wb.find_events(cat.select(), "brake > 0.5")
 
 

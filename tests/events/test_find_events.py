@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from events_support import sample_catalog
 
 import workbench as wb
 from workbench.errors import InvalidArgumentError
@@ -19,11 +20,7 @@ DURATION = 45.0
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory):
-    root = wb.make_sample_database(
-        tmp_path_factory.mktemp("events") / "db", records=2, duration_seconds=DURATION,
-        cameras=("front",), size=(160, 96), workers=1,
-    )  # fmt: skip
-    return wb.build_catalog(root)
+    return sample_catalog(tmp_path_factory, "events", DURATION)
 
 
 def truth(catalog, record_index: int) -> list[tuple[float, float]]:

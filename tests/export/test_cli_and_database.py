@@ -14,7 +14,7 @@ from workbench.cli import main
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    root = wb.make_sample_database(
+    root = wb.samples.make_sample_database(
         tmp_path_factory.mktemp("cli-db") / "db",
         records=1,
         duration_seconds=3,
@@ -123,7 +123,7 @@ def test_sample_worker_failure_is_typed_and_leaves_no_record(tmp_path, monkeypat
 
     monkeypatch.setattr(database, "_WORKER_CODE", "import sys; sys.exit('encoder died')")
     with pytest.raises(WorkbenchError, match="encoder died"):
-        wb.make_sample_database(
+        wb.samples.make_sample_database(
             tmp_path, records=1, duration_seconds=0.5, size=(160, 96), workers=2
         )
     assert list((tmp_path / "records").iterdir()) == []

@@ -14,7 +14,7 @@ from workbench.export.naming import NameTemplate
 
 
 def test_default_name_is_unique_on_the_sample_database(tmp_path):
-    root = wb.make_sample_database(
+    root = wb.samples.make_sample_database(
         tmp_path / "db", records=2, duration_seconds=1, size=(160, 96), workers=1
     )
     sel = wb.build_catalog(root).select(tags=["camera"], content_type="video/*")

@@ -1,6 +1,7 @@
 """Bags the bag tests write themselves (rosbags and mcap writers), and ways to damage them.
 
-A test module makes its fixture with :func:`make_bags` (no conftest: the folder is shared).
+The ``bags`` fixture (tests/formats/conftest.py) makes them once per test module with
+:func:`make_bags`.
 """
 
 from __future__ import annotations

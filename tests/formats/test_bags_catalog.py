@@ -137,7 +137,7 @@ def test_a_topic_video_passed_to_the_scrubber_keeps_absolute_times(dataset):
 def test_the_sample_database_has_bags_consistent_with_its_can_log(tmp_path):
     import pandas as pd
 
-    root = wb.make_sample_database(
+    root = wb.samples.make_sample_database(
         tmp_path / "db",
         records=1,
         duration_seconds=3,

@@ -10,7 +10,6 @@ from bags_support import (
     FRONT,
     KINDS,
     T0,
-    make_bags,
     truncate,
     unindex_ros1,
     write_json_mcap,
@@ -23,11 +22,6 @@ from workbench.errors import CorruptMediaError, InvalidArgumentError
 from workbench.formats.bags import TruncatedBagWarning, open_bag
 from workbench.formats.bags.messages import MessageStore
 from workbench.samples import read_frame_code
-
-
-@pytest.fixture(scope="module")
-def bags(tmp_path_factory):
-    return make_bags(tmp_path_factory.mktemp("bags"))
 
 
 @pytest.mark.parametrize("kind", KINDS)

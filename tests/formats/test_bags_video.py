@@ -10,7 +10,6 @@ from bags_support import (
     LOW,
     T0,
     copy_kind,
-    make_bags,
     write_kind,
     write_raw_image_bag,
 )
@@ -19,11 +18,6 @@ import workbench as wb
 from workbench.errors import CorruptMediaError, FrameIndexError, InvalidArgumentError
 from workbench.formats.bags import TopicVideo
 from workbench.samples import read_frame_code
-
-
-@pytest.fixture(scope="module")
-def bags(tmp_path_factory):
-    return make_bags(tmp_path_factory.mktemp("bags"))
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -12,7 +12,7 @@ import workbench as wb
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     root = tmp_path_factory.mktemp("db")
-    wb.make_sample_database(
+    wb.samples.make_sample_database(
         root, records=1, duration_seconds=3, cameras=("front-center",), size=(160, 96), workers=1
     )
     return root

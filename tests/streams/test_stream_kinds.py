@@ -241,3 +241,25 @@ def test_table_over_a_real_catalog(tmp_path: Path, sample_mp4: Path) -> None:
     assert [row["path"] for row in files.load()] == ["front.mp4", "rear.mp4"]
     (chunk,) = files.load(format="dataframe")
     assert chunk["size"].tolist() == [sample_mp4.stat().st_size] * 2
+
+
+# -- the shared surface (workbench.streams.protocols) ---------------------------------------
+
+
+def test_every_stream_kind_offers_the_stream_protocol(tmp_path: Path, sample_mp4: Path) -> None:
+    from workbench.streams import NamedVideoStream
+    from workbench.streams.protocols import StorageStream, Stream, WritableStream
+
+    storage = FilesStorage("posix", root=tmp_path / "root")
+    store = Datastore(tmp_path / "store")
+    files = FilesStream(["a.txt"], storage=storage).write(["x"])
+    packed = PackedStream("p.bin", storage=storage).write([b"1"])
+    video = NamedVideoStream(store, "v", path=str(sample_mp4))
+    table = TableStream(store, "streams")
+    assert all(isinstance(s, Stream) for s in (files, packed, video, table))
+    assert all(isinstance(s, WritableStream) for s in (files, packed, video))
+    assert [isinstance(s, StorageStream) for s in (files, packed, video, table)] == [
+        True, True, False, False
+    ]
+    storage.delete(store, [files, packed, video])  # keys in bulk, the named one from its store
+    assert storage.ls() == [] and store.names() == []

@@ -173,3 +173,21 @@ def test_s3_server_gone_fails_after_bounded_retries(aws_env: None) -> None:
     with pytest.raises(StorageError, match=r"k\.bin.*gone-bucket.*attempt") as info:
         storage.get("k.bin")
     assert not isinstance(info.value, StreamNotFoundError)
+
+
+def test_backend_satisfies_the_storage_protocol(storage: FilesStorage) -> None:
+    from workbench.streams.storage import StorageBackend
+
+    assert isinstance(storage, StorageBackend)
+    assert not isinstance(object(), StorageBackend)
+
+
+def test_a_backend_must_implement_the_abstract_methods() -> None:
+    class Incomplete(FilesStorage):
+        storage_type = "incomplete"
+
+    with pytest.raises(TypeError, match="abstract"):
+        Incomplete()
+    assert FilesStorage.__abstractmethods__ == {
+        "fs", "storage_options", "full_path", "url", "ls", "_rm_keys"
+    }

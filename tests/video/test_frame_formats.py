@@ -10,7 +10,7 @@ import workbench as wb
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
-    return wb.make_video(
+    return wb.samples.make_video(
         tmp_path_factory.mktemp("fmt") / "clip.mp4", size=(320, 180), frames=8, gop=4
     )
 

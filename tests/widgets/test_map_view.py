@@ -201,7 +201,7 @@ def test_a_bad_tile_template_is_refused(tiles: str) -> None:
 
 
 def test_the_sample_database_record_maps_with_its_speed(tmp_path: Path) -> None:
-    root = wb.make_sample_database(
+    root = wb.samples.make_sample_database(
         tmp_path / "db",
         records=1,
         duration_seconds=6,
@@ -218,7 +218,7 @@ def test_the_sample_database_record_maps_with_its_speed(tmp_path: Path) -> None:
 
 
 def test_catalog_browser_shows_the_map_beside_the_cameras_on_one_clock(tmp_path: Path) -> None:
-    root = wb.make_sample_database(
+    root = wb.samples.make_sample_database(
         tmp_path / "db", records=2, duration_seconds=2, cameras=("front",), size=(160, 96),
         workers=1,
     )  # fmt: skip

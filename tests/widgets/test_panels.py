@@ -190,7 +190,7 @@ def test_clock_group_does_not_bounce() -> None:
 
 # ---- CatalogBrowser ------------------------------------------------------------------------
 def _build(root):
-    db = wb.make_sample_database(
+    db = wb.samples.make_sample_database(
         root, records=2, duration_seconds=2, size=(160, 96), cameras=("front-center", "rear"),
         workers=1,
     )  # fmt: skip
@@ -259,7 +259,7 @@ def epoch_scrubber(video_path):
 
 
 def test_panel_exports_a_whole_sample_database_record(tmp_path):
-    root = wb.make_sample_database(
+    root = wb.samples.make_sample_database(
         tmp_path / "db", records=1, duration_seconds=2, cameras=("front-center",),
         size=(160, 96), workers=1,
     )  # fmt: skip

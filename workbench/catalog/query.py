@@ -114,6 +114,128 @@ def _json_ids(ids: Sequence[int]) -> str:
     return "[" + ",".join(str(int(i)) for i in ids) + "]"
 
 
+class _Binder:
+    """Collects bound values and hands out their placeholders: ``?`` in order, or
+    generated ``:name`` s next to a user's named ``params``.
+
+    Examples
+    --------
+    >>> b = _Binder(where="x = :_wb0", params={"_wb0": 1})
+    >>> b.bind(5), b.params
+    (':_wb_1', {'_wb0': 1, '_wb_1': 5})
+    """
+
+    def __init__(self, where: str | None, params: Sequence[Any] | dict[str, Any] | None):
+        self.named = isinstance(params, dict)
+        self.by_name: dict[str, Any] = dict(params) if isinstance(params, dict) else {}
+        self.in_order: list[Any] = []
+        self.prefix = _internal_prefix(where, self.by_name)
+
+    def bind(self, value: Any) -> str:
+        """Bind ``value``; return its placeholder."""
+        if self.named:
+            key = f"{self.prefix}{len(self.by_name)}"
+            self.by_name[key] = value
+            return f":{key}"
+        self.in_order.append(value)
+        return "?"
+
+    def bind_all(self, values: Sequence[Any]) -> str:
+        """Bind each of ``values`` once; return their placeholders joined by commas."""
+        return ", ".join(self.bind(v) for v in dict.fromkeys(values))
+
+    @property
+    def params(self) -> list[Any] | dict[str, Any]:
+        """What to pass to ``execute`` with the SQL."""
+        return self.by_name if self.named else self.in_order
+
+
+def _tag_clauses(b: _Binder, all_of: list[str], any_of: list[str], none_of: list[str]) -> list[str]:
+    """Exact tags through the ``tags`` table (by content id)."""
+    has = "SELECT 1 FROM tags t WHERE t.content_id = c.id AND t.tag"
+    clauses = [f"EXISTS ({has} = {b.bind(tag)})" for tag in dict.fromkeys(all_of)]
+    if any_of:
+        clauses.append(f"EXISTS ({has} IN ({b.bind_all(any_of)}))")
+    if none_of:
+        clauses.append(f"NOT EXISTS ({has} IN ({b.bind_all(none_of)}))")
+    return clauses
+
+
+def _label_clauses(b: _Binder, labels: list[str]) -> list[str]:
+    """Records carrying every one of ``labels``."""
+    return [
+        f"EXISTS (SELECT 1 FROM labels l WHERE l.label = {b.bind(name)} "
+        "AND l.record_id = c.record_id)"
+        for name in dict.fromkeys(labels)
+    ]
+
+
+def _glob_clauses(b: _Binder, column: str, globs: list[str]) -> list[str]:
+    """``column`` matching any of ``globs`` (none when there are no globs)."""
+    if not globs:
+        return []
+    return ["(" + " OR ".join(f"c.{column} GLOB {b.bind(g)}" for g in globs) + ")"]
+
+
+def _check_between(between: Any) -> tuple[float, float]:
+    """``between`` as two ordered numbers of seconds, or an error saying what is wrong."""
+    try:
+        t0, t1 = between
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(
+            f"between must be a pair (t0, t1) of seconds, got {between!r}"
+        ) from None
+    t0, t1 = _number(t0, "between t0"), _number(t1, "between t1")
+    if math.isnan(t0) or math.isnan(t1):
+        raise InvalidArgumentError(
+            f"between=({t0}, {t1}): NaN is not a time; give two numbers of seconds "
+            "(use -inf or inf for an open end)"
+        )
+    if t1 < t0:
+        raise InvalidArgumentError(f"between=({t0}, {t1}): t1 must not be before t0")
+    return t0, t1
+
+
+def _between_clauses(b: _Binder, between: Any, max_span: float | None) -> list[str]:
+    """Rows whose ``[start, end]`` overlaps ``between``: an index range on the start when
+    the catalog's longest span is known."""
+    if between is None:
+        return []
+    t0, t1 = _check_between(between)
+    if max_span is not None:
+        # start <= t1 and start >= t0 - max_span: one index range on start_timestamp
+        return [
+            f"c.start_timestamp BETWEEN {b.bind(t0 - max_span)} AND {b.bind(t1)} "
+            f"AND c.end_timestamp >= {b.bind(t0)}"
+        ]
+    return [f"c.start_timestamp <= {b.bind(t1)} AND c.end_timestamp >= {b.bind(t0)}"]
+
+
+def _where_clauses(
+    b: _Binder, where: str | None, params: Sequence[Any] | dict[str, Any] | None
+) -> list[str]:
+    """The user's raw SQL, its positional ``params`` bound in order."""
+    if where is None:
+        if params:
+            raise InvalidArgumentError("params were given without a where clause to bind them to")
+        return []
+    if not isinstance(where, str) or not where.strip():
+        raise InvalidArgumentError(f"where must be a non-empty SQL expression, got {where!r}")
+    if params is not None and not b.named:
+        b.in_order.extend(params)  # positional params belong to `where`: bound in order
+    return [f"({where})"]
+
+
+def _limit_sql(b: _Binder, limit: int | None) -> str:
+    if limit is None:
+        return ""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= _INT64_MAX:
+        raise InvalidArgumentError(
+            f"limit must be an integer from 0 to {_INT64_MAX} (SQLite's largest), got {limit!r}"
+        )
+    return f" LIMIT {b.bind(limit)}"
+
+
 def build_select(
     *,
     tags: str | Sequence[str] | None = None,
@@ -142,103 +264,35 @@ def build_select(
     generated names ``:_wb0``, ``:_wb1``... (more underscores when ``where`` or
     ``params`` already use that spelling, so a user's name is never overwritten).
 
+    The clauses are built in the order of the placeholders: ids, tags, labels, globs,
+    time, the user's ``where``; then ORDER BY and LIMIT.
+
     Examples
     --------
     >>> sql, p = build_select(between=(10.0, 20.0), max_span=5.0)
     >>> p
     [5.0, 20.0, 10.0]
     """
-    tags_all = _as_list(tags, "tags")
-    tags_any = _as_list(any_tags, "any_tags")
-    tags_none = _as_list(exclude_tags, "exclude_tags")
-    record_globs = _as_list(record_id, "record_id")
-    type_globs = _as_list(content_type, "content_type")
-    label_names = _as_list(labels, "labels")
-
-    named = isinstance(params, dict)
-    out_named: dict[str, Any] = dict(params) if named else {}  # type: ignore[arg-type]
-    out_pos: list[Any] = []
-    prefix = _internal_prefix(where, out_named)
-
-    def bind(value: Any) -> str:
-        if named:
-            key = f"{prefix}{len(out_named)}"
-            out_named[key] = value
-            return f":{key}"
-        out_pos.append(value)
-        return "?"
-
+    b = _Binder(where, params)
     clauses: list[str] = []
     if ids is not None:
         # ids already matched by the in-memory tag postings (workbench.catalog.postings)
-        clauses.append(f"c.id IN (SELECT value FROM json_each({bind(_json_ids(ids))}))")
-    if tags_all:
-        for tag in dict.fromkeys(tags_all):
-            clauses.append(
-                f"EXISTS (SELECT 1 FROM tags t WHERE t.tag = {bind(tag)} AND t.content_id = c.id)"
-            )
-    if tags_any:
-        marks = ", ".join(bind(t) for t in dict.fromkeys(tags_any))
-        clauses.append(
-            f"EXISTS (SELECT 1 FROM tags t WHERE t.content_id = c.id AND t.tag IN ({marks}))"
-        )
-    if tags_none:
-        marks = ", ".join(bind(t) for t in dict.fromkeys(tags_none))
-        clauses.append(
-            f"NOT EXISTS (SELECT 1 FROM tags t WHERE t.content_id = c.id AND t.tag IN ({marks}))"
-        )
-    for name in dict.fromkeys(label_names):  # records carrying every one of these labels
-        clauses.append(
-            f"EXISTS (SELECT 1 FROM labels l WHERE l.label = {bind(name)} "
-            "AND l.record_id = c.record_id)"
-        )
-    if record_globs:
-        clauses.append("(" + " OR ".join(f"c.record_id GLOB {bind(g)}" for g in record_globs) + ")")
-    if type_globs:
-        clauses.append(
-            "(" + " OR ".join(f"c.content_type GLOB {bind(g)}" for g in type_globs) + ")"
-        )
-    if between is not None:
-        try:
-            t0, t1 = between
-        except (TypeError, ValueError):
-            raise InvalidArgumentError(
-                f"between must be a pair (t0, t1) of seconds, got {between!r}"
-            ) from None
-        t0, t1 = _number(t0, "between t0"), _number(t1, "between t1")
-        if math.isnan(t0) or math.isnan(t1):
-            raise InvalidArgumentError(
-                f"between=({t0}, {t1}): NaN is not a time; give two numbers of seconds "
-                "(use -inf or inf for an open end)"
-            )
-        if t1 < t0:
-            raise InvalidArgumentError(f"between=({t0}, {t1}): t1 must not be before t0")
-        if max_span is not None:
-            # start <= t1 and start >= t0 - max_span: one index range on start_timestamp
-            clauses.append(
-                f"c.start_timestamp BETWEEN {bind(t0 - max_span)} AND {bind(t1)} "
-                f"AND c.end_timestamp >= {bind(t0)}"
-            )
-        else:
-            clauses.append(f"c.start_timestamp <= {bind(t1)} AND c.end_timestamp >= {bind(t0)}")
-    if where is not None:
-        if not isinstance(where, str) or not where.strip():
-            raise InvalidArgumentError(f"where must be a non-empty SQL expression, got {where!r}")
-        if params is not None and not named:
-            out_pos.extend(params)  # positional params belong to `where`: bound in order
-        clauses.append(f"({where})")
-    elif params:
-        raise InvalidArgumentError("params were given without a where clause to bind them to")
+        clauses.append(f"c.id IN (SELECT value FROM json_each({b.bind(_json_ids(ids))}))")
+    clauses += _tag_clauses(
+        b,
+        _as_list(tags, "tags"),
+        _as_list(any_tags, "any_tags"),
+        _as_list(exclude_tags, "exclude_tags"),
+    )
+    clauses += _label_clauses(b, _as_list(labels, "labels"))
+    clauses += _glob_clauses(b, "record_id", _as_list(record_id, "record_id"))
+    clauses += _glob_clauses(b, "content_type", _as_list(content_type, "content_type"))
+    clauses += _between_clauses(b, between, max_span)
+    clauses += _where_clauses(b, where, params)
 
-    select = ", ".join(f"c.{col}" for col in columns)
-    sql = f"SELECT {select} FROM {view} AS c"
+    sql = f"SELECT {', '.join(f'c.{col}' for col in columns)} FROM {view} AS c"
     if clauses:
         sql += " WHERE " + " AND ".join(clauses)
     sql += f" ORDER BY {parse_order_by(order_by)}"
-    if limit is not None:
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= _INT64_MAX:
-            raise InvalidArgumentError(
-                f"limit must be an integer from 0 to {_INT64_MAX} (SQLite's largest), got {limit!r}"
-            )
-        sql += f" LIMIT {bind(limit)}"
-    return sql, (out_named if named else out_pos)
+    sql += _limit_sql(b, limit)
+    return sql, b.params

@@ -12,8 +12,9 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -23,11 +24,22 @@ from workbench.events.condition import Condition, ConditionLike
 from workbench.events.scan import AlignedSeries, Run, RunFinder, series_streams
 from workbench.events.table import EVENT_COLUMNS, Events
 
-__all__ = ["find_events", "find_events_in_recording"]
+if TYPE_CHECKING:
+    from workbench.catalog import Catalog, Record
+    from workbench.catalog.selection import Recording, Selection
+
+__all__ = ["RecordingsLike", "SearchOptions", "find_events", "find_events_in_recording"]
+
+#: what :func:`find_events` searches: a selection, one recording, a whole catalog, a
+#: DataFrame of catalog rows, or records (or catalog row dicts)
+RecordingsLike: TypeAlias = (
+    "Selection | Recording | Catalog | pd.DataFrame "
+    "| Iterable[Record | Recording | Mapping[str, Any]]"
+)
 
 
 def find_events(
-    records: Any,
+    records: RecordingsLike,
     condition: ConditionLike,
     *,
     min_duration: float = 0.0,
@@ -84,10 +96,10 @@ def find_events(
         a record has (the message lists those it has), or a bad option.
     """
     cond = Condition(condition, signals=signals)
-    options = _options(min_duration, merge_gap, pad, start, end, segment_duration)
+    options = SearchOptions(min_duration, merge_gap, pad, start, end, segment_duration)
     recordings = _recordings(records)
     if client is None:
-        frames = [find_events_in_recording(rec, cond, **options) for rec in recordings]
+        frames = [find_events_in_recording(rec, cond, options) for rec in recordings]
     else:
         frames = _on_cluster(recordings, cond, options, client)
     cameras = {str(rec.record_id): _camera_of(rec) for rec in recordings}
@@ -96,18 +108,54 @@ def find_events(
     return Events.from_frame(table, signals=cond.names, cameras=cameras, streams=streams)
 
 
+@dataclass(frozen=True)
+class SearchOptions:
+    """How :func:`find_events` searches and shapes events, checked once (seconds).
+
+    Examples
+    --------
+    >>> SearchOptions(min_duration=0.3, start=10.0).end is None
+    True
+    >>> SearchOptions(pad=-1)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidArgumentError: pad must be a number of seconds >= 0, got -1
+    """
+
+    min_duration: float = 0.0
+    merge_gap: float = 0.0
+    pad: float = 0.0
+    start: float | None = None
+    end: float | None = None
+    segment_duration: float = 600.0
+
+    def __post_init__(self) -> None:
+        for name in ("min_duration", "merge_gap", "pad"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise InvalidArgumentError(
+                    f"{name} must be a number of seconds >= 0, got {value!r}"
+                )
+            object.__setattr__(self, name, float(value))
+        duration = self.segment_duration
+        if not isinstance(duration, (int, float)) or not duration > 0:
+            raise InvalidArgumentError(
+                f"segment_duration must be a positive number of seconds, got {duration!r}"
+            )
+        object.__setattr__(self, "segment_duration", float(duration))
+        start, end = self.start, self.end
+        for name, value in (("start", start), ("end", end)):
+            if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value)):
+                raise InvalidArgumentError(f"{name} must be absolute seconds, got {value!r}")
+        if start is not None and end is not None and start >= end:
+            raise InvalidArgumentError(f"start={start} must be before end={end} (absolute seconds)")
+
+
 def find_events_in_recording(
-    recording: Any,
-    condition: Condition,
-    *,
-    min_duration: float = 0.0,
-    merge_gap: float = 0.0,
-    pad: float = 0.0,
-    start: float | None = None,
-    end: float | None = None,
-    segment_duration: float = 600.0,
+    recording: Any, condition: Condition, options: SearchOptions | None = None
 ) -> pd.DataFrame:
     """The events of one record (a ``Recording``): the per-record step of :func:`find_events`."""
+    options = options or SearchOptions()
     record_id = str(recording.record_id)
     streams = series_streams(recording)
     if not streams:
@@ -115,7 +163,9 @@ def find_events_in_recording(
             f"record {record_id!r} has no time-series stream to search; its streams are "
             f"{[str(getattr(r, 'contents', r)) for r in recording]}"
         )
-    series = AlignedSeries(streams, segment_duration=segment_duration, start=start, end=end)
+    series = AlignedSeries(
+        streams, segment_duration=options.segment_duration, start=options.start, end=options.end
+    )
     condition.check_columns(series.columns, record_id=record_id)
     finder = RunFinder(condition.names)
     first_t = last_t = None
@@ -133,9 +183,9 @@ def find_events_in_recording(
     runs = finder.finish(step=step)
     if first_t is None:
         return _frame(record_id, [], condition.names)
-    runs = _merge(runs, merge_gap)
-    runs = [r for r in runs if r.end - r.start >= min_duration - 1e-9]
-    if pad:
+    runs = _merge(runs, options.merge_gap)
+    runs = [r for r in runs if r.end - r.start >= options.min_duration - 1e-9]
+    if pad := options.pad:
         span = (float(first_t), float(last_t) + step)
         for r in runs:
             r.start, r.end = max(span[0], r.start - pad), min(span[1], r.end + pad)
@@ -172,37 +222,7 @@ def _frame(record_id: str, runs: list[Run], signals: Sequence[str]) -> pd.DataFr
     return pd.DataFrame(rows, columns=columns)
 
 
-def _options(
-    min_duration: float,
-    merge_gap: float,
-    pad: float,
-    start: float | None,
-    end: float | None,
-    segment_duration: float,
-) -> dict[str, Any]:
-    for name, value in (("min_duration", min_duration), ("merge_gap", merge_gap), ("pad", pad)):
-        if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-            raise InvalidArgumentError(f"{name} must be a number of seconds >= 0, got {value!r}")
-    if not isinstance(segment_duration, (int, float)) or not segment_duration > 0:
-        raise InvalidArgumentError(
-            f"segment_duration must be a positive number of seconds, got {segment_duration!r}"
-        )
-    for name, value in (("start", start), ("end", end)):
-        if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value)):
-            raise InvalidArgumentError(f"{name} must be absolute seconds, got {value!r}")
-    if start is not None and end is not None and start >= end:
-        raise InvalidArgumentError(f"start={start} must be before end={end} (absolute seconds)")
-    return {
-        "min_duration": float(min_duration),
-        "merge_gap": float(merge_gap),
-        "pad": float(pad),
-        "start": start,
-        "end": end,
-        "segment_duration": float(segment_duration),
-    }
-
-
-def _recordings(records: Any) -> list[Any]:
+def _recordings(records: RecordingsLike) -> list[Any]:
     """Group whatever was given into one ``Recording`` per record id."""
     from workbench.catalog.selection import Recording, Selection
 
@@ -236,7 +256,7 @@ def _camera_of(recording: Any) -> str | None:
 
 
 def _on_cluster(
-    recordings: list[Any], condition: Condition, options: dict[str, Any], client: Any
+    recordings: list[Any], condition: Condition, options: SearchOptions, client: Any
 ) -> list[pd.DataFrame]:
     """Search every record in its own task on a Dask cluster (one task per record)."""
     from workbench.parallel.mapping import run_tasks
@@ -256,9 +276,9 @@ def _on_cluster(
     return [o.value for o in outcomes]
 
 
-def _events_task(payload: tuple[str, list[dict[str, Any]], Condition, dict[str, Any]]) -> Any:
+def _events_task(payload: tuple[str, list[dict[str, Any]], Condition, SearchOptions]) -> Any:
     """One record's search, on a worker: the record travels as its catalog rows."""
     from workbench.catalog.selection import Recording
 
     record_id, rows, condition, options = payload
-    return find_events_in_recording(Recording(record_id, pd.DataFrame(rows)), condition, **options)
+    return find_events_in_recording(Recording(record_id, pd.DataFrame(rows)), condition, options)

@@ -38,10 +38,6 @@ __all__ = [
     "write_bytes_atomic",
 ]
 
-#: errors after which continuing the export is pointless (reported as ExportError)
-FATAL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
-
-
 def _write(fh: BinaryIO, data: bytes) -> None:
     """Write ``data`` to ``fh``; a seam tests patch to simulate a full disk."""
     fh.write(data)

@@ -12,17 +12,17 @@ imports only the readers (a worker reads its record) and, when a cluster is used
 
 from __future__ import annotations
 
-from workbench._lazy import lazy_exports
+from typing import TYPE_CHECKING
 
-_LAZY = {
-    "RecordSpec": "workbench.parallel.records",
-    "as_specs": "workbench.parallel.records",
-    "resolve_client": "workbench.parallel.client",
-    "local_cluster": "workbench.parallel.client",
-    "map_records": "workbench.parallel.mapping",
-    "run_tasks": "workbench.parallel.mapping",
-    "selection_to_dask": "workbench.parallel.series",
-}
+from workbench._lazy import lazy_exports, type_checking_imports
+
+# ruff: noqa: F401  (the public names are imports under TYPE_CHECKING, exported via _LAZY)
+if TYPE_CHECKING:  # the public names, imported on first use (see workbench._lazy)
+    from workbench.parallel.client import local_cluster, resolve_client
+    from workbench.parallel.mapping import map_records, run_tasks
+    from workbench.parallel.records import RecordSpec, as_specs
+    from workbench.parallel.series import selection_to_dask
+
+_LAZY: dict[str, str] = type_checking_imports(__file__)
 __all__ = list(_LAZY)
-
-__getattr__, __dir__ = lazy_exports("workbench.parallel", _LAZY, globals(), __all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals(), __all__)

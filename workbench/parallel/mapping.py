@@ -30,7 +30,7 @@ from typing import Any
 
 from workbench.errors import InvalidArgumentError
 from workbench.parallel.client import decoder_threads_by_host, resolve_client
-from workbench.parallel.records import as_specs
+from workbench.parallel.records import RecordsLike, as_specs
 
 __all__ = ["TaskOutcome", "check_picklable", "map_records", "run_tasks"]
 
@@ -170,32 +170,39 @@ def run_tasks(
         check_picklable(fn, what)
         return []
     with resolve_client(client, announce=progress) as c:
-        if c is None:
-            done = _run_here(fn, payloads, progress, desc, unit, on_done, keep_values)
-        else:
+        if c is not None:
             check_picklable(fn, what)
-            done = _run_on(c, fn, payloads, retries, progress, desc, unit, on_done, keep_values)
-    return done
+        with _progress_bar(len(payloads), desc, unit, progress) as bar:
+            report = _Report(bar, on_done, keep_values)
+            if c is None:
+                return _run_here(fn, payloads, report)
+            return _run_on(c, fn, payloads, retries, desc, report)
+
+
+@dataclass
+class _Report:
+    """What happens when a payload's task finishes: ``on_done`` sees it, its value is
+    dropped unless kept, the progress bar advances."""
+
+    bar: Any
+    on_done: Callable[[int, TaskOutcome], int | None] | None
+    keep_values: bool
+
+    def finished(self, i: int, outcome: TaskOutcome) -> None:
+        step = self.on_done(i, outcome) if self.on_done else None
+        if not self.keep_values:
+            outcome.value = None
+        self.bar.update(1 if step is None else step)
 
 
 def _run_here(
-    fn: Callable[[Any], Any],
-    payloads: Sequence[Any],
-    progress: bool,
-    desc: str,
-    unit: str,
-    on_done: Callable[[int, TaskOutcome], int | None] | None,
-    keep_values: bool,
+    fn: Callable[[Any], Any], payloads: Sequence[Any], report: _Report
 ) -> list[TaskOutcome]:
     out: list[TaskOutcome] = []
-    with _progress_bar(len(payloads), desc, unit, progress) as bar:
-        for i, payload in enumerate(payloads):
-            outcome = _call(payload, fn, {})
-            out.append(outcome)
-            step = on_done(i, outcome) if on_done else None
-            if not keep_values:
-                outcome.value = None
-            bar.update(1 if step is None else step)
+    for i, payload in enumerate(payloads):
+        outcome = _call(payload, fn, {})
+        out.append(outcome)
+        report.finished(i, outcome)
     return out
 
 
@@ -204,11 +211,8 @@ def _run_on(
     fn: Callable[[Any], Any],
     payloads: Sequence[Any],
     retries: int,
-    progress: bool,
     desc: str,
-    unit: str,
-    on_done: Callable[[int, TaskOutcome], int | None] | None,
-    keep_values: bool,
+    report: _Report,
 ) -> list[TaskOutcome]:
     from distributed import as_completed
 
@@ -240,41 +244,37 @@ def _run_on(
     # round trip each); errors come back as the exception instead of being raised
     done = as_completed(submit(first), loop=client.loop, with_results=True, raise_errors=False)
     try:
-        with _progress_bar(len(payloads), desc, unit, progress) as bar:
-            for future, value in done:
-                batch = groups.pop(future.key)
-                if future.status == "finished" and isinstance(value, list):
-                    outcomes = value
+        for future, value in done:
+            batch = groups.pop(future.key)
+            if future.status == "finished" and isinstance(value, list):
+                outcomes = value
+            else:
+                if isinstance(value, tuple) and len(value) == 3:  # (type, exc, traceback)
+                    value = value[1]
+                exc = value if isinstance(value, BaseException) else None
+                killed = type(exc).__name__ == "KilledWorker"
+                if killed and (len(batch) > 1 or attempts[batch[0]] <= retries):
+                    for i in batch:
+                        attempts[i] += 1
+                    # the worker died: each record again on its own, so that one
+                    # record that kills workers (out of memory) fails alone
+                    done.update(submit([[i] for i in batch]))
+                    future.release()
+                    continue
+                if killed:
+                    error = _death_reason(client, exc)
+                elif exc is not None:
+                    error = _error_text(exc)
                 else:
-                    if isinstance(value, tuple) and len(value) == 3:  # (type, exc, traceback)
-                        value = value[1]
-                    exc = value if isinstance(value, BaseException) else None
-                    killed = type(exc).__name__ == "KilledWorker"
-                    if killed and (len(batch) > 1 or attempts[batch[0]] <= retries):
-                        for i in batch:
-                            attempts[i] += 1
-                        # the worker died: each record again on its own, so that one
-                        # record that kills workers (out of memory) fails alone
-                        done.update(submit([[i] for i in batch]))
-                        future.release()
-                        continue
-                    if killed:
-                        error = _death_reason(client, exc)
-                    elif exc is not None:
-                        error = _error_text(exc)
-                    else:
-                        error = f"CancelledError: the cluster lost this task ({future.status})"
-                    outcomes = [TaskOutcome(False, None, error) for _ in batch]
-                future.release()
-                for i, outcome in zip(batch, outcomes, strict=True):
-                    if i in results:
-                        continue  # never count a record twice
-                    outcome.attempts = attempts[i]
-                    results[i] = outcome
-                    step = on_done(i, outcome) if on_done else None
-                    if not keep_values:
-                        outcome.value = None
-                    bar.update(1 if step is None else step)
+                    error = f"CancelledError: the cluster lost this task ({future.status})"
+                outcomes = [TaskOutcome(False, None, error) for _ in batch]
+            future.release()
+            for i, outcome in zip(batch, outcomes, strict=True):
+                if i in results:
+                    continue  # never count a record twice
+                outcome.attempts = attempts[i]
+                results[i] = outcome
+                report.finished(i, outcome)
     except BaseException:
         client.cancel(submitted, force=True)
         raise
@@ -283,7 +283,7 @@ def _run_on(
 
 def map_records(
     fn: Callable[[Any], Any],
-    records: Any,
+    records: RecordsLike,
     *,
     client: Any = None,
     retries: int = 2,

@@ -27,12 +27,33 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 from workbench.errors import InvalidArgumentError
 from workbench.remote import is_url
 
-__all__ = ["RecordSpec", "as_specs"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["RecordLike", "RecordSpec", "RecordsLike", "SelectionLike", "as_specs"]
+
+
+@runtime_checkable
+class SelectionLike(Protocol):
+    """A catalog ``Selection`` as this layer sees it (it sits below the catalog): its rows
+    as a DataFrame and its records grouped by id."""
+
+    @property
+    def df(self) -> pd.DataFrame: ...
+
+    def recordings(self) -> list[Any]: ...
+
+
+#: one record: a path or fsspec URL, a catalog ``Record`` or row dict, or a spec
+RecordLike: TypeAlias = "str | os.PathLike[str] | Mapping[str, Any] | RecordSpec"
+#: what ``map_records`` and friends take: a selection, a DataFrame of catalog rows, one
+#: record or an iterable of them
+RecordsLike: TypeAlias = "SelectionLike | pd.DataFrame | RecordLike | Iterable[RecordLike]"
 
 #: row fields a spec keeps besides its own (small, picklable, useful to ``fn``)
 _KEPT_FIELDS = ("contents", "tags", "data_type", "width", "height", "fps", "timestamps_path")
@@ -191,7 +212,9 @@ def _from_row(row: Mapping[str, Any], storage_options: dict[str, Any]) -> Record
     )
 
 
-def as_specs(records: Any, *, storage_options: dict[str, Any] | None = None) -> list[RecordSpec]:
+def as_specs(
+    records: RecordsLike, *, storage_options: dict[str, Any] | None = None
+) -> list[RecordSpec]:
     """Return one :class:`RecordSpec` per record, in input order.
 
     Parameters
@@ -207,7 +230,7 @@ def as_specs(records: Any, *, storage_options: dict[str, Any] | None = None) -> 
     ['a', 'r2']
     """
     opts = dict(storage_options or {})
-    if hasattr(records, "df") and hasattr(records, "recordings"):  # a catalog Selection
+    if isinstance(records, SelectionLike):  # a catalog Selection
         records = records.df
     if hasattr(records, "to_dict") and hasattr(records, "columns"):  # a DataFrame
         records = records.to_dict("records")

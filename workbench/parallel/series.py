@@ -24,7 +24,7 @@ from typing import Any
 
 from workbench.errors import InvalidArgumentError
 from workbench.parallel.client import import_distributed
-from workbench.parallel.records import RecordSpec, as_specs
+from workbench.parallel.records import RecordsLike, RecordSpec, as_specs
 
 __all__ = ["read_series", "selection_to_dask"]
 
@@ -66,7 +66,7 @@ def read_series(spec: RecordSpec, columns: list[str] | None = None) -> Any:
 
 
 def selection_to_dask(
-    records: Any,
+    records: RecordsLike,
     *,
     columns: list[str] | None = None,
     segment_seconds: float | None = None,

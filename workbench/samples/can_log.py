@@ -88,77 +88,32 @@ def make_vehicle_database():
             **mux,
         )
 
+    page = {"multiplexer_signal": "page"}
+    # (frame id, name, length in bytes, sender, cycle time in ms) -> its signals
+    layout = {
+        (0x025, "Steering", 8, "EPS", 10): [
+            sig("steering_angle_deg", 7, 16, scale=0.01, unit="deg", signed=True, big=True),
+        ],
+        (0x0A6, "Brake", 4, "ABS", 10): [
+            sig("brake", 0, 1),
+            sig("brake_pressure", 8, 12, scale=0.1, unit="bar"),
+        ],
+        (0x0B4, "VehicleSpeed", 8, "ABS", 10): [
+            sig("speed_kmh", 0, 16, scale=0.01, unit="km/h"),
+        ],
+        (0x3BC, "Gear", 2, "BCM", 100): [
+            sig("gear", 0, 3, choices=GEARS),
+            sig("turn_signal", 8, 2, choices=TURN_SIGNALS),
+        ],
+        (0x7E8, "Diag", 8, "ECM", 1000): [
+            sig("page", 0, 8, is_multiplexer=True),
+            sig("coolant_temp", 8, 8, offset=-40, unit="degC", multiplexer_ids=[1], **page),
+            sig("battery_v", 8, 16, scale=0.001, unit="V", multiplexer_ids=[2], **page),
+        ],
+    }
     messages = [
-        Message(
-            0x025,
-            "Steering",
-            8,
-            [
-                sig("steering_angle_deg", 7, 16, scale=0.01, unit="deg", signed=True, big=True),
-            ],
-            senders=["EPS"],
-            cycle_time=10,
-        ),
-        Message(
-            0x0A6,
-            "Brake",
-            4,
-            [
-                sig("brake", 0, 1),
-                sig("brake_pressure", 8, 12, scale=0.1, unit="bar"),
-            ],
-            senders=["ABS"],
-            cycle_time=10,
-        ),
-        Message(
-            0x0B4,
-            "VehicleSpeed",
-            8,
-            [
-                sig("speed_kmh", 0, 16, scale=0.01, unit="km/h"),
-            ],
-            senders=["ABS"],
-            cycle_time=10,
-        ),
-        Message(
-            0x3BC,
-            "Gear",
-            2,
-            [
-                sig("gear", 0, 3, choices=GEARS),
-                sig("turn_signal", 8, 2, choices=TURN_SIGNALS),
-            ],
-            senders=["BCM"],
-            cycle_time=100,
-        ),
-        Message(
-            0x7E8,
-            "Diag",
-            8,
-            [
-                sig("page", 0, 8, is_multiplexer=True),
-                sig(
-                    "coolant_temp",
-                    8,
-                    8,
-                    offset=-40,
-                    unit="degC",
-                    multiplexer_ids=[1],
-                    multiplexer_signal="page",
-                ),
-                sig(
-                    "battery_v",
-                    8,
-                    16,
-                    scale=0.001,
-                    unit="V",
-                    multiplexer_ids=[2],
-                    multiplexer_signal="page",
-                ),
-            ],
-            senders=["ECM"],
-            cycle_time=1000,
-        ),
+        Message(frame_id, name, length, signals, senders=[sender], cycle_time=cycle_time)
+        for (frame_id, name, length, sender, cycle_time), signals in layout.items()
     ]
     return Database(messages=messages, strict=True)
 
@@ -185,7 +140,7 @@ def write_can_log(
     """
     import can
 
-    from workbench.samples.database import CAN_RATE_HZ, _sidecar, _write_json
+    from workbench.samples.database import CAN_RATE_HZ, _write_sidecar
 
     db = make_vehicle_database()
     (data / "vehicle.dbc").write_text(db.as_dbc_string(), encoding="utf-8")
@@ -225,23 +180,12 @@ def write_can_log(
                     data=message.encode(values, strict=False),
                 )
             )
-    _write_json(
-        data / "can_bus.log.json",
-        {
-            **_sidecar(
-                record_id,
-                f"{rel_dir}/can_bus.log",
-                float(times[0]),
-                float(times[-1]),
-                "application/x-can-candump",
-                {
-                    "can_bus": {
-                        "tags": ["can", "raw"],
-                        "frequency": CAN_RATE_HZ,
-                        "count": len(frames),
-                    }
-                },
-            ),
-            "database": "vehicle.dbc",
-        },
+    _write_sidecar(
+        data,
+        f"{rel_dir}/can_bus.log",
+        record_id,
+        times,
+        "application/x-can-candump",
+        {"can_bus": {"tags": ["can", "raw"], "frequency": CAN_RATE_HZ, "count": len(frames)}},
+        database="vehicle.dbc",
     )

@@ -54,6 +54,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -112,6 +113,21 @@ def _camera_tags(camera: str) -> list[str]:
 
 def _write_json(path: Path, obj: dict) -> None:
     path.write_text(json.dumps(obj, indent=4) + "\n", encoding="utf-8")
+
+
+def _write_sidecar(
+    data: Path,
+    rel: str,
+    record_id: str,
+    times: np.ndarray,
+    content_type: str,
+    contents: dict,
+    **extra: Any,
+) -> None:
+    """Write the dwtk sidecar of the file ``rel`` (relative to the dataset root), which
+    lies in ``data``: its span is ``times[0]`` to ``times[-1]``; ``extra`` keys follow."""
+    sidecar = _sidecar(record_id, rel, float(times[0]), float(times[-1]), content_type, contents)
+    _write_json(data / f"{Path(rel).name}.json", {**sidecar, **extra})
 
 
 def _sidecar(
@@ -387,30 +403,24 @@ def _write_record_files(
         stem = f"camera_{k:02d}"
         tags = _camera_tags(cam)
         content = f"camera/{cam}"
-        _write_json(
-            data / f"{stem}.mp4.json",
-            _sidecar(
-                record_id,
-                f"{rel_dir}/{stem}.mp4",
-                frame_times[0],
-                frame_times[-1],
-                "video/mp4",
-                {content: {"tags": [*tags, "mp4"], "frequency": fps, "count": frames}},
-            ),
+        _write_sidecar(
+            data,
+            f"{rel_dir}/{stem}.mp4",
+            record_id,
+            frame_times,
+            "video/mp4",
+            {content: {"tags": [*tags, "mp4"], "frequency": fps, "count": frames}},
         )
         ts = data / f"{stem}_timestamps.csv"
         lines = [f"{i},{t:.6f}" for i, t in enumerate(frame_times)]
         ts.write_text("frame,timestamp\n" + "\n".join(lines) + "\n", encoding="utf-8")
-        _write_json(
-            data / f"{stem}_timestamps.csv.json",
-            _sidecar(
-                record_id,
-                f"{rel_dir}/{stem}_timestamps.csv",
-                frame_times[0],
-                frame_times[-1],
-                "text/csv",
-                {content: {"tags": [*tags, "timestamps"], "frequency": fps, "count": frames}},
-            ),
+        _write_sidecar(
+            data,
+            f"{rel_dir}/{stem}_timestamps.csv",
+            record_id,
+            frame_times,
+            "text/csv",
+            {content: {"tags": [*tags, "timestamps"], "frequency": fps, "count": frames}},
         )
     # CAN at 100 Hz: the simulation's own samples, [start, start + duration)
     n_can = max(1, round(duration * CAN_RATE_HZ))
@@ -428,22 +438,14 @@ def _write_record_files(
     (data / "can.csv").write_text(
         "timestamp,speed_kmh,steering_angle_deg,brake\n" + text, encoding="utf-8"
     )
-    _write_json(
-        data / "can.csv.json",
-        _sidecar(
-            record_id,
-            f"{rel_dir}/can.csv",
-            float(can_t[0]),
-            float(can_t[-1]),
-            "text/csv",
-            {
-                "can": {
-                    "tags": ["can", "speed", "steering", "brake"],
-                    "frequency": CAN_RATE_HZ,
-                    "count": n_can,
-                }
-            },
-        ),
+    can_tags = ["can", "speed", "steering", "brake"]
+    _write_sidecar(
+        data,
+        f"{rel_dir}/can.csv",
+        record_id,
+        can_t,
+        "text/csv",
+        {"can": {"tags": can_tags, "frequency": CAN_RATE_HZ, "count": n_can}},
     )
     write_can_log(data, record_id, start, drive, duration, rel_dir)  # raw bus log + DBC
     # GPS at 10 Hz
@@ -455,14 +457,11 @@ def _write_record_files(
         for t, la, lo in zip(gps_t, drive.lat[gidx], drive.lon[gidx], strict=True)
     )
     (data / "gps.csv").write_text("timestamp,lat,lon\n" + text, encoding="utf-8")
-    _write_json(
-        data / "gps.csv.json",
-        _sidecar(
-            record_id,
-            f"{rel_dir}/gps.csv",
-            float(gps_t[0]),
-            float(gps_t[-1]),
-            "text/csv",
-            {"gps": {"tags": ["gps", "position"], "frequency": GPS_RATE_HZ, "count": n_gps}},
-        ),
+    _write_sidecar(
+        data,
+        f"{rel_dir}/gps.csv",
+        record_id,
+        gps_t,
+        "text/csv",
+        {"gps": {"tags": ["gps", "position"], "frequency": GPS_RATE_HZ, "count": n_gps}},
     )

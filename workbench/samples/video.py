@@ -19,12 +19,15 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -186,33 +189,30 @@ def _pick_pix_fmt(codec: str, size: tuple[int, int], pix_fmt: str | None) -> str
     return pix_fmt
 
 
-def _encoder_options(
-    codec: str, *, gop: int, bframes: int, open_gop: bool, crf: float, preset: str
-) -> dict[str, str]:
+def _x26x_params(gop: int, bframes: int, open_gop: bool, b_pyramid: str) -> list[str]:
+    """The GOP structure in x264's and x265's shared option words (exact keyframe
+    distance, no scene cuts, a fixed B-frame pattern)."""
+    return [
+        f"keyint={gop}",
+        f"min-keyint={gop}",
+        "scenecut=0",
+        f"bframes={bframes}",
+        "b-adapt=0",
+        f"b-pyramid={b_pyramid}",
+        f"open-gop={int(open_gop)}",
+    ]
+
+
+def _encoder_options(plan: _VideoPlan) -> dict[str, str]:
+    """The encoder's options for the planned GOP structure and quality."""
+    codec, gop, bframes, open_gop = plan.codec, plan.gop, plan.bframes, plan.open_gop
+    crf, preset = plan.crf, plan.preset
     if codec == "h264":
-        params = [
-            f"keyint={gop}",
-            f"min-keyint={gop}",
-            "scenecut=0",
-            f"bframes={bframes}",
-            "b-adapt=0",
-            f"b-pyramid={'normal' if bframes >= 2 else 'none'}",
-            f"open-gop={int(open_gop)}",
-        ]
+        params = _x26x_params(gop, bframes, open_gop, "normal" if bframes >= 2 else "none")
         return {"preset": preset, "crf": str(crf), "x264-params": ":".join(params)}
     if codec == "hevc":
-        params = [
-            f"keyint={gop}",
-            f"min-keyint={gop}",
-            "scenecut=0",
-            f"bframes={bframes}",
-            "b-adapt=0",
-            f"b-pyramid={int(bframes >= 2)}",
-            f"open-gop={int(open_gop)}",
-            "pools=1",
-            "frame-threads=1",
-            "log-level=error",
-        ]
+        params = _x26x_params(gop, bframes, open_gop, str(int(bframes >= 2)))
+        params += ["pools=1", "frame-threads=1", "log-level=error"]
         return {"preset": preset, "crf": str(crf), "x265-params": ":".join(params)}
     if codec == "av1":
         params = [
@@ -243,8 +243,53 @@ def _sine_audio(seconds: float, codec_rate: int, seed: int) -> np.ndarray:
     return wave.astype(np.float32)
 
 
-def _temp_path(path: Path) -> Path:
-    return path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
+@contextlib.contextmanager
+def _written_atomically(path: Path) -> Iterator[Path]:
+    """Yield a temporary name beside ``path``; rename it to ``path`` when the block ends
+    cleanly, delete it otherwise (a failure leaves nothing behind)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.tmp{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True, eq=False)
+class _VideoPlan:
+    """Every choice :func:`make_video` makes, checked, before a byte is written."""
+
+    muxer: str
+    codec: str
+    width: int
+    height: int
+    rate: Fraction
+    frames: int
+    gop: int
+    bframes: int
+    open_gop: bool
+    rotation: int
+    audio: bool
+    seed: int
+    crf: float
+    pix_fmt: str
+    preset: str
+    drive: Drive
+    scene: SceneRenderer
+    pts: np.ndarray
+    time_base: Fraction
+
+    @property
+    def first(self) -> float:
+        """Time of the first frame, seconds."""
+        return float(self.pts[0] * self.time_base)
+
+    @property
+    def last(self) -> float:
+        """Time of the last frame, seconds."""
+        return float(self.pts[-1] * self.time_base)
 
 
 def make_video(
@@ -362,6 +407,39 @@ def make_video(
     (16, True)
     """
     path = Path(path)
+    plan = _plan_video(
+        path,
+        codec=codec,
+        size=size,
+        fps=fps,
+        frames=frames,
+        gop=gop,
+        bframes=bframes,
+        open_gop=open_gop,
+        vfr=vfr,
+        rotation=rotation,
+        start_pts=start_pts,
+        audio=audio,
+        seed=seed,
+        crf=crf,
+        pix_fmt=pix_fmt,
+        preset=preset,
+        speed_profile=speed_profile,
+        view=view,
+        label=label,
+    )
+    if codec == "av1":  # SVT-AV1 prints its whole configuration unless told to log errors
+        os.environ.setdefault("SVT_LOG", "1")
+    with (
+        _written_atomically(path) as tmp,
+        av.open(str(tmp), "w", format=plan.muxer, options={"fflags": "+bitexact"}) as out,
+    ):
+        _encode_video(out, plan)
+    return path
+
+
+def _check_container(path: Path, codec: str) -> str:
+    """The FFmpeg muxer for ``path``'s suffix, which must hold ``codec``."""
     suffix = path.suffix.lower()
     if suffix not in CONTAINERS:
         raise _invalid(
@@ -375,12 +453,13 @@ def make_video(
         raise _invalid(
             f"codec={codec!r} cannot go in a {suffix} file; {suffix} takes {', '.join(allowed)}"
         )
-    width, height = _check_size(size)
-    rate = _check_fps(fps)
-    frames = _check_int("frames", frames, 1, MAX_FRAME_CODE + 1)
+    return muxer
+
+
+def _check_gop(codec: str, gop: object, bframes: object, open_gop: bool) -> tuple[int, int]:
+    """``(gop, bframes)`` checked against the codec and the open-GOP rules."""
     gop = _check_int("gop", gop, 1, 10_000)
     bframes = _check_int("bframes", bframes, 0, 16)
-    seed = _check_int("seed", seed, 0)
     if codec in _NO_BFRAMES and bframes:
         raise _invalid(f"bframes={bframes} is not possible with codec={codec!r}; use h264 or hevc")
     if open_gop and codec in _NO_BFRAMES:
@@ -393,16 +472,11 @@ def make_video(
             f"bframes={bframes}) so that B-frames lead every keyframe; e.g. gop="
             f"{max(bframes + 1, gop // (bframes + 1) * (bframes + 1))}"
         )
-    if rotation not in _ROTATIONS:
-        raise _invalid(f"rotation={rotation!r} is not allowed; allowed: {_ROTATIONS}")
-    if rotation and muxer not in ("mp4", "mov"):
-        raise _invalid(f"rotation={rotation} needs an .mp4 or .mov file, not {suffix}")
-    if isinstance(start_pts, bool) or not isinstance(start_pts, (int, float, np.number)):
-        raise _invalid(f"start_pts={start_pts!r} must be a number of seconds >= 0")
-    if not (0 <= float(start_pts) < 1e6):
-        raise _invalid(f"start_pts={start_pts!r} is out of range; allowed: 0 <= seconds < 1e6")
-    if view not in ("front", "rear"):
-        raise _invalid(f"view={view!r} is not allowed; allowed: 'front', 'rear'")
+    return gop, bframes
+
+
+def _check_quality(codec: str, crf: float | None, preset: str) -> float:
+    """``crf`` (default per codec) checked, and the x264/x265 preset."""
     max_crf = 63 if codec in _NO_BFRAMES else 51
     if crf is None:
         crf = DEFAULT_CRF[codec]
@@ -412,75 +486,134 @@ def make_video(
         raise _invalid(
             f"preset={preset!r} is not an x264/x265 preset; allowed: {', '.join(PRESETS)}"
         )
+    return crf
+
+
+def _plan_video(
+    path: Path,
+    *,
+    codec: str,
+    size: tuple[int, int],
+    fps: float | Fraction,
+    frames: int,
+    gop: int,
+    bframes: int,
+    open_gop: bool,
+    vfr: bool,
+    rotation: int,
+    start_pts: float,
+    audio: bool,
+    seed: int,
+    crf: float | None,
+    pix_fmt: str | None,
+    preset: str,
+    speed_profile: Drive | None,
+    view: str,
+    label: str | None,
+) -> _VideoPlan:
+    """Check :func:`make_video`'s arguments (each error names the argument and what is
+    allowed) and settle the defaults: pixel format, frame times, the drive shown."""
+    muxer = _check_container(path, codec)
+    width, height = _check_size(size)
+    rate = _check_fps(fps)
+    frames = _check_int("frames", frames, 1, MAX_FRAME_CODE + 1)
+    gop, bframes = _check_gop(codec, gop, bframes, open_gop)
+    seed = _check_int("seed", seed, 0)
+    if rotation not in _ROTATIONS:
+        raise _invalid(f"rotation={rotation!r} is not allowed; allowed: {_ROTATIONS}")
+    if rotation and muxer not in ("mp4", "mov"):
+        raise _invalid(f"rotation={rotation} needs an .mp4 or .mov file, not {path.suffix.lower()}")
+    if isinstance(start_pts, bool) or not isinstance(start_pts, (int, float, np.number)):
+        raise _invalid(f"start_pts={start_pts!r} must be a number of seconds >= 0")
+    if not (0 <= float(start_pts) < 1e6):
+        raise _invalid(f"start_pts={start_pts!r} is out of range; allowed: 0 <= seconds < 1e6")
+    if view not in ("front", "rear"):
+        raise _invalid(f"view={view!r} is not allowed; allowed: 'front', 'rear'")
+    crf = _check_quality(codec, crf, preset)
     if speed_profile is not None and not isinstance(speed_profile, Drive):
         raise _invalid(
             f"speed_profile must be a workbench.samples.Drive (from simulate_drive), "
             f"not {type(speed_profile).__name__}"
         )
     pix_fmt = _pick_pix_fmt(codec, (width, height), pix_fmt)
-
+    label = label or view
+    scene = SceneRenderer(width, height, pix_fmt=pix_fmt, seed=seed, view=view, label=label)
     pts, time_base = frame_times(frames, rate, vfr=vfr, start_pts=float(start_pts), seed=seed)
-    first, last = float(pts[0] * time_base), float(pts[-1] * time_base)
     if speed_profile is None:
-        speed_profile = simulate_drive(last - first + 1.0, seed=seed)
-    renderer = SceneRenderer(
-        width, height, pix_fmt=pix_fmt, seed=seed, view=view, label=label or view
+        span = float(pts[-1] * time_base) - float(pts[0] * time_base)
+        speed_profile = simulate_drive(span + 1.0, seed=seed)
+    return _VideoPlan(
+        muxer=muxer,
+        codec=codec,
+        width=width,
+        height=height,
+        rate=rate,
+        frames=frames,
+        gop=gop,
+        bframes=bframes,
+        open_gop=open_gop,
+        rotation=rotation,
+        audio=audio,
+        seed=seed,
+        crf=crf,
+        pix_fmt=pix_fmt,
+        preset=preset,
+        drive=speed_profile,
+        scene=scene,
+        pts=pts,
+        time_base=time_base,
     )
-    if codec == "av1":  # SVT-AV1 prints its whole configuration unless told to log errors
-        os.environ.setdefault("SVT_LOG", "1")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_path(path)
-    try:
-        with av.open(str(tmp), "w", format=muxer, options={"fflags": "+bitexact"}) as out:
-            astream = None
-            if audio:
-                acodec = "libopus" if muxer == "webm" else "aac"
-                astream = out.add_stream(acodec, rate=_AUDIO_RATE, layout="mono")
-            vstream = out.add_stream(
-                CODECS[codec],
-                rate=rate,
-                options=_encoder_options(
-                    codec, gop=gop, bframes=bframes, open_gop=open_gop, crf=crf, preset=preset
-                ),
-            )
-            vstream.width, vstream.height, vstream.pix_fmt = width, height, pix_fmt
-            vstream.time_base = time_base
-            cc = vstream.codec_context
-            cc.time_base = time_base
-            cc.gop_size = gop
-            cc.max_b_frames = bframes
-            cc.thread_count = 1
-            if codec == "hevc" and muxer in ("mp4", "mov"):
-                cc.codec_tag = "hvc1"
-            if rotation:
-                vstream.set_display_rotation(rotation % 360)
-            audio_samples = (
-                _sine_audio(last - first + float(1 / rate), _AUDIO_RATE, seed)
-                if astream is not None
-                else None
-            )
-            audio_done = 0
-            audio_start = round(first * _AUDIO_RATE)
-            for i in range(frames):
-                t = float(pts[i] * time_base)
-                frame = renderer.render(i, t, speed_profile.at(t - first))
-                frame.pts = int(pts[i])
-                frame.time_base = time_base
-                out.mux(vstream.encode(frame))
-                if audio_samples is not None and astream is not None:
-                    until = min(len(audio_samples), int((t - first + 0.1) * _AUDIO_RATE))
-                    audio_done = _mux_audio(
-                        out, astream, audio_samples, audio_done, until, audio_start
-                    )
-            out.mux(vstream.encode(None))
-            if audio_samples is not None and astream is not None:
-                _mux_audio(out, astream, audio_samples, audio_done, len(audio_samples), audio_start)
-                out.mux(astream.encode(None))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+
+
+def _add_video_stream(out: av.container.OutputContainer, plan: _VideoPlan) -> Any:
+    """The video stream, its encoder set up for exactly the planned structure."""
+    vstream = out.add_stream(
+        CODECS[plan.codec],
+        rate=plan.rate,
+        options=_encoder_options(plan),
+    )
+    vstream.width, vstream.height, vstream.pix_fmt = plan.width, plan.height, plan.pix_fmt
+    vstream.time_base = plan.time_base
+    cc = vstream.codec_context
+    cc.time_base = plan.time_base
+    cc.gop_size = plan.gop
+    cc.max_b_frames = plan.bframes
+    cc.thread_count = 1
+    if plan.codec == "hevc" and plan.muxer in ("mp4", "mov"):
+        cc.codec_tag = "hvc1"
+    if plan.rotation:
+        vstream.set_display_rotation(plan.rotation % 360)
+    return vstream
+
+
+def _encode_video(out: av.container.OutputContainer, plan: _VideoPlan) -> None:
+    """Render, encode and mux every frame (and the audio track, interleaved)."""
+    astream = None
+    if plan.audio:  # added first: the audio track is stream 0
+        acodec = "libopus" if plan.muxer == "webm" else "aac"
+        astream = out.add_stream(acodec, rate=_AUDIO_RATE, layout="mono")
+    vstream = _add_video_stream(out, plan)
+    first, time_base = plan.first, plan.time_base
+    samples = (
+        _sine_audio(plan.last - first + float(1 / plan.rate), _AUDIO_RATE, plan.seed)
+        if astream is not None
+        else None
+    )
+    audio_done = 0
+    audio_start = round(first * _AUDIO_RATE)
+    for i in range(plan.frames):
+        t = float(plan.pts[i] * time_base)
+        frame = plan.scene.render(i, t, plan.drive.at(t - first))
+        frame.pts = int(plan.pts[i])
+        frame.time_base = time_base
+        out.mux(vstream.encode(frame))
+        if samples is not None and astream is not None:
+            until = min(len(samples), int((t - first + 0.1) * _AUDIO_RATE))
+            audio_done = _mux_audio(out, astream, samples, audio_done, until, audio_start)
+    out.mux(vstream.encode(None))
+    if samples is not None and astream is not None:
+        _mux_audio(out, astream, samples, audio_done, len(samples), audio_start)
+        out.mux(astream.encode(None))
 
 
 def _mux_audio(out, stream, samples: np.ndarray, done: int, until: int, start: int) -> int:  # type: ignore[no-untyped-def]
@@ -577,19 +710,13 @@ def make_edit_list_cut(
         for k, p in enumerate(packets):
             if p.is_keyframe and p.pts <= cut_pts:
                 first = k
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = _temp_path(dst)
-        try:
-            with av.open(str(tmp), "w", format=CONTAINERS[dst.suffix.lower()][0]) as out:
-                ost = out.add_stream_from_template(ist)
-                for p in packets[first:]:
-                    p.pts -= cut_pts
-                    if p.dts is not None:
-                        p.dts -= cut_pts
-                    p.stream = ost
-                    out.mux(p)
-            os.replace(tmp, dst)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        muxer = CONTAINERS[dst.suffix.lower()][0]
+        with _written_atomically(dst) as tmp, av.open(str(tmp), "w", format=muxer) as out:
+            ost = out.add_stream_from_template(ist)
+            for p in packets[first:]:
+                p.pts -= cut_pts
+                if p.dts is not None:
+                    p.dts -= cut_pts
+                p.stream = ost
+                out.mux(p)
     return dst

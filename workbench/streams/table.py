@@ -25,7 +25,7 @@ import re
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeAlias
 from urllib.request import pathname2url
 
 from workbench.errors import (
@@ -35,13 +35,33 @@ from workbench.errors import (
     SourceNotFoundError,
 )
 
-__all__ = ["TableStream"]
+__all__ = ["DatabaseLike", "TableStream"]
+
+
+class _WithDbPath(Protocol):  # a Datastore
+    @property
+    def db_path(self) -> str | os.PathLike[str]: ...
+
+
+class _WithPath(Protocol):  # a Catalog
+    @property
+    def path(self) -> str | os.PathLike[str]: ...
+
+
+class _WithDatabase(Protocol):  # dwtk's DBHandler
+    @property
+    def database(self) -> str | os.PathLike[str]: ...
+
+
+#: a SQLite file, or an object that names one (looked up as ``db_path``, ``path``, then
+#: ``database``)
+DatabaseLike: TypeAlias = "str | os.PathLike[str] | _WithDbPath | _WithPath | _WithDatabase"
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 FORMATS = ("dict", "dataframe")
 
 
-def _database_path(source: Any) -> Path:
+def _database_path(source: DatabaseLike) -> Path:
     if isinstance(source, (str, os.PathLike)):
         return Path(source).expanduser()
     for attribute in ("db_path", "path", "database"):
@@ -79,7 +99,7 @@ class TableStream:
 
     def __init__(
         self,
-        source: Any,
+        source: DatabaseLike,
         query: str,
         params: Sequence[Any] | Mapping[str, Any] = (),
         *,

@@ -283,56 +283,62 @@ def _declared_end_seconds(stream: av.video.stream.VideoStream, tb: Fraction) -> 
     return 0.0
 
 
-def build_index(
+@dataclass
+class _Demuxed:
+    """Per-packet columns in decode order, as demuxing found them."""
+
+    pts: list[int] = field(default_factory=list)
+    dts: list[int] = field(default_factory=list)
+    pos: list[int] = field(default_factory=list)
+    size: list[int] = field(default_factory=list)
+    flags: list[int] = field(default_factory=list)
+    durations: list[int] = field(default_factory=list)
+    #: the leading packets up to the first presented one: decoded once, as a probe
+    probe: list[av.Packet] = field(default_factory=list)
+    truncated: bool = False
+    error: str = ""
+
+
+def _demux(
     container: av.container.InputContainer,
     stream: av.video.stream.VideoStream,
-    *,
     name: str,
-    timeout_seconds: float | None = 600.0,
-) -> VideoIndex:
-    """Demux every packet of ``stream`` and build its :class:`VideoIndex`.
+    timeout_seconds: float | None,
+) -> _Demuxed:
+    """Read every packet of ``stream`` (no decoding): its times, place, size and flags.
 
-    Only the first frame is decoded, as a probe: it proves the stream is decodable and
-    gives the display rotation.
-
-    Raises
-    ------
-    CorruptMediaError
-        No packet can be read, or the first frame cannot be decoded.
-    DecodeTimeoutError
-        Demuxing took longer than ``timeout_seconds``.
+    A corrupt packet or a demuxing error marks the stream truncated (what was read is
+    kept); a missing pts is taken from the dts, or from the previous packet's end.
     """
     deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
-    pts: list[int] = []
-    dts: list[int] = []
-    pos: list[int] = []
-    size: list[int] = []
-    flags: list[int] = []
-    durations: list[int] = []
-    probe: list[av.Packet] = []
+    out = _Demuxed()
     probing = True
-    truncated = False
-    demux_error = ""
     try:
         for n, pkt in enumerate(container.demux(stream)):
             p, d = pkt.pts, pkt.dts
             if p is None and d is None and pkt.size == 0:
                 continue  # the flush packet PyAV yields at the end
             if pkt.is_corrupt:
-                truncated = True
+                out.truncated = True
                 continue
             if p is None:
-                p = d if d is not None else (pts[-1] + max(durations[-1], 1) if pts else 0)
-            pts.append(p)
-            dts.append(d if d is not None else p)
-            pos.append(pkt.pos if pkt.pos is not None else -1)
-            size.append(pkt.size)
+                p = (
+                    d
+                    if d is not None
+                    else (out.pts[-1] + max(out.durations[-1], 1) if out.pts else 0)
+                )
+            out.pts.append(p)
+            out.dts.append(d if d is not None else p)
+            out.pos.append(pkt.pos if pkt.pos is not None else -1)
+            out.size.append(pkt.size)
             discard = pkt.is_discard
-            flags.append((FLAG_KEY if pkt.is_keyframe else 0) | (FLAG_DISCARD if discard else 0))
-            durations.append(pkt.duration or 0)
+            out.flags.append(
+                (FLAG_KEY if pkt.is_keyframe else 0) | (FLAG_DISCARD if discard else 0)
+            )
+            out.durations.append(pkt.duration or 0)
             if probing:
-                probe.append(pkt)
-                if not discard or len(probe) > 600:
+                out.probe.append(pkt)
+                if not discard or len(out.probe) > 600:
                     probing = False
             if deadline is not None and n % 256 == 0 and time.monotonic() > deadline:
                 raise DecodeTimeoutError(
@@ -340,56 +346,71 @@ def build_index(
                     "probably damaged"
                 )
     except av.FFmpegError as exc:
-        truncated = True
-        demux_error = str(exc)
-    if not pts:
+        out.truncated = True
+        out.error = str(exc)
+    if not out.pts:
         raise CorruptMediaError(
             f"video {name!r} has no readable video packets"
-            + (f" ({demux_error})" if demux_error else "")
+            + (f" ({out.error})" if out.error else "")
             + "; the file is empty, damaged or truncated before its first frame"
         )
+    return out
 
-    packet_pts = np.asarray(pts, np.int64)
-    packet_dts = np.asarray(dts, np.int64)
-    packet_flags = np.asarray(flags, np.uint8)
-    if not packet_flags[0] & FLAG_KEY:
-        # streams that do not flag keyframes (rare): the first packet must be decodable
-        packet_flags[0] |= FLAG_KEY
+
+def _presentation_order(packet_pts: np.ndarray, packet_flags: np.ndarray, name: str) -> np.ndarray:
+    """The packet carrying each presented frame, in presentation order: discarded packets
+    left out, one picture per pts (as FFmpeg presents duplicates from broken muxers)."""
     presented = np.flatnonzero((packet_flags & FLAG_DISCARD) == 0)
     if len(presented) == 0:
         raise CorruptMediaError(f"video {name!r} has no presented frames (all are discarded)")
     order = np.argsort(packet_pts[presented], kind="stable")
     frame_packet = presented[order].astype(np.int64)
-    # drop duplicate pts (broken muxers): FFmpeg presents one picture per timestamp here
-    fpts = packet_pts[frame_packet]
     keep = np.ones(len(frame_packet), bool)
-    keep[1:] = np.diff(fpts) > 0
-    frame_packet = frame_packet[keep]
+    keep[1:] = np.diff(packet_pts[frame_packet]) > 0
+    return frame_packet[keep]
 
-    # keyframe to start from: the last keyframe at or before the packet in decode order,
-    # or the one before it for leading pictures (pts before their keyframe's: open GOP)
+
+def _start_packets(
+    packet_pts: np.ndarray, packet_flags: np.ndarray, frame_packet: np.ndarray
+) -> np.ndarray:
+    """The keyframe packet decoding must start from, per frame: the last keyframe at or
+    before the frame's packet in decode order, or the one before it for leading pictures
+    (pts before their keyframe's: open GOP)."""
     key_packets = np.flatnonzero(packet_flags & FLAG_KEY)
     k = np.searchsorted(key_packets, frame_packet, side="right") - 1
     leading = packet_pts[frame_packet] < packet_pts[key_packets[k]]
     k = np.where(leading & (k > 0), k - 1, k)
-    frame_start_packet = key_packets[k].astype(np.int64)
+    return key_packets[k].astype(np.int64)
 
-    first = _first_frame(stream, probe)
-    if first is None:
-        raise CorruptMediaError(
-            f"video {name!r}: the first frame cannot be decoded; the file is damaged or not "
-            f"a {stream.codec_context.name} stream"
-        )
-    cc = stream.codec_context
-    tb = stream.time_base or Fraction(1, 90000)
-    last = frame_packet[-1]
-    last_dur = durations[last]
+
+def _last_frame_duration(
+    demuxed: _Demuxed, packet_pts: np.ndarray, frame_packet: np.ndarray
+) -> int:
+    """The last frame's packet duration, or the median frame step when it has none."""
+    last_dur = demuxed.durations[frame_packet[-1]]
     if last_dur <= 0:
         d = np.diff(packet_pts[frame_packet])
         last_dur = int(np.median(d)) if len(d) else 1
+    return int(last_dur)
+
+
+def _make_header(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    first: av.VideoFrame,
+    demuxed: _Demuxed,
+    packet_pts: np.ndarray,
+    frame_packet: np.ndarray,
+) -> IndexHeader:
+    """The stream's scalar facts; the stream is truncated when demuxing stopped early,
+    the header lists more packets than were read, or it promised a longer stream."""
+    cc = stream.codec_context
+    tb = stream.time_base or Fraction(1, 90000)
+    last_dur = _last_frame_duration(demuxed, packet_pts, frame_packet)
     declared_end = _declared_end_seconds(stream, tb)
     end_seconds = float((packet_pts[frame_packet[-1]] + last_dur) * tb)
-    if stream.frames and len(pts) < stream.frames:
+    truncated = demuxed.truncated
+    if stream.frames and len(demuxed.pts) < stream.frames:
         truncated = True  # the sample table lists packets whose bytes are missing
     if declared_end > end_seconds + max(0.5, 4 * last_dur * float(tb)):
         truncated = True  # the stream was longer when it was written
@@ -397,7 +418,7 @@ def build_index(
         f"#{s.index} {s.type} ({s.codec_context.name if s.codec_context else '?'})"
         for s in container.streams
     ]
-    header = IndexHeader(
+    return IndexHeader(
         stream_index=stream.index,
         time_base_num=tb.numerator,
         time_base_den=tb.denominator,
@@ -410,19 +431,56 @@ def build_index(
         real_fps=float(stream.base_rate or stream.average_rate or 0),
         bit_rate=int(stream.bit_rate or container.bit_rate or 0),
         container_format=container.format.name,
-        last_frame_duration=int(last_dur),
+        last_frame_duration=last_dur,
         declared_frames=int(stream.frames or 0),
         declared_end_seconds=float(declared_end),
         truncated=truncated,
         streams=streams,
     )
+
+
+def build_index(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    *,
+    name: str,
+    timeout_seconds: float | None = 600.0,
+) -> VideoIndex:
+    """Demux every packet of ``stream`` and build its :class:`VideoIndex`.
+
+    Only the first frame is decoded, as a probe: it proves the stream is decodable and
+    gives the display rotation. The steps: demux (:func:`_demux`), order the frames
+    (:func:`_presentation_order`), find each one's keyframe (:func:`_start_packets`),
+    probe the first frame, describe the stream (:func:`_make_header`).
+
+    Raises
+    ------
+    CorruptMediaError
+        No packet can be read, or the first frame cannot be decoded.
+    DecodeTimeoutError
+        Demuxing took longer than ``timeout_seconds``.
+    """
+    demuxed = _demux(container, stream, name, timeout_seconds)
+    packet_pts = np.asarray(demuxed.pts, np.int64)
+    packet_flags = np.asarray(demuxed.flags, np.uint8)
+    if not packet_flags[0] & FLAG_KEY:
+        # streams that do not flag keyframes (rare): the first packet must be decodable
+        packet_flags[0] |= FLAG_KEY
+    frame_packet = _presentation_order(packet_pts, packet_flags, name)
+    frame_start_packet = _start_packets(packet_pts, packet_flags, frame_packet)
+    first = _first_frame(stream, demuxed.probe)
+    if first is None:
+        raise CorruptMediaError(
+            f"video {name!r}: the first frame cannot be decoded; the file is damaged or not "
+            f"a {stream.codec_context.name} stream"
+        )
     return VideoIndex(
         packet_pts=packet_pts,
-        packet_dts=packet_dts,
-        packet_pos=np.asarray(pos, np.int64),
-        packet_size=np.asarray(size, np.int64),
+        packet_dts=np.asarray(demuxed.dts, np.int64),
+        packet_pos=np.asarray(demuxed.pos, np.int64),
+        packet_size=np.asarray(demuxed.size, np.int64),
         packet_flags=packet_flags,
         frame_packet=frame_packet,
         frame_start_packet=frame_start_packet,
-        header=header,
+        header=_make_header(container, stream, first, demuxed, packet_pts, frame_packet),
     )

@@ -23,27 +23,20 @@ Examples
 
 from __future__ import annotations
 
-from workbench._lazy import lazy_exports
+from typing import TYPE_CHECKING
 
-_LAZY = {
-    "Bag": "workbench.formats.bags.bag",
-    "TopicInfo": "workbench.formats.bags.bag",
-    "TruncatedBagWarning": "workbench.formats.bags.bag",
-    "open_bag": "workbench.formats.bags.bag",
-    "BagIndex": "workbench.formats.bags.index",
-    "build_index": "workbench.formats.bags.index",
-    "TopicVideo": "workbench.formats.bags.topic_video",
-    "open_image_topic": "workbench.formats.bags.topic_video",
-    "SUPPORTED_ENCODINGS": "workbench.formats.bags.images",
-    "is_image_type": "workbench.formats.bags.images",
-    "catalog_rows": "workbench.formats.bags.catalog",
-    "topic_tags": "workbench.formats.bags.catalog",
-    "is_recording": "workbench.formats.bags.catalog",
-    "open_scrub_topic": "workbench.formats.bags.topic_video",
-    "bag_kind": "workbench.formats.bags.layout",
-    "recording_stat": "workbench.formats.bags.layout",
-}
+from workbench._lazy import lazy_exports, type_checking_imports
+
+# ruff: noqa: F401  (the public names are imports under TYPE_CHECKING, exported via _LAZY)
+if TYPE_CHECKING:  # the public names, imported on first use (see workbench._lazy)
+    from workbench.formats.bags.bag import Bag, TopicInfo, TruncatedBagWarning, open_bag
+    from workbench.formats.bags.catalog import catalog_rows, is_recording, topic_tags
+    from workbench.formats.bags.images import SUPPORTED_ENCODINGS, is_image_type
+    from workbench.formats.bags.index import BagIndex, build_index
+    from workbench.formats.bags.layout import bag_kind, recording_stat
+    from workbench.formats.bags.topic_video import TopicVideo, open_image_topic, open_scrub_topic
+
+_LAZY: dict[str, str] = type_checking_imports(__file__)
 
 __all__ = list(_LAZY)
-
-__getattr__, __dir__ = lazy_exports("workbench.formats.bags", _LAZY, globals(), __all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals(), __all__)

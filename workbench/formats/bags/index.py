@@ -311,12 +311,33 @@ def _ros1_scan(path: Path) -> tuple[list[str], _Chunks, dict[str, _Topic], bool]
     conn_topic: dict[int, str] = {}
     rows: dict[str, list[tuple[int, int, int]]] = {}
 
-    def connection(stream: Any) -> None:
+    def next_record(stream: Any) -> tuple[int, Any]:
+        """The next record's offset and header; a connection record is read whole (its
+        topic noted) and given as ``None``."""
+        at = stream.tell()
+        header = Header.read(stream)
+        if header.get_uint8("op") != RecordType.CONNECTION:
+            return at, header
+        stream.seek(at)
         helper.bio = stream
         conn = helper.read_connection()
         helper.bio = None
         conn_topic[conn.id] = conn.topic
         _ros1_topic(topics, conn)
+        return at, None
+
+    def scan_chunk(no: int, inner: io.BytesIO) -> None:
+        """Note the time and offset of every message in a decompressed chunk."""
+        end = len(inner.getbuffer())
+        while inner.tell() < end:
+            at, h = next_record(inner)
+            if h is None:
+                continue
+            if h.get_uint8("op") == RecordType.MSGDATA:
+                name = conn_topic.get(h.get_uint32("conn"))
+                if name is not None:
+                    rows.setdefault(name, []).append((h.get_time("time"), no, at))
+            inner.seek(read_uint32(inner), io.SEEK_CUR)
 
     size = path.stat().st_size
     with open(path, "rb") as f:
@@ -326,15 +347,11 @@ def _ros1_scan(path: Path) -> tuple[list[str], _Chunks, dict[str, _Topic], bool]
             Header.read(f, RecordType.BAGHEADER)
             f.seek(read_uint32(f), io.SEEK_CUR)
             while f.tell() < size:
-                start = f.tell()
-                header = Header.read(f)
-                op = header.get_uint8("op")
-                if op == RecordType.CONNECTION:
-                    f.seek(start)
-                    connection(f)
+                _, header = next_record(f)
+                if header is None:
                     continue
                 length = read_uint32(f)
-                if op != RecordType.CHUNK:
+                if header.get_uint8("op") != RecordType.CHUNK:
                     f.seek(length, io.SEEK_CUR)
                     continue
                 datapos = f.tell()
@@ -343,21 +360,7 @@ def _ros1_scan(path: Path) -> tuple[list[str], _Chunks, dict[str, _Topic], bool]
                     break
                 compression = header.get_string("compression")
                 no = chunks.add(0, datapos, length, compression)
-                inner = io.BytesIO(decompressors[compression](data))
-                end = len(inner.getbuffer())
-                while inner.tell() < end:
-                    at = inner.tell()
-                    h = Header.read(inner)
-                    kind = h.get_uint8("op")
-                    if kind == RecordType.CONNECTION:
-                        inner.seek(at)
-                        connection(inner)
-                        continue
-                    if kind == RecordType.MSGDATA:
-                        name = conn_topic.get(h.get_uint32("conn"))
-                        if name is not None:
-                            rows.setdefault(name, []).append((h.get_time("time"), no, at))
-                    inner.seek(read_uint32(inner), io.SEEK_CUR)
+                scan_chunk(no, io.BytesIO(decompressors[compression](data)))
         except (ReaderError, KeyError, ValueError, OSError):
             pass  # the recording ends here: keep what was read
     for name, found in rows.items():

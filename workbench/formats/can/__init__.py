@@ -13,20 +13,20 @@ Examples
 
 from __future__ import annotations
 
-from workbench._lazy import lazy_exports
+from typing import TYPE_CHECKING
 
-_LAZY: dict[str, str] = {
-    "decode_can": "workbench.formats.can.api",
-    "CanDecode": "workbench.formats.can.api",
-    "DecodeReport": "workbench.formats.can.decode",
-    "load_database": "workbench.formats.can.database",
-    "iter_frames": "workbench.formats.can.logs",
-    "is_can_log": "workbench.formats.can.logs",
-    "Frames": "workbench.formats.can.frames",
-    "CanReader": "workbench.formats.can.reader",
-    "catalog_rows": "workbench.formats.can.catalog",
-    "find_database": "workbench.formats.can.database",
-}
+from workbench._lazy import lazy_exports, type_checking_imports
+
+# ruff: noqa: F401  (the public names are imports under TYPE_CHECKING, exported via _LAZY)
+if TYPE_CHECKING:  # the public names, imported on first use (see workbench._lazy)
+    from workbench.formats.can.api import CanDecode, decode_can
+    from workbench.formats.can.catalog import catalog_rows
+    from workbench.formats.can.database import find_database, load_database
+    from workbench.formats.can.decode import DecodeReport
+    from workbench.formats.can.frames import Frames
+    from workbench.formats.can.logs import is_can_log, iter_frames
+    from workbench.formats.can.reader import CanReader
+
+_LAZY: dict[str, str] = type_checking_imports(__file__)
 __all__ = list(_LAZY)
-
-__getattr__, __dir__ = lazy_exports("workbench.formats.can", _LAZY, globals(), __all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals(), __all__)

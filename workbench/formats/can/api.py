@@ -3,20 +3,19 @@
 Examples
 --------
 >>> import tempfile, pathlib, can, workbench as wb
+>>> from workbench.samples.can_log import make_vehicle_database
 >>> folder = pathlib.Path(tempfile.mkdtemp())
->>> _ = (folder / "car.dbc").write_text('''VERSION ""
-... BU_:
-... BO_ 256 Speed: 2 X
-...  SG_ speed_kmh : 0|16@1+ (0.01,0) [0|655.35] "km/h" X
-... ''')
+>>> car = make_vehicle_database()  # a cantools Database
+>>> _ = (folder / "car.dbc").write_text(car.as_dbc_string())
+>>> speed = car.get_message_by_name("VehicleSpeed")
+>>> frames = [(speed.frame_id, speed.encode({"speed_kmh": v})) for v in (10.0, 12.5)]
+>>> frames.append((0x7FF, b"\\x00"))                     # an id the database does not know
 >>> with can.CanutilsLogWriter(folder / "bus.log") as log:
-...     for i, raw in enumerate([1000, 1250]):
+...     for i, (frame_id, data) in enumerate(frames):
 ...         log.on_message_received(can.Message(timestamp=1552806732.0 + i / 100,
-...             arbitration_id=256, data=raw.to_bytes(2, "little"), is_extended_id=False))
-...     log.on_message_received(can.Message(timestamp=1552806732.03, arbitration_id=0x7FF,
-...         data=b"\\x00", is_extended_id=False))
+...             arbitration_id=frame_id, data=data, is_extended_id=False))
 >>> out = wb.decode_can(folder / "bus.log", folder / "car.dbc")
->>> df = out["Speed"]
+>>> df = out["VehicleSpeed"]
 >>> df["speed_kmh"].tolist(), df.attrs["units"]
 ([10.0, 12.5], {'speed_kmh': 'km/h'})
 >>> out.report.unknown_ids

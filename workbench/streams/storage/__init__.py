@@ -9,6 +9,6 @@ FilesStorage('posix', root=None)
 
 from __future__ import annotations
 
-from workbench.streams.storage.base import STORAGE_TYPES, FilesStorage
+from workbench.streams.storage.base import STORAGE_TYPES, FilesStorage, StorageBackend
 
-__all__ = ["STORAGE_TYPES", "FilesStorage"]
+__all__ = ["STORAGE_TYPES", "FilesStorage", "StorageBackend"]

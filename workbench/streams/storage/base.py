@@ -2,6 +2,10 @@
 
 A storage is a flat namespace of keys (``"videos/a.mp4"``) on top of an fsspec
 filesystem. The posix backend roots keys at a folder, the S3 backend at a bucket.
+:class:`StorageBackend` names what a backend offers (a ``Protocol``, for type hints);
+:class:`FilesStorage` is the ``abc`` base that implements it over fsspec, leaving a
+backend only its abstract methods (the filesystem, key -> path and URL, listing, bulk
+delete).
 Every backend passes the same conformance suite (``tests/streams/test_storage.py``):
 put, get, ranged read, ls, exists, delete and bulk delete, and the same errors
 (:class:`~workbench.errors.StreamNotFoundError` for a missing key or bucket,
@@ -17,20 +21,35 @@ Examples
 (b'hello', b'el', ['a/b.txt'])
 """
 
+# ruff: noqa: B024, B027  (bugbear does not see ``backend_method`` as abc.abstractmethod)
 from __future__ import annotations
 
+import abc
 import contextlib
 import io
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from workbench.errors import InvalidArgumentError, StreamNotFoundError, WorkbenchError
 from workbench.remote import RemoteFile, is_range_error, remote_error
+from workbench.streams.protocols import StorageStream
 
 if TYPE_CHECKING:
     import fsspec
 
-__all__ = ["STORAGE_TYPES", "FilesStorage"]
+    _Method = TypeVar("_Method")
+
+    def backend_method(method: _Method) -> _Method:
+        """Type checkers see a plain method: ``FilesStorage("s3", ...)`` is the documented
+        way to build a backend (``__new__`` picks the class), and a checker would refuse to
+        instantiate an abstract class."""
+        return method
+else:
+    #: what each backend must implement: abstract at run time, so an incomplete backend
+    #: fails when it is instantiated, naming what it lacks
+    backend_method = abc.abstractmethod
+
+__all__ = ["STORAGE_TYPES", "FilesStorage", "StorageBackend"]
 
 #: storage_type -> "module:class" of the backend that implements it
 STORAGE_TYPES: dict[str, str] = {
@@ -39,7 +58,44 @@ STORAGE_TYPES: dict[str, str] = {
 }
 
 
-class FilesStorage:
+@runtime_checkable
+class StorageBackend(Protocol):
+    """What every storage backend provides: keys in, bytes out, the same errors.
+
+    Every backend passes one conformance suite (``tests/streams/test_stream_storage.py``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from workbench.streams.storage import FilesStorage, StorageBackend
+    >>> isinstance(FilesStorage(root=tempfile.mkdtemp()), StorageBackend)
+    True
+    """
+
+    storage_type: str
+
+    @property
+    def fs(self) -> fsspec.AbstractFileSystem: ...
+    @property
+    def storage_options(self) -> dict[str, Any]: ...
+    def full_path(self, key: str) -> str: ...
+    def url(self, key: str) -> str: ...
+    def describe(self, key: str) -> str: ...
+    def put(self, key: str, data: bytes) -> None: ...
+    def put_file(self, local_path: str, key: str) -> None: ...
+    def get(self, key: str) -> bytes: ...
+    def get_file(self, key: str, local_path: str) -> None: ...
+    def read_range(self, key: str, start: int, end: int) -> bytes: ...
+    def info(self, key: str) -> dict[str, Any]: ...
+    def size(self, key: str) -> int: ...
+    def exists(self, key: str) -> bool: ...
+    def ls(self, prefix: str = "") -> list[str]: ...
+    def open(self, key: str, mode: str = "rb", **kwargs: Any) -> io.IOBase: ...
+    def rm(self, keys: str | Iterable[str]) -> None: ...
+    def delete(self, store: Any, streams: Iterable[Any]) -> None: ...
+
+
+class FilesStorage(abc.ABC):
     """Where stream files live: local files (``"posix"``) or an S3 bucket (``"s3"``).
 
     ``FilesStorage(storage_type, ...)`` returns the backend for ``storage_type``
@@ -88,22 +144,22 @@ class FilesStorage:
 
     # -- what a backend provides ---------------------------------------------------------
     @property
+    @backend_method
     def fs(self) -> fsspec.AbstractFileSystem:
         """The fsspec filesystem underneath."""
-        raise NotImplementedError
 
     @property
+    @backend_method
     def storage_options(self) -> dict[str, Any]:
         """Options that rebuild :attr:`fs` through fsspec (``fsspec.filesystem(protocol, **o)``)."""
-        raise NotImplementedError
 
+    @backend_method
     def full_path(self, key: str) -> str:
         """The path of ``key`` as the fsspec filesystem names it (``bucket/key``, ``/root/key``)."""
-        raise NotImplementedError
 
+    @backend_method
     def url(self, key: str) -> str:
         """A URL (``s3://bucket/key``) or local path for ``key`` that ``open_video`` accepts."""
-        raise NotImplementedError
 
     def describe(self, key: str) -> str:
         """How error messages name ``key`` (e.g. ``"key 'a.mp4' in bucket 'b'"``)."""
@@ -216,9 +272,9 @@ class FilesStorage:
             self.fs.invalidate_cache(self.full_path(key))
             return bool(self.fs.isfile(self.full_path(key)))
 
+    @backend_method
     def ls(self, prefix: str = "") -> list[str]:
         """Return the sorted keys under ``prefix`` (recursively), relative to the root."""
-        raise NotImplementedError
 
     def open(self, key: str, mode: str = "rb", **kwargs: Any) -> io.IOBase:
         """Open ``key`` as a file; reads map backend errors to workbench errors."""
@@ -236,8 +292,9 @@ class FilesStorage:
         if keys:
             self._rm_keys(keys)
 
+    @backend_method
     def _rm_keys(self, keys: list[str]) -> None:
-        raise NotImplementedError
+        """Delete ``keys`` (checked, non-empty) in as few requests as the backend allows."""
 
     def delete(self, store: Any, streams: Iterable[Any]) -> None:
         """Delete ``streams`` (and their data) in bulk.
@@ -268,7 +325,7 @@ class FilesStorage:
         for stream in streams:
             if isinstance(stream, str):
                 keys.append(stream)
-            elif hasattr(stream, "storage_keys"):
+            elif isinstance(stream, StorageStream):
                 keys.extend(stream.storage_keys())
             elif hasattr(stream, "name") and hasattr(stream, "delete"):
                 named.append(stream)

@@ -6,12 +6,11 @@ never sees half a file.
 
 Examples
 --------
->>> import tempfile
->>> from workbench.streams.storage import FilesStorage
->>> storage = FilesStorage("posix", root=tempfile.mkdtemp())
->>> storage.put("clip/meta.json", b"{}")
->>> storage.exists("clip/meta.json"), storage.size("clip/meta.json")
-(True, 2)
+>>> import pathlib, tempfile
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> PosixStorage(root=root).put("clip/meta.json", b"{}")
+>>> (root / "clip" / "meta.json").read_bytes(), sorted(p.name for p in root.iterdir())
+(b'{}', ['clip'])
 """
 
 from __future__ import annotations
