@@ -41,6 +41,7 @@ __all__ = [
     "CorruptStreamError",
     "MissingExtraError",
     "ClusterError",
+    "WorkbenchDeprecationWarning",
 ]
 
 
@@ -134,3 +135,10 @@ class MissingExtraError(WorkbenchError, ImportError):
 
 class ClusterError(WorkbenchError, ConnectionError):
     """A Dask scheduler cannot be reached or the cluster failed; the message names its address."""
+
+
+class WorkbenchDeprecationWarning(DeprecationWarning):
+    """An old spelling still works but will go: the message names the new one.
+
+    Raised with the caller's line as its location, so notebooks and scripts show it.
+    """

@@ -37,6 +37,7 @@ from workbench.errors import (
     SourceNotFoundError,
     WorkbenchError,
 )
+from workbench.options import ReadOptions
 from workbench.readers.base import TIME_EPS, BaseReader
 from workbench.readers.batches import ReadPlan, SeriesBatch
 from workbench.readers.source import Source
@@ -60,12 +61,9 @@ def plan_series_segments(
     Examples
     --------
     >>> import numpy as np
-    >>> from workbench.readers.base import BaseReader
-    >>> class R(BaseReader):
-    ...     pass
-    >>> reader = R.__new__(R)
-    >>> reader.start = reader.end = reader.target_frame_rate = None
-    >>> reader.segment_duration = 1.0
+    >>> from workbench.options import ReadOptions
+    >>> reader = TimeSeriesReader.__new__(TimeSeriesReader)
+    >>> reader.options = ReadOptions(segment_duration=1.0)
     >>> segments, start, end = plan_series_segments(reader, np.arange(0, 2.5, 0.5))
     >>> [s.tolist() for s in segments], start, end
     ([[0, 1], [2, 3], [4]], 0.0, 2.5)
@@ -101,8 +99,10 @@ class TimeSeriesReader(BaseReader):
 
     kind = "series"
 
-    def __init__(self, source: Source, *, chunk_rows: int = 100_000, **options: Any) -> None:
-        super().__init__(source, **options)
+    def __init__(
+        self, source: Source, *, options: ReadOptions | None = None, chunk_rows: int = 100_000
+    ) -> None:
+        super().__init__(source, options=options)
         if self.resize_rate is not None or self.size is not None:
             raise InvalidArgumentError(
                 f"resize_rate/size apply to video and images, not to the time series "

@@ -43,6 +43,7 @@ from workbench.errors import CorruptMediaError, InvalidArgumentError
 from workbench.formats.bags.bag import Bag, open_bag
 from workbench.formats.bags.flatten import dict_values, flatten_dict, plan_columns, to_values
 from workbench.formats.bags.images import is_image_type
+from workbench.options import ReadOptions
 from workbench.readers.base import BaseReader, FrameReader, make_frame_batch
 from workbench.readers.batches import ReadPlan, SeriesBatch
 from workbench.readers.source import Source
@@ -87,7 +88,7 @@ class BagReader(FrameReader):
         topic: str | None = None,
         cache: Any = None,
         time: str = "log",
-        **options: Any,
+        **kwargs: Any,
     ) -> BaseReader:
         bag = open_bag(source.path, cache=cache)
         try:
@@ -98,8 +99,8 @@ class BagReader(FrameReader):
                     raise InvalidArgumentError(
                         f"time={time!r}: image topics are read on log time; drop time="
                     )
-                return ImageTopicReader(source, bag=bag, topic=topic, **options)
-            return TopicSeriesReader(source, bag=bag, topic=topic, time=time, **options)
+                return ImageTopicReader(source, bag=bag, topic=topic, **kwargs)
+            return TopicSeriesReader(source, bag=bag, topic=topic, time=time, **kwargs)
         except BaseException:
             bag.close()
             raise
@@ -108,8 +109,8 @@ class BagReader(FrameReader):
 class ImageTopicReader(FrameReader):
     """Segmented reader of an image topic (frames at absolute log times)."""
 
-    def __init__(self, source: Source, *, bag: Bag, topic: str, **options: Any) -> None:
-        super().__init__(source, **options)
+    def __init__(self, source: Source, *, bag: Bag, topic: str, **kwargs: Any) -> None:
+        super().__init__(source, **kwargs)  # options=, first_batch_seconds=
         from workbench.formats.bags.topic_video import TopicVideo
 
         self.topic = topic
@@ -144,9 +145,15 @@ class TopicSeriesReader(BaseReader):
     kind = "series"
 
     def __init__(
-        self, source: Source, *, bag: Bag, topic: str, time: str = "log", **options: Any
+        self,
+        source: Source,
+        *,
+        bag: Bag,
+        topic: str,
+        time: str = "log",
+        options: ReadOptions | None = None,
     ) -> None:
-        super().__init__(source, **options)
+        super().__init__(source, options=options)
         if self.resize_rate is not None or self.size is not None:
             raise InvalidArgumentError(
                 f"resize_rate/size apply to image topics, not to {topic!r} of "

@@ -50,6 +50,7 @@ from workbench.formats.can.database import find_database, load_database
 from workbench.formats.can.decode import DecodeReport, compile_database, decode_frames
 from workbench.formats.can.frames import Frames
 from workbench.formats.can.logs import iter_frames, log_content_type
+from workbench.options import ReadOptions
 from workbench.readers.base import TIME_EPS, BaseReader
 from workbench.readers.batches import ReadPlan, SeriesBatch
 from workbench.readers.source import Source
@@ -83,9 +84,9 @@ class CanReader(BaseReader):
         messages: Iterable[str | int] | None = None,
         signals: Iterable[str] | None = None,
         chunk_frames: int = 200_000,
-        **options: Any,
+        options: ReadOptions | None = None,
     ) -> None:
-        super().__init__(source, **options)
+        super().__init__(source, options=options)
         name = source.path.name
         if self.resize_rate is not None or self.size is not None or self.mode != "exact":
             raise InvalidArgumentError(
