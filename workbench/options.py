@@ -165,9 +165,7 @@ class ReadOptions:
         if end is not None:
             _finite("end", end)
         if start is not None and end is not None and float(start) >= float(end):
-            raise InvalidArgumentError(
-                f"start={start} must be before end={end} (absolute seconds)"
-            )
+            raise InvalidArgumentError(f"start={start} must be before end={end} (absolute seconds)")
         for name in ("target_frame_rate", "resize_rate", "segment_duration"):
             value = getattr(self, name)
             if value is not None and _finite(name, value) <= 0:
@@ -187,9 +185,7 @@ class ReadOptions:
                     f"size={size!r} must be a (width, height) pair of positive integers"
                 )
         if self.format not in FORMATS:
-            raise InvalidArgumentError(
-                f"format={self.format!r} is not one of {', '.join(FORMATS)}"
-            )
+            raise InvalidArgumentError(f"format={self.format!r} is not one of {', '.join(FORMATS)}")
         if self.mode not in MODES:
             raise InvalidArgumentError(f"mode={self.mode!r} is not one of {', '.join(MODES)}")
 

@@ -216,7 +216,10 @@ def export_frames_on_cluster(
         threads = sum(decoder_threads_by_host(c).values()) or 1
         per_task = max(
             1,
-            min(round(TASK_SECONDS / opts.segment_duration), math.ceil(segments / (4 * threads))),
+            min(
+                round(TASK_SECONDS / opts.read.segment_duration),
+                math.ceil(segments / (4 * threads)),
+            ),
         )
         for row, plan, todo in todos:
             for group in _pieces(plan, todo, opts, per_task):
