@@ -33,6 +33,7 @@ from workbench.errors import (
     InvalidArgumentError,
     NoVideoStreamError,
 )
+from workbench.options import ReadOptions
 from workbench.video.batch import FrameBatch
 from workbench.video.cache import IndexCache, cache_key
 from workbench.video.decoder import IndexedDecoder, _usable_cpus
@@ -725,42 +726,61 @@ class Video:
     def iter_batches(
         self,
         start: float | None = None,
-        stop: float | None = None,
+        end: float | None = None,
         *,
-        fps: float | None = None,
-        scale: float | None = None,
+        target_frame_rate: float | None = None,
+        resize_rate: float | None = None,
         size: tuple[int, int] | None = None,
-        segment_seconds: float = 10.0,
+        segment_duration: float = 10.0,
         format: str = "rgb24",
+        mode: str = "exact",
+        options: ReadOptions | None = None,
+        **old_spellings: Any,
     ) -> Iterator[FrameBatch]:
-        """Read ``[start, stop)`` seconds of presentation time in segments.
+        """Read ``[start, end)`` seconds of presentation time in segments.
 
-        With ``fps=None`` every frame whose pts lies in the range is returned; with
-        ``fps=f`` the range is sampled at ``start + k / f`` and each sample is the frame
-        on screen at that instant. Each yielded :class:`FrameBatch` covers one segment
-        of ``segment_seconds`` (empty segments are skipped); timestamps are the frames'
-        own pts seconds. Each worker decodes forward (seeking over long gaps); with
-        several CPUs, consecutive segments are decoded in parallel by ``threads``
-        single-threaded decoders, at most that many segments ahead of the consumer, so
-        memory stays bounded by ``threads + 1`` batches (one worker when batches are
-        larger than :data:`PARALLEL_BATCH_BYTES` together).
+        The options are the read vocabulary of ``wb.read`` (see
+        :class:`~workbench.options.ReadOptions`), on this video's own time axis (its pts
+        seconds; ``wb.read`` adds the record's start to make them absolute). With
+        ``target_frame_rate=None`` every frame whose pts lies in the range is returned;
+        with ``target_frame_rate=f`` the range is sampled at ``start + k / f`` and each
+        sample is the frame on screen at that instant (``mode="keyframes"``: the
+        keyframe at or before it, without repeats). Each yielded :class:`FrameBatch`
+        covers one segment of ``segment_duration`` seconds (empty segments are skipped);
+        timestamps are the frames' own pts seconds. Each worker decodes forward (seeking
+        over long gaps); with several CPUs, consecutive segments are decoded in parallel
+        by ``threads`` single-threaded decoders, at most that many segments ahead of the
+        consumer, so memory stays bounded by ``threads + 1`` batches (one worker when
+        batches are larger than :data:`PARALLEL_BATCH_BYTES` together).
+
+        The old spellings ``stop``, ``fps``, ``scale`` and ``segment_seconds`` still work,
+        with a :class:`~workbench.errors.WorkbenchDeprecationWarning`.
+
+        Raises
+        ------
+        InvalidArgumentError
+            A bad option (``start >= end``, a rate that is not positive ...), at the call.
 
         Examples
         --------
-        >>> for batch in video.iter_batches(fps=2, scale=0.25):   # doctest: +SKIP
+        >>> batches = video.iter_batches(target_frame_rate=2, resize_rate=0.25)  # doctest: +SKIP
+        >>> for batch in batches:                                               # doctest: +SKIP
         ...     print(batch.timestamps[0], batch.frames.shape)
         """
+        options = ReadOptions.from_keywords(
+            locals(), where="Video.iter_batches", old_spellings=old_spellings
+        )
+        spec = self._spec(options.resize_rate, options.size, options.format)
+        return self._iter_window(options, spec)
+
+    def _iter_window(self, options: ReadOptions, spec: OutputSpec) -> Iterator[FrameBatch]:
         first = float(self._pts_seconds[0])
-        start = first if start is None else max(float(start), first)
-        stop = self._end_seconds if stop is None else min(float(stop), self._end_seconds)
-        if not (segment_seconds and segment_seconds > 0):
-            raise InvalidArgumentError(f"segment_seconds={segment_seconds!r} must be > 0")
-        if fps is not None and not (fps > 0 and math.isfinite(fps)):
-            raise InvalidArgumentError(f"fps={fps!r} must be a positive number or None")
-        spec = self._spec(scale, size, format)
+        start = first if options.start is None else max(options.start, first)
+        stop = self._end_seconds if options.end is None else min(options.end, self._end_seconds)
         if not stop > start:
             return
         pts = self._pts_seconds
+        fps = options.target_frame_rate
         if fps is None:
             lo = int(np.searchsorted(pts, start, side="left"))
             hi = int(np.searchsorted(pts, stop, side="left"))
@@ -773,10 +793,21 @@ class Video:
             idx = np.searchsorted(pts, instants, side="right").astype(np.int64) - 1
             keep = idx >= 0
             idx, instants = idx[keep], instants[keep]
+        if options.mode == "keyframes" and len(idx):
+            idx, instants = self._keyframes_of(idx, instants)
         if len(idx) == 0:
             return
-        segment = np.floor((instants - start) / segment_seconds).astype(np.int64)
+        segment = np.floor((instants - start) / options.segment_duration).astype(np.int64)
         yield from self._iter_segments(idx, segment, spec)
+
+    def _keyframes_of(self, idx: np.ndarray, instants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The keyframe at or before each frame (the frame itself before the first
+        keyframe), keeping the first instant of each run of the same keyframe."""
+        kf = np.asarray(self.index.keyframe_indices, dtype=np.int64)
+        pos = np.searchsorted(kf, idx, side="right") - 1
+        idx = np.where(pos >= 0, kf[np.clip(pos, 0, max(len(kf) - 1, 0))], idx) if len(kf) else idx
+        first = np.r_[True, idx[1:] != idx[:-1]]
+        return idx[first], instants[first]
 
     def _iter_segments(
         self, idx: np.ndarray, segment: np.ndarray, spec: OutputSpec

@@ -39,6 +39,7 @@ import numpy as np
 from workbench.errors import CorruptMediaError, FrameIndexError, InvalidArgumentError
 from workbench.formats.bags.bag import Bag, open_bag
 from workbench.formats.bags.images import SUPPORTED_ENCODINGS, image_size, is_image_type, to_frame
+from workbench.options import ReadOptions
 
 __all__ = ["TopicVideo", "open_image_topic"]
 
@@ -347,32 +348,46 @@ class TopicVideo:
     def iter_batches(
         self,
         start: float | None = None,
-        stop: float | None = None,
+        end: float | None = None,
         *,
-        fps: float | None = None,
-        scale: float | None = None,
+        target_frame_rate: float | None = None,
+        resize_rate: float | None = None,
         size: tuple[int, int] | None = None,
-        segment_seconds: float = 10.0,
+        segment_duration: float = 10.0,
         format: str = "rgb24",
+        mode: str = "exact",
+        options: ReadOptions | None = None,
+        **old_spellings: Any,
     ) -> Iterator[Any]:
-        """Read ``[start, stop)`` seconds (since the first message) in segments, as a
-        ``Video`` does (``fps`` samples the frame on screen at ``start + k / fps``)."""
+        """Read ``[start, end)`` seconds (since the first message) in segments, as
+        :meth:`workbench.video.Video.iter_batches` does (the same options; every message
+        is a keyframe, so ``mode`` changes nothing)."""
+        options = ReadOptions.from_keywords(
+            locals(), where="TopicVideo.iter_batches", old_spellings=old_spellings
+        )
+        return self._iter_window(options)
+
+    def _iter_window(self, options: ReadOptions) -> Iterator[Any]:
         from workbench.readers.base import sample_frames
 
         end = float(self._pts_seconds[-1]) + self._frame_duration
-        lo = 0.0 if start is None else max(0.0, float(start))
-        hi = end if stop is None else min(end, float(stop))
-        if not (segment_seconds and segment_seconds > 0):
-            raise InvalidArgumentError(f"segment_seconds={segment_seconds!r} must be > 0")
+        lo = 0.0 if options.start is None else max(0.0, options.start)
+        hi = end if options.end is None else min(end, options.end)
         if hi <= lo:
             return
         idx, _, instants = sample_frames(
-            self._pts_seconds, self._frame_duration, start=lo, end=hi, rate=fps
+            self._pts_seconds,
+            self._frame_duration,
+            start=lo,
+            end=hi,
+            rate=options.target_frame_rate,
         )
-        seg = np.floor((instants - lo) / segment_seconds).astype(np.int64)
+        seg = np.floor((instants - lo) / options.segment_duration).astype(np.int64)
         for part in np.split(idx, np.flatnonzero(np.diff(seg)) + 1):
             if len(part):
-                yield self.get_frames_at(part, scale=scale, size=size, format=format)
+                yield self.get_frames_at(
+                    part, scale=options.resize_rate, size=options.size, format=options.format
+                )
 
 
 def open_image_topic(
