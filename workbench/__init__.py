@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # the public names, one line per module (see workbench._lazy)
         NamedVideoStream,
         PackedStream,
         TableStream,
+        map_streams,
         run,
     )
     from workbench.video import FrameBatch, Video, VideoIndex, open_video

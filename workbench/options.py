@@ -50,6 +50,7 @@ __all__ = [
     "OPTION_ALIASES",
     "READ_OPTION_NAMES",
     "ReadOptions",
+    "take_old_spellings",
     "unknown_option",
 ]
 
@@ -251,21 +252,16 @@ size, segment_duration, format, mode
         given = {
             name: call[name] for name in READ_OPTION_NAMES if name in call and name not in exclude
         }
-        for old, value in (old_spellings or {}).items():
-            new = DEPRECATED_SPELLINGS.get(old)
-            if new is None:
-                raise unknown_option(old, value, READ_OPTION_NAMES, where)
-            if given.get(new, _DEFAULTS[new]) != _DEFAULTS[new]:
-                raise InvalidArgumentError(
-                    f"{where} got {new}={given[new]!r} and {old}={value!r}: {old} is the old "
-                    f"spelling of {new}; give {new} only"
-                )
-            warnings.warn(
-                f"{where}: {old}= is deprecated, use {new}= (same meaning)",
-                WorkbenchDeprecationWarning,
-                stacklevel=stacklevel,
-            )
-            given[new] = value
+        renamed = take_old_spellings(
+            old_spellings or {},
+            DEPRECATED_SPELLINGS,
+            where=where,
+            allowed=READ_OPTION_NAMES,
+            given=given,
+            defaults=_DEFAULTS,
+            stacklevel=stacklevel + 1,
+        )
+        given.update(renamed)
         ready = call.get("options")
         if ready is None:
             return cls(**given)
@@ -287,6 +283,54 @@ size, segment_duration, format, mode
 #: the read option names, in signature order
 READ_OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ReadOptions))
 _DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(ReadOptions)}
+
+
+def take_old_spellings(
+    old_spellings: Mapping[str, Any],
+    renames: Mapping[str, str],
+    *,
+    where: str,
+    allowed: Collection[str],
+    given: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    stacklevel: int = 3,
+) -> dict[str, Any]:
+    """Map keywords given under an old name (``renames``: old -> new) to their new names,
+    warning once per name with :class:`~workbench.errors.WorkbenchDeprecationWarning`.
+
+    A name that is not an old spelling is refused with a "did you mean" hint
+    (:func:`unknown_option`); an old and a new spelling of one option in the same call
+    (the new one not at its default in ``given``) are refused too.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     take_old_spellings({"fps": 5}, {"fps": "output_frame_rate"}, where="map_streams",
+    ...                        allowed=["output_frame_rate"], given={},
+    ...                        defaults={"output_frame_rate": None})
+    {'output_frame_rate': 5}
+    >>> print(caught[0].message)
+    map_streams: fps= is deprecated, use output_frame_rate= (same meaning)
+    """
+    out: dict[str, Any] = {}
+    for old, value in old_spellings.items():
+        new = renames.get(old)
+        if new is None:
+            raise unknown_option(old, value, allowed, where)
+        if given.get(new, defaults[new]) != defaults[new]:
+            raise InvalidArgumentError(
+                f"{where} got {new}={given[new]!r} and {old}={value!r}: {old} is the old "
+                f"spelling of {new}; give {new} only"
+            )
+        warnings.warn(
+            f"{where}: {old}= is deprecated, use {new}= (same meaning)",
+            WorkbenchDeprecationWarning,
+            stacklevel=stacklevel,
+        )
+        out[new] = value
+    return out
 
 
 def unknown_option(

@@ -2,7 +2,8 @@
 
 Named videos in a datastore (copied in, or indexed in place), file collections,
 packed binary files and SQL tables, on local disk or S3; all read lazily with
-``load()``, and :func:`run` maps a function over input streams into output streams.
+``load()``, and :func:`map_streams` maps a function over input streams into output
+streams (``run`` is its deprecated old name).
 
 Examples
 --------
@@ -26,6 +27,7 @@ _LAZY: dict[str, str] = {
     "FilesStorage": "workbench.streams.storage.base",
     "PackedStream": "workbench.streams.packed",
     "TableStream": "workbench.streams.table",
+    "map_streams": "workbench.streams.ops",
     "run": "workbench.streams.ops",
 }
 
