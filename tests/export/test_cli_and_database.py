@@ -28,43 +28,22 @@ def db(tmp_path_factory):
 
 def test_cli_export_frames_from_catalog(db, tmp_path, capsys):
     out = tmp_path / "dump"
-    code = main(
-        [
-            "export",
-            "frames",
-            str(db / "catalog.db"),
-            "--tags",
-            "camera,front",
-            "--fps",
-            "2",
-            "--scale",
-            "0.5",
-            "--out",
-            str(out),
-            "--no-progress",
-        ]
-    )
+    options = ["--tags", "camera,front", "--out", str(out), "--no-progress"]
+    rate = ["--target-frame-rate", "2", "--resize-rate", "0.5"]
+    code = main(["export", "frames", str(db / "catalog.db"), *options, *rate])
     assert code == 0
     files = sorted(out.glob("*.jpg"))
     assert len(files) == 6
     assert "written=6" in capsys.readouterr().out
-    again = main(
-        [
-            "export",
-            "frames",
-            str(db),
-            "--tags",
-            "camera,front",
-            "--fps",
-            "2",
-            "--scale",
-            "0.5",
-            "--out",
-            str(out),
-            "--no-progress",
-        ]
-    )
+    # the old spellings still work (with a warning each) and mean the same: nothing to redo
+    old = ["--fps", "2", "--scale", "0.5"]
+    with pytest.warns(wb.WorkbenchDeprecationWarning) as warned:
+        again = main(["export", "frames", str(db), *options, *old])
     assert again == 0 and "written=0, skipped=6" in capsys.readouterr().out
+    assert [str(w.message) for w in warned if w.category is wb.WorkbenchDeprecationWarning] == [
+        "workbench: --fps is deprecated, use --target-frame-rate (same meaning)",
+        "workbench: --scale is deprecated, use --resize-rate (same meaning)",
+    ]
 
 
 def test_cli_export_clip_and_errors(db, tmp_path, capsys):
