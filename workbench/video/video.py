@@ -17,6 +17,7 @@ import math
 import os
 import sys
 import threading
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -42,7 +43,7 @@ from workbench.video.frames import Converter, OutputSpec
 from workbench.video.index import VideoIndex, build_index
 from workbench.video.source import Source
 
-__all__ = ["Video", "VideoMetadata", "open_video"]
+__all__ = ["Video", "VideoBase", "VideoMetadata", "open_video"]
 
 #: default byte budget of the decoded-frame cache (stepping / scrubbing)
 DEFAULT_FRAME_CACHE_BYTES = 192 * 2**20
@@ -266,7 +267,114 @@ def open_video(
     )
 
 
-class Video:
+class VideoBase(ABC):
+    """What :class:`Video` and a bag's image topic (``TopicVideo``) share: indexing, the
+    frame on screen at a time, and reads over a window.
+
+    Subclasses give ``len()``, :meth:`index_played_at`, :meth:`get_frame_at`,
+    :meth:`get_frames_at` and ``_iter_window`` (the batches of a checked
+    :class:`~workbench.options.ReadOptions`).
+    """
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """The number of frames."""
+
+    @abstractmethod
+    def index_played_at(self, seconds: float) -> int:
+        """Index of the frame on screen at ``seconds``."""
+
+    @abstractmethod
+    def get_frame_at(self, i: int, **output: Any) -> np.ndarray:
+        """Frame ``i`` as an ``(H, W, C)`` uint8 array."""
+
+    @abstractmethod
+    def get_frames_at(self, indices: Sequence[int] | np.ndarray, **output: Any) -> FrameBatch:
+        """Frames at ``indices``, in that order, as a :class:`FrameBatch`."""
+
+    @abstractmethod
+    def _iter_window(self, options: ReadOptions) -> Iterator[FrameBatch]:
+        """The batches of a read over ``options``' window (already checked)."""
+
+    def __getitem__(self, key: int | slice) -> np.ndarray | FrameBatch:
+        if isinstance(key, slice):
+            return self.get_frames_at(np.arange(len(self))[key])
+        return self.get_frame_at(key)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for batch in self.iter_batches():
+            yield from batch.frames
+
+    def get_frame_played_at(
+        self,
+        seconds: float,
+        *,
+        scale: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+    ) -> np.ndarray:
+        """The frame on screen at ``seconds``: the last frame whose pts is <= ``seconds``.
+
+        Raises
+        ------
+        FrameIndexError
+            ``seconds`` is before the first frame or at/after the end of the last one.
+        """
+        return self.get_frame_at(
+            self.index_played_at(seconds), scale=scale, size=size, format=format
+        )
+
+    def iter_batches(
+        self,
+        start: float | None = None,
+        end: float | None = None,
+        *,
+        target_frame_rate: float | None = None,
+        resize_rate: float | None = None,
+        size: tuple[int, int] | None = None,
+        segment_duration: float = 10.0,
+        format: str = "rgb24",
+        mode: str = "exact",
+        options: ReadOptions | None = None,
+        **old_spellings: Any,
+    ) -> Iterator[FrameBatch]:
+        """Read ``[start, end)`` seconds of presentation time in segments.
+
+        The options are the read vocabulary of ``wb.read`` (see
+        :class:`~workbench.options.ReadOptions`), on this video's own time axis (its pts
+        seconds; ``wb.read`` adds the record's start to make them absolute; an image
+        topic's count from its first message, and each message is a keyframe). With
+        ``target_frame_rate=None`` every frame whose pts lies in the range is returned;
+        with ``target_frame_rate=f`` the range is sampled at ``start + k / f`` and each
+        sample is the frame on screen at that instant (``mode="keyframes"``: the
+        keyframe at or before it, without repeats). Each yielded :class:`FrameBatch`
+        covers one segment of ``segment_duration`` seconds (empty segments are skipped);
+        timestamps are the frames' own pts seconds. Each worker decodes forward (seeking
+        over long gaps); with several CPUs, consecutive segments are decoded in parallel
+        by ``threads`` single-threaded decoders, at most that many segments ahead of the
+        consumer, so memory stays bounded by ``threads + 1`` batches (one worker when
+        batches are larger than :data:`PARALLEL_BATCH_BYTES` together).
+
+        The old spellings ``stop``, ``fps``, ``scale`` and ``segment_seconds`` still work,
+        with a :class:`~workbench.errors.WorkbenchDeprecationWarning`.
+
+        Raises
+        ------
+        InvalidArgumentError
+            A bad option (``start >= end``, a rate that is not positive ...), at the call.
+
+        Examples
+        --------
+        >>> batches = video.iter_batches(target_frame_rate=2, resize_rate=0.25)  # doctest: +SKIP
+        >>> for batch in batches:                                               # doctest: +SKIP
+        ...     print(batch.timestamps[0], batch.frames.shape)
+        """
+        where = f"{type(self).__name__}.iter_batches"
+        options = ReadOptions.from_keywords(locals(), where=where, old_spellings=old_spellings)
+        return self._iter_window(options)
+
+
+class Video(VideoBase):
     """A video stream with frame-accurate random access. Use :func:`open_video`.
 
     Frames are ``(H, W, 3)`` uint8 RGB arrays, upright. Indices count presented frames
@@ -655,34 +763,6 @@ class Video:
         idx = self._normalize_many(indices)
         return self._batch(idx, self._spec(scale, size, format))
 
-    def __getitem__(self, key: int | slice) -> np.ndarray | FrameBatch:
-        if isinstance(key, slice):
-            return self.get_frames_at(np.arange(len(self))[key])
-        return self.get_frame_at(key)
-
-    def __iter__(self) -> Iterator[np.ndarray]:
-        for batch in self.iter_batches():
-            yield from batch.frames
-
-    def get_frame_played_at(
-        self,
-        seconds: float,
-        *,
-        scale: float | None = None,
-        size: tuple[int, int] | None = None,
-        format: str = "rgb24",
-    ) -> np.ndarray:
-        """The frame on screen at ``seconds``: the last frame whose pts is <= ``seconds``.
-
-        Raises
-        ------
-        FrameIndexError
-            ``seconds`` is before the first frame or at/after the end of the last one.
-        """
-        return self.get_frame_at(
-            self.index_played_at(seconds), scale=scale, size=size, format=format
-        )
-
     def get_frames_played_at(
         self,
         seconds: Sequence[float] | np.ndarray,
@@ -723,57 +803,11 @@ class Video:
                 self.frame_cache.put(kf, frame)
             return self._converter.convert(frame, spec)
 
-    def iter_batches(
-        self,
-        start: float | None = None,
-        end: float | None = None,
-        *,
-        target_frame_rate: float | None = None,
-        resize_rate: float | None = None,
-        size: tuple[int, int] | None = None,
-        segment_duration: float = 10.0,
-        format: str = "rgb24",
-        mode: str = "exact",
-        options: ReadOptions | None = None,
-        **old_spellings: Any,
-    ) -> Iterator[FrameBatch]:
-        """Read ``[start, end)`` seconds of presentation time in segments.
+    def _iter_window(self, options: ReadOptions) -> Iterator[FrameBatch]:
+        spec = self._spec(options.resize_rate, options.size, options.format)  # checked here
+        return self._iter_window_of(options, spec)
 
-        The options are the read vocabulary of ``wb.read`` (see
-        :class:`~workbench.options.ReadOptions`), on this video's own time axis (its pts
-        seconds; ``wb.read`` adds the record's start to make them absolute). With
-        ``target_frame_rate=None`` every frame whose pts lies in the range is returned;
-        with ``target_frame_rate=f`` the range is sampled at ``start + k / f`` and each
-        sample is the frame on screen at that instant (``mode="keyframes"``: the
-        keyframe at or before it, without repeats). Each yielded :class:`FrameBatch`
-        covers one segment of ``segment_duration`` seconds (empty segments are skipped);
-        timestamps are the frames' own pts seconds. Each worker decodes forward (seeking
-        over long gaps); with several CPUs, consecutive segments are decoded in parallel
-        by ``threads`` single-threaded decoders, at most that many segments ahead of the
-        consumer, so memory stays bounded by ``threads + 1`` batches (one worker when
-        batches are larger than :data:`PARALLEL_BATCH_BYTES` together).
-
-        The old spellings ``stop``, ``fps``, ``scale`` and ``segment_seconds`` still work,
-        with a :class:`~workbench.errors.WorkbenchDeprecationWarning`.
-
-        Raises
-        ------
-        InvalidArgumentError
-            A bad option (``start >= end``, a rate that is not positive ...), at the call.
-
-        Examples
-        --------
-        >>> batches = video.iter_batches(target_frame_rate=2, resize_rate=0.25)  # doctest: +SKIP
-        >>> for batch in batches:                                               # doctest: +SKIP
-        ...     print(batch.timestamps[0], batch.frames.shape)
-        """
-        options = ReadOptions.from_keywords(
-            locals(), where="Video.iter_batches", old_spellings=old_spellings
-        )
-        spec = self._spec(options.resize_rate, options.size, options.format)
-        return self._iter_window(options, spec)
-
-    def _iter_window(self, options: ReadOptions, spec: OutputSpec) -> Iterator[FrameBatch]:
+    def _iter_window_of(self, options: ReadOptions, spec: OutputSpec) -> Iterator[FrameBatch]:
         first = float(self._pts_seconds[0])
         start = first if options.start is None else max(options.start, first)
         stop = self._end_seconds if options.end is None else min(options.end, self._end_seconds)

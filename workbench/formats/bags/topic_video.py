@@ -40,6 +40,7 @@ from workbench.errors import CorruptMediaError, FrameIndexError, InvalidArgument
 from workbench.formats.bags.bag import Bag, open_bag
 from workbench.formats.bags.images import SUPPORTED_ENCODINGS, image_size, is_image_type, to_frame
 from workbench.options import ReadOptions
+from workbench.video.video import VideoBase
 
 __all__ = ["TopicVideo", "open_image_topic"]
 
@@ -60,8 +61,11 @@ def _check_image_topic(bag: Bag, topic: str) -> None:
         raise CorruptMediaError(f"image topic {topic!r} of {bag.path.name} has no messages")
 
 
-class TopicVideo:
-    """Frame-accurate random access to an image topic. Use :func:`open_image_topic`."""
+class TopicVideo(VideoBase):
+    """Frame-accurate random access to an image topic. Use :func:`open_image_topic`.
+
+    Indexing, ``get_frame_played_at`` and ``iter_batches`` are :class:`VideoBase`'s.
+    """
 
     def __init__(
         self,
@@ -316,15 +320,6 @@ class TopicVideo:
             meta={"path": self.path, "topic": self.topic},
         )
 
-    def __getitem__(self, key: int | slice) -> Any:
-        if isinstance(key, slice):
-            return self.get_frames_at(np.arange(len(self))[key])
-        return self.get_frame_at(key)
-
-    def __iter__(self) -> Iterator[np.ndarray]:
-        for batch in self.iter_batches():
-            yield from batch.frames
-
     def index_played_at(self, seconds: float) -> int:
         """Index of the frame on screen at ``seconds`` (since the first message)."""
         t = float(seconds)
@@ -336,36 +331,10 @@ class TopicVideo:
             )
         return int(np.searchsorted(self._pts_seconds, t, side="right") - 1)
 
-    def get_frame_played_at(self, seconds: float, **kwargs: Any) -> np.ndarray:
-        """The frame on screen at ``seconds`` since the topic's first message."""
-        return self.get_frame_at(self.index_played_at(seconds), **kwargs)
-
     def get_frames_played_at(self, seconds: Sequence[float] | np.ndarray, **kwargs: Any) -> Any:
         """The frames on screen at each of ``seconds`` (order kept)."""
         idx = [self.index_played_at(float(t)) for t in np.asarray(seconds).reshape(-1)]
         return self.get_frames_at(idx, **kwargs)
-
-    def iter_batches(
-        self,
-        start: float | None = None,
-        end: float | None = None,
-        *,
-        target_frame_rate: float | None = None,
-        resize_rate: float | None = None,
-        size: tuple[int, int] | None = None,
-        segment_duration: float = 10.0,
-        format: str = "rgb24",
-        mode: str = "exact",
-        options: ReadOptions | None = None,
-        **old_spellings: Any,
-    ) -> Iterator[Any]:
-        """Read ``[start, end)`` seconds (since the first message) in segments, as
-        :meth:`workbench.video.Video.iter_batches` does (the same options; every message
-        is a keyframe, so ``mode`` changes nothing)."""
-        options = ReadOptions.from_keywords(
-            locals(), where="TopicVideo.iter_batches", old_spellings=old_spellings
-        )
-        return self._iter_window(options)
 
     def _iter_window(self, options: ReadOptions) -> Iterator[Any]:
         from workbench.readers.base import sample_frames
