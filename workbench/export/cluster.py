@@ -53,6 +53,7 @@ from workbench.export.manifest import Manifest, merge_parts, part_name
 from workbench.export.result import ExportFailure, ExportResult, SkippedItem
 from workbench.export.windows import camera_windows
 from workbench.options import ReadOptions
+from workbench.readers.source import SourceLike
 
 __all__ = ["TASK_SECONDS", "export_clips", "export_frames_on_cluster"]
 
@@ -78,14 +79,14 @@ class _Planned:
 class _Piece:
     """One run task: a source, the export options, and positions to write."""
 
-    source: Any
+    source: SourceLike
     out: str
     opts: FrameOptions
     key: str
     positions: tuple[int, ...]
 
 
-def _portable(src: Any) -> Any:
+def _portable(src: SourceLike) -> SourceLike:
     """What travels to a worker: the source itself (paths, rows and Records pickle), or the
     path of an opened Video (its open decoder stays here)."""
     if hasattr(src, "get_frames_at") and getattr(src, "path", None) is not None:

@@ -59,7 +59,7 @@ from workbench.options import ReadOptions
 from workbench.readers.api import read
 from workbench.readers.base import FrameReader
 from workbench.readers.registry import find_reader
-from workbench.readers.source import Source, resolve_source
+from workbench.readers.source import Source, SourceLike, resolve_source
 from workbench.remote import require_local
 
 __all__ = ["IMAGE_FORMATS", "encode_image", "export_frames", "iter_sources"]
@@ -163,7 +163,7 @@ class _Job:
     segments: list[slice]
 
 
-def _describe(src: Any, storage_options: dict[str, Any] | None = None) -> tuple[str, str]:
+def _describe(src: SourceLike, storage_options: dict[str, Any] | None = None) -> tuple[str, str]:
     try:
         s = resolve_source(src, storage_options=storage_options)
         return s.record_id, s.location
@@ -209,7 +209,7 @@ def _chunks(job: _Job, frame_bytes: int, first: bool) -> list[np.ndarray]:
 
 
 def plan_source(
-    src: Any,
+    src: SourceLike,
     opts: FrameOptions,
     manifest: Manifest,
     result: ExportResult,

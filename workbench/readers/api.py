@@ -95,26 +95,18 @@ def read(
         A catalog ``Record``, a catalog row dict (dwtk keys accepted), a file path or an
         fsspec URL (``"s3://bucket/rec/camera_01.mp4"``), a folder or list of images, or
         an opened ``Video`` (local or remote).
-    start, end : float, optional
-        Absolute time window ``[start, end)`` in seconds, on the same axis as the
-        batch timestamps (record ``start_timestamp`` + presentation time, or the
-        per-frame timestamps sidecar). Default: the whole file.
-    target_frame_rate : float, optional
-        Samples per second: the frame (or row) on screen at each instant
-        ``start + k / target_frame_rate``. Default: every frame / row.
-    resize_rate : float, optional
-        Scale factor for frames (``0.25`` = a quarter of the width and height).
-    size : (int, int), optional
-        Output ``(width, height)`` of frames, instead of ``resize_rate``.
-    segment_duration : float
-        Seconds of the time axis per batch (default 10): memory is bounded by a batch.
-    format : {"rgb24", "bgr24", "gray"}
-        Pixel layout of frames.
-    mode : {"exact", "keyframes"}
-        ``"keyframes"`` returns the keyframe at or before each sample (fast preview).
+    start, end, target_frame_rate, resize_rate, size, segment_duration, format, mode
+        What to read, in the one vocabulary of :class:`workbench.options.ReadOptions`
+        (its docstring says each): the window ``[start, end)`` in absolute seconds, on
+        the axis of the batch timestamps (record ``start_timestamp`` + presentation
+        time, or the per-frame timestamps sidecar; default the whole file); samples per
+        second (the frame or row on screen at each ``start + k / target_frame_rate``;
+        default every one); a scale factor or an output ``(width, height)`` for frames;
+        seconds per batch (default 10: memory is bounded by a batch); the pixel layout
+        (``"rgb24"``, ``"bgr24"``, ``"gray"``); ``"exact"`` or ``"keyframes"`` (the
+        keyframe at or before each sample: a fast preview).
     options : ReadOptions, optional
-        All of the above at once, instead of the keywords (see
-        :class:`workbench.options.ReadOptions`).
+        All of the above as one object, instead of the keywords.
     storage_options : dict, optional
         fsspec options for a URL (``endpoint_url``, credentials ...). Records, rows and
         Videos that carry their own need none.

@@ -32,7 +32,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,6 +41,9 @@ from workbench.formats.bags.bag import Bag, open_bag
 from workbench.formats.bags.images import SUPPORTED_ENCODINGS, image_size, is_image_type, to_frame
 from workbench.options import ReadOptions
 from workbench.video.video import VideoBase
+
+if TYPE_CHECKING:
+    from workbench.readers.source import SourceLike
 
 __all__ = ["TopicVideo", "open_image_topic"]
 
@@ -360,7 +363,7 @@ class TopicVideo(VideoBase):
 
 
 def open_image_topic(
-    source: Any,
+    source: SourceLike,
     topic: str | None = None,
     *,
     cache: Any = None,
@@ -397,7 +400,7 @@ def open_image_topic(
         raise
 
 
-def _path_and_topic(source: Any, topic: str | None) -> tuple[Path, str]:
+def _path_and_topic(source: SourceLike, topic: str | None) -> tuple[Path, str]:
     import os
 
     if isinstance(source, (str, os.PathLike)):
@@ -429,7 +432,7 @@ def _path_and_topic(source: Any, topic: str | None) -> tuple[Path, str]:
 BAG_CONTENT_TYPES = ("application/x-rosbag", "application/x-ros2bag", "application/x-mcap")
 
 
-def open_scrub_topic(src: Any) -> TopicVideo | None:
+def open_scrub_topic(src: SourceLike) -> TopicVideo | None:
     """The image topic a resolved source names (a bag record), or None for other sources.
 
     Sets ``src.start_timestamp`` to the topic's first message, the origin of its
