@@ -41,7 +41,6 @@ __all__ = [
     "CorruptStreamError",
     "MissingExtraError",
     "ClusterError",
-    "WorkbenchDeprecationWarning",
 ]
 
 
@@ -140,5 +139,7 @@ class ClusterError(WorkbenchError, ConnectionError):
 class WorkbenchDeprecationWarning(DeprecationWarning):
     """An old spelling still works but will go: the message names the new one.
 
-    Raised with the caller's line as its location, so notebooks and scripts show it.
+    Raised with the caller's line as its location, so notebooks and scripts show it. A
+    warning, not an error: it is not in ``__all__`` (the error family), import it from
+    here (``warnings.filterwarnings("error", category=WorkbenchDeprecationWarning)``).
     """

@@ -10,6 +10,7 @@ import pytest
 
 import workbench as wb
 from workbench.cli import main
+from workbench.errors import WorkbenchDeprecationWarning
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +38,10 @@ def test_cli_export_frames_from_catalog(db, tmp_path, capsys):
     assert "written=6" in capsys.readouterr().out
     # the old spellings still work (with a warning each) and mean the same: nothing to redo
     old = ["--fps", "2", "--scale", "0.5"]
-    with pytest.warns(wb.WorkbenchDeprecationWarning) as warned:
+    with pytest.warns(WorkbenchDeprecationWarning) as warned:
         again = main(["export", "frames", str(db), *options, *old])
     assert again == 0 and "written=0, skipped=6" in capsys.readouterr().out
-    assert [str(w.message) for w in warned if w.category is wb.WorkbenchDeprecationWarning] == [
+    assert [str(w.message) for w in warned if w.category is WorkbenchDeprecationWarning] == [
         "workbench: --fps is deprecated, use --target-frame-rate (same meaning)",
         "workbench: --scale is deprecated, use --resize-rate (same meaning)",
     ]
