@@ -210,6 +210,10 @@ class _OldSpelling(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+#: the read options an export takes on the command line (ReadOptions' names)
+_READ_FLAGS = ("start", "end", "target_frame_rate", "resize_rate")
+
+
 def _add_read_options(p: argparse.ArgumentParser, *, window_required: bool) -> None:
     """The read options of an export, in the words of ``wb.read`` (``--fps`` and
     ``--scale`` still work, deprecated)."""
@@ -228,6 +232,11 @@ def _add_read_options(p: argparse.ArgumentParser, *, window_required: bool) -> N
         p.add_argument(
             f"--{old}", type=float, dest=dest, action=_OldSpelling, help=argparse.SUPPRESS
         )
+
+
+def _read_options(args: argparse.Namespace) -> dict[str, float | None]:
+    """The read options :func:`_add_read_options` declared, as keyword arguments."""
+    return {name: getattr(args, name) for name in _READ_FLAGS}
 
 
 def _export_source(args: argparse.Namespace) -> object:
@@ -252,10 +261,7 @@ def _run_export_frames(args: argparse.Namespace) -> int:
     result = export_frames(
         _export_source(args),
         args.out,
-        target_frame_rate=args.target_frame_rate,
-        resize_rate=args.resize_rate,
-        start=args.start,
-        end=args.end,
+        **_read_options(args),
         format=args.format,
         quality=args.quality,
         name=args.name,
@@ -270,15 +276,7 @@ def _run_export_frames(args: argparse.Namespace) -> int:
 def _run_export_clip(args: argparse.Namespace) -> int:
     from workbench.export import export_clip
 
-    result = export_clip(
-        args.src,
-        args.out,
-        start=args.start,
-        end=args.end,
-        target_frame_rate=args.target_frame_rate,
-        resize_rate=args.resize_rate,
-        progress=not args.no_progress,
-    )
+    result = export_clip(args.src, args.out, **_read_options(args), progress=not args.no_progress)
     print(f"{result.path}: {result.frames} frames ({result.method}), {result.bytes} bytes")
     return 0
 
