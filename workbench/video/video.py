@@ -268,21 +268,16 @@ def open_video(
 
 
 class VideoBase(ABC):
-    """What :class:`Video` and a bag's image topic (``TopicVideo``) share: indexing, the
-    frame on screen at a time, and reads over a window.
+    """What :class:`Video` and a bag's image topic (``TopicVideo``) share: indexing and
+    reads over a window (:meth:`iter_batches`).
 
-    Subclasses give ``len()``, :meth:`index_played_at`, :meth:`get_frame_at`,
-    :meth:`get_frames_at` and ``_iter_window`` (the batches of a checked
-    :class:`~workbench.options.ReadOptions`).
+    Subclasses give ``len()``, :meth:`get_frame_at`, :meth:`get_frames_at` and
+    ``_iter_window`` (the batches of a checked :class:`~workbench.options.ReadOptions`).
     """
 
     @abstractmethod
     def __len__(self) -> int:
         """The number of frames."""
-
-    @abstractmethod
-    def index_played_at(self, seconds: float) -> int:
-        """Index of the frame on screen at ``seconds``."""
 
     @abstractmethod
     def get_frame_at(self, i: int, **output: Any) -> np.ndarray:
@@ -304,25 +299,6 @@ class VideoBase(ABC):
     def __iter__(self) -> Iterator[np.ndarray]:
         for batch in self.iter_batches():
             yield from batch.frames
-
-    def get_frame_played_at(
-        self,
-        seconds: float,
-        *,
-        scale: float | None = None,
-        size: tuple[int, int] | None = None,
-        format: str = "rgb24",
-    ) -> np.ndarray:
-        """The frame on screen at ``seconds``: the last frame whose pts is <= ``seconds``.
-
-        Raises
-        ------
-        FrameIndexError
-            ``seconds`` is before the first frame or at/after the end of the last one.
-        """
-        return self.get_frame_at(
-            self.index_played_at(seconds), scale=scale, size=size, format=format
-        )
 
     def iter_batches(
         self,
@@ -762,6 +738,25 @@ class Video(VideoBase):
         """
         idx = self._normalize_many(indices)
         return self._batch(idx, self._spec(scale, size, format))
+
+    def get_frame_played_at(
+        self,
+        seconds: float,
+        *,
+        scale: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+    ) -> np.ndarray:
+        """The frame on screen at ``seconds``: the last frame whose pts is <= ``seconds``.
+
+        Raises
+        ------
+        FrameIndexError
+            ``seconds`` is before the first frame or at/after the end of the last one.
+        """
+        return self.get_frame_at(
+            self.index_played_at(seconds), scale=scale, size=size, format=format
+        )
 
     def get_frames_played_at(
         self,

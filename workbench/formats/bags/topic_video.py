@@ -67,7 +67,7 @@ def _check_image_topic(bag: Bag, topic: str) -> None:
 class TopicVideo(VideoBase):
     """Frame-accurate random access to an image topic. Use :func:`open_image_topic`.
 
-    Indexing, ``get_frame_played_at`` and ``iter_batches`` are :class:`VideoBase`'s.
+    Indexing and ``iter_batches`` are :class:`VideoBase`'s.
     """
 
     def __init__(
@@ -333,6 +333,10 @@ class TopicVideo(VideoBase):
                 f"{end:.6g} s (end excluded)"
             )
         return int(np.searchsorted(self._pts_seconds, t, side="right") - 1)
+
+    def get_frame_played_at(self, seconds: float, **kwargs: Any) -> np.ndarray:
+        """The frame on screen at ``seconds`` since the topic's first message."""
+        return self.get_frame_at(self.index_played_at(seconds), **kwargs)
 
     def get_frames_played_at(self, seconds: Sequence[float] | np.ndarray, **kwargs: Any) -> Any:
         """The frames on screen at each of ``seconds`` (order kept)."""
