@@ -48,9 +48,9 @@ def register_reader(content_type: str, reader: str | type, *, path_glob: str | N
         A content type or glob, e.g. ``"video/mp4"``, ``"video/*"``, ``"application/x-rosbag"``.
     reader : str or type
         The reader class, or ``"package.module:ClassName"`` to import it on first use.
-        A reader class takes ``(source, *, start, end, target_frame_rate, resize_rate,
-        size, segment_duration, format, mode)`` and subclasses
-        :class:`workbench.readers.base.BaseReader`.
+        A reader class takes ``(source, *, options)`` (a checked
+        :class:`workbench.options.ReadOptions`) plus keywords of its own, and subclasses
+        :class:`workbench.readers.base.BaseReader` (implementing its abstract methods).
     path_glob : str, optional
         Also require the file name to match this glob (e.g. ``"*_timestamps.csv"``).
 
