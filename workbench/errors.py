@@ -41,6 +41,7 @@ __all__ = [
     "CorruptStreamError",
     "MissingExtraError",
     "ClusterError",
+    "WorkbenchDeprecationWarning",
 ]
 
 
@@ -136,10 +137,5 @@ class ClusterError(WorkbenchError, ConnectionError):
     """A Dask scheduler cannot be reached or the cluster failed; the message names its address."""
 
 
-class WorkbenchDeprecationWarning(DeprecationWarning):
-    """An old spelling still works but will go: the message names the new one.
-
-    Raised with the caller's line as its location, so notebooks and scripts show it. A
-    warning, not an error: it is not in ``__all__`` (the error family), import it from
-    here (``warnings.filterwarnings("error", category=WorkbenchDeprecationWarning)``).
-    """
+class WorkbenchDeprecationWarning(WorkbenchError, DeprecationWarning):
+    """A workbench name or spelling still works but has moved; the message names the new one."""

@@ -297,7 +297,7 @@ def export_clip(
             f"export_clip needs a video; {probe.source.path} is {probe.source.content_type}"
         )
     _, _, _, width, height = probe.axis()
-    w, h = output_size(width, height, options.resize_rate, options.size)
+    w, h = output_size(width, height, resize_rate, size)
     even = (max(2, w - w % 2), max(2, h - h % 2))
     transform = target_frame_rate is not None or (w, h) != (width, height) or even != (w, h)
     fps = float(getattr(probe.video.metadata, "fps", 0) or 0) or 30.0
