@@ -310,17 +310,18 @@ def bench_clip(table: Table, label: str, path: Path, cache: Path, args) -> None:
     table.add(f"{label}: get_frames_at(100 random)", ours, "s", "decord get_batch", dec)
     peer.close()
 
-    # whole file at fps=2, scale=0.25
+    # whole file at target_frame_rate=2, resize_rate=0.25
     def iterate(fps: float) -> int:
-        return sum(len(b) for b in v.iter_batches(fps=fps, scale=0.25))
+        return sum(len(b) for b in v.iter_batches(target_frame_rate=fps, resize_rate=0.25))
 
+    sampled = f"{label}: iter_batches(target_frame_rate=2, resize_rate=0.25)"
     ours_runs, limit_runs = [], []
     for _ in range(args.repeat):
         ours_runs.append(timed(lambda: iterate(2.0)))
         limit_runs.append(ffmpeg_null(path))
     ours, limit = min(ours_runs), min(limit_runs)
     table.add(
-        f"{label}: iter_batches(fps=2, scale=0.25)",
+        sampled,
         ours,
         "s",
         "ffmpeg -threads 2 null",
@@ -339,7 +340,7 @@ def bench_clip(table: Table, label: str, path: Path, cache: Path, args) -> None:
     if not args.no_opencv_seek:
         cv_seek = opencv_seek_per_frame(path, kept, 0.25)
         table.add(
-            f"{label}: iter_batches(fps=2, scale=0.25)",
+            sampled,
             ours,
             "s",
             "OpenCV seek per kept frame",
@@ -348,20 +349,18 @@ def bench_clip(table: Table, label: str, path: Path, cache: Path, args) -> None:
             ours * 3 <= cv_seek,
         )
     cv_seq = opencv_sequential(path, kept, 0.25)
-    table.add(f"{label}: iter_batches(fps=2, scale=0.25)", ours, "s", "OpenCV sequential", cv_seq)
+    table.add(sampled, ours, "s", "OpenCV sequential", cv_seq)
     dec = with_decord(
         lambda vr: timed(
             lambda: [vr.get_batch(kept[k : k + 20]).asnumpy() for k in range(0, len(kept), 20)]
         )
     )
-    table.add(
-        f"{label}: iter_batches(fps=2, scale=0.25)", ours, "s", "decord get_batch (full size)", dec
-    )
+    table.add(sampled, ours, "s", "decord get_batch (full size)", dec)
 
     # sparse sampling
     ours = timed(lambda: iterate(0.2))
     table.add(
-        f"{label}: iter_batches(fps=0.2, scale=0.25)",
+        f"{label}: iter_batches(target_frame_rate=0.2, resize_rate=0.25)",
         ours,
         "s",
         "full decode (ffmpeg)",
@@ -471,7 +470,7 @@ def watch():
         time.sleep(0.02)
 threading.Thread(target=watch, daemon=True).start()
 v = wb.open_video(sys.argv[1], cache=sys.argv[2])
-n = sum(len(b) for b in v.iter_batches(fps=2, scale=0.25, segment_seconds=10))
+n = sum(len(b) for b in v.iter_batches(target_frame_rate=2, resize_rate=0.25, segment_duration=10))
 stop = True
 peak[0] = max(peak[0], proc.memory_info().rss)
 # this image's own high-water mark (ru_maxrss would carry the parent's across exec)

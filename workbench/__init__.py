@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # the public names, one line per module (see workbench._lazy)
         NamedVideoStream,
         PackedStream,
         TableStream,
-        run,
+        map_streams,
     )
     from workbench.video import FrameBatch, Video, VideoIndex, open_video
     from workbench.widgets import (
@@ -67,6 +67,9 @@ _MOVED: dict[str, str] = dict.fromkeys(
 )
 
 __all__ = ["__version__", *_error_names, *_LAZY]
+
+#: renamed, not listed: ``wb.run`` is ``map_streams``' old name (it warns when called)
+_LAZY["run"] = "workbench.streams.ops"
 
 
 __getattr__, __dir__ = lazy_exports("workbench", _LAZY, globals(), __all__, moved=_MOVED)

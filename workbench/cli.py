@@ -16,12 +16,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from workbench.errors import WorkbenchError
+from workbench.errors import WorkbenchDeprecationWarning, WorkbenchError
+from workbench.options import DEPRECATED_SPELLINGS
 
-Runner = Callable[[argparse.Namespace], int]
+#: the columns ``catalog query`` prints as a table (the selection's, less the video sizes)
+QUERY_COLUMNS = ["record_id", "contents", "content_type", "start_timestamp"]
+QUERY_COLUMNS += ["end_timestamp", "tags", "path"]
 
 
 def _add_samples(sub: argparse._SubParsersAction) -> None:
@@ -160,16 +165,7 @@ def _run_catalog_query(args: argparse.Namespace) -> int:
     if args.format == "csv":
         print(df.to_csv(index=False), end="")
     else:
-        cols = [
-            "record_id",
-            "contents",
-            "content_type",
-            "start_timestamp",
-            "end_timestamp",
-            "tags",
-            "path",
-        ]
-        print(df[cols].to_string(index=False) if len(df) else "(no streams)")
+        print(df[QUERY_COLUMNS].to_string(index=False) if len(df) else "(no streams)")
         print(f"{len(df)} streams")
     return 0
 
@@ -185,10 +181,7 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--tags", default=None, help="comma-separated tags, all required")
     f.add_argument("--record-id", default=None, help="record id glob, e.g. '016_*'")
     f.add_argument("--content-type", default=None, help="content type glob, e.g. 'video/*'")
-    f.add_argument("--fps", type=float, default=None, help="frames per second to keep")
-    f.add_argument("--scale", type=float, default=None, help="resize factor, e.g. 0.25")
-    f.add_argument("--start", type=float, default=None, help="absolute start time (s)")
-    f.add_argument("--end", type=float, default=None, help="absolute end time (s)")
+    _add_read_options(f, window_required=False)
     f.add_argument("--format", choices=("jpeg", "png", "webp"), default=None)
     f.add_argument("--quality", type=int, default=90, help="JPEG/WebP quality (default 90)")
     f.add_argument("--name", default=None, help="file name template")
@@ -197,12 +190,53 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     c = esub.add_parser("clip", help="cut [START, END) of a video into its own file")
     c.add_argument("src", type=Path, help="video file")
     c.add_argument("out", type=Path, help="clip to write (.mp4, .mov, .mkv)")
-    c.add_argument("--start", type=float, required=True, help="absolute start time (s)")
-    c.add_argument("--end", type=float, required=True, help="absolute end time (s)")
-    c.add_argument("--fps", type=float, default=None, help="re-sample to this frame rate")
-    c.add_argument("--scale", type=float, default=None, help="resize factor")
+    _add_read_options(c, window_required=True)
     c.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     c.set_defaults(run=_run_export_clip)
+
+
+class _OldSpelling(argparse.Action):
+    """``--fps``/``--scale``: stored under the new option's name, with a deprecation warning."""
+
+    def __call__(
+        self, parser: Any, namespace: argparse.Namespace, values: Any, option: Any = None
+    ) -> None:
+        new = "--" + self.dest.replace("_", "-")
+        warnings.warn(
+            f"workbench: {option} is deprecated, use {new} (same meaning)",
+            WorkbenchDeprecationWarning,
+            stacklevel=2,
+        )
+        setattr(namespace, self.dest, values)
+
+
+#: the read options an export takes on the command line (ReadOptions' names)
+_READ_FLAGS = ("start", "end", "target_frame_rate", "resize_rate")
+
+
+def _add_read_options(p: argparse.ArgumentParser, *, window_required: bool) -> None:
+    """The read options of an export, in the words of ``wb.read`` (``--fps`` and
+    ``--scale`` still work, deprecated)."""
+    p.add_argument(
+        "--start", type=float, default=None, required=window_required, help="absolute start (s)"
+    )
+    p.add_argument(
+        "--end", type=float, default=None, required=window_required, help="absolute end (s)"
+    )
+    p.add_argument(
+        "--target-frame-rate", type=float, default=None, help="frames per second to keep"
+    )
+    p.add_argument("--resize-rate", type=float, default=None, help="resize factor, e.g. 0.25")
+    for old in ("fps", "scale"):
+        dest = DEPRECATED_SPELLINGS[old]
+        p.add_argument(
+            f"--{old}", type=float, dest=dest, action=_OldSpelling, help=argparse.SUPPRESS
+        )
+
+
+def _read_options(args: argparse.Namespace) -> dict[str, float | None]:
+    """The read options :func:`_add_read_options` declared, as keyword arguments."""
+    return {name: getattr(args, name) for name in _READ_FLAGS}
 
 
 def _export_source(args: argparse.Namespace) -> object:
@@ -227,10 +261,7 @@ def _run_export_frames(args: argparse.Namespace) -> int:
     result = export_frames(
         _export_source(args),
         args.out,
-        target_frame_rate=args.fps,
-        resize_rate=args.scale,
-        start=args.start,
-        end=args.end,
+        **_read_options(args),
         format=args.format,
         quality=args.quality,
         name=args.name,
@@ -245,15 +276,7 @@ def _run_export_frames(args: argparse.Namespace) -> int:
 def _run_export_clip(args: argparse.Namespace) -> int:
     from workbench.export import export_clip
 
-    result = export_clip(
-        args.src,
-        args.out,
-        start=args.start,
-        end=args.end,
-        target_frame_rate=args.fps,
-        resize_rate=args.scale,
-        progress=not args.no_progress,
-    )
+    result = export_clip(args.src, args.out, **_read_options(args), progress=not args.no_progress)
     print(f"{result.path}: {result.frames} frames ({result.method}), {result.bytes} bytes")
     return 0
 
@@ -284,7 +307,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     A :class:`~workbench.errors.WorkbenchError` is printed as one line on stderr with
     exit code 2 instead of a traceback.
     """
-    args = build_parser().parse_args(argv)
+    with warnings.catch_warnings():  # a command line shows its deprecations
+        warnings.simplefilter("default", WorkbenchDeprecationWarning)
+        args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)
     except WorkbenchError as exc:

@@ -10,6 +10,7 @@ import pytest
 
 import workbench as wb
 from workbench.cli import main
+from workbench.errors import WorkbenchDeprecationWarning
 
 
 @pytest.fixture(scope="module")
@@ -26,9 +27,13 @@ def db(tmp_path_factory):
     return root
 
 
-def _export_front_frames(catalog: Path, out: Path) -> int:
-    """``workbench export frames`` of the front cameras at 2 fps and half size into ``out``."""
-    options = ["--tags", "camera,front", "--fps", "2", "--scale", "0.5", "--no-progress"]
+def _export_front_frames(catalog: Path, out: Path, *, old_spellings: bool = False) -> int:
+    """``workbench export frames`` of the front cameras at 2 fps and half size into ``out``
+    (with the deprecated ``--fps/--scale`` flags when ``old_spellings``)."""
+    rate = ["--target-frame-rate", "2", "--resize-rate", "0.5"]
+    if old_spellings:
+        rate = ["--fps", "2", "--scale", "0.5"]
+    options = ["--tags", "camera,front", *rate, "--no-progress"]
     return main(["export", "frames", str(catalog), *options, "--out", str(out)])
 
 
@@ -39,8 +44,14 @@ def test_cli_export_frames_from_catalog(db, tmp_path, capsys):
     files = sorted(out.glob("*.jpg"))
     assert len(files) == 6
     assert "written=6" in capsys.readouterr().out
-    again = _export_front_frames(db, out)
+    # the old spellings still work (with a warning each) and mean the same: nothing to redo
+    with pytest.warns(WorkbenchDeprecationWarning) as warned:
+        again = _export_front_frames(db, out, old_spellings=True)
     assert again == 0 and "written=0, skipped=6" in capsys.readouterr().out
+    assert [str(w.message) for w in warned if w.category is WorkbenchDeprecationWarning] == [
+        "workbench: --fps is deprecated, use --target-frame-rate (same meaning)",
+        "workbench: --scale is deprecated, use --resize-rate (same meaning)",
+    ]
 
 
 def test_cli_export_clip_and_errors(db, tmp_path, capsys):

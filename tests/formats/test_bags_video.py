@@ -39,7 +39,7 @@ def test_compressed_topic_has_the_video_interface(bags, kind):
     assert v.get_frame_at(2, format="gray").shape == (180, 320, 1)
     bgr, rgb = v.get_frame_at(2, format="bgr24"), v[2]
     assert np.array_equal(bgr[..., ::-1], rgb)
-    parts = list(v.iter_batches(1.0, 2.0, fps=2, segment_seconds=0.5))
+    parts = list(v.iter_batches(1.0, 2.0, target_frame_rate=2, segment_duration=0.5))
     assert [b.indices.tolist() for b in parts] == [[10], [15]]
     with pytest.raises(FrameIndexError, match="30 frames"):
         v[30]

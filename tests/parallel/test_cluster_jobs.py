@@ -156,8 +156,8 @@ def test_run_on_cluster_writes_what_run_in_process_writes(cluster, tmp_path):
     )
     here = wb.PackedStream(tmp_path / "here.bin")
     there = wb.PackedStream(tmp_path / "there.bin")
-    wb.run(src, lambda b: b[::-1] + b"!", here)
-    wb.run(src, lambda b: b[::-1] + b"!", there, client=cluster)
+    wb.map_streams(src, lambda b: b[::-1] + b"!", here)
+    wb.map_streams(src, lambda b: b[::-1] + b"!", there, client=cluster)
     assert list(there.load()) == list(here.load())
 
 
@@ -169,7 +169,7 @@ def test_a_failing_run_on_cluster_commits_nothing(cluster, tmp_path):
         raise ValueError("row went wrong")
 
     with pytest.raises(wb.WorkbenchError, match="row went wrong"):
-        wb.run(src, fails_late, out, client=cluster)
+        wb.map_streams(src, fails_late, out, client=cluster)
     assert not (tmp_path / "out.bin").exists()
 
 

@@ -40,6 +40,12 @@ class _CountingReader(BaseReader):
     def __len__(self):
         return 1
 
+    def plan(self):
+        raise NotImplementedError
+
+    def read_all(self):
+        return next(iter(self))
+
 
 def test_user_reader_registration_wins_and_is_lazy(tmp_path):
     path = tmp_path / "x.mylog"

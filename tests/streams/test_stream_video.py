@@ -1,4 +1,4 @@
-"""Named video streams in a datastore: ingest, inplace, reopen, delete, write, run()."""
+"""Named video streams in a datastore: ingest, inplace, reopen, delete, write, map_streams()."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from workbench.errors import (
     StreamNotFoundError,
 )
 from workbench.samples import read_frame_code
-from workbench.streams import Datastore, FilesStream, NamedVideoStream, PackedStream, run
+from workbench.streams import Datastore, FilesStream, NamedVideoStream, PackedStream, map_streams
 from workbench.streams.storage import FilesStorage
 
 
@@ -205,7 +205,7 @@ def test_run_video_to_video_and_packed(tmp_path: Path, sample_mp4: Path) -> None
         dimmed = (batch.astype(np.uint16) * 9 // 10).astype(np.uint8)
         return dimmed, [str(read_frame_code(f)).encode() for f in batch]
 
-    run([src], fn, [half, sizes], batch_size=16, rows=range(5, 45))
+    map_streams([src], fn, [half, sizes], batch_size=16, rows=range(5, 45))
     assert len(half) == 40 and half.metadata["width"] == 160 and half.fps == pytest.approx(30)
     assert codes(half.load(rows=[0, 39])) == [5, 44]
     original, dimmed = next(src.load(rows=[5])), next(half.load(rows=[0]))
@@ -218,12 +218,12 @@ def test_run_per_row_over_files_and_failure_is_atomic(tmp_path: Path, sample_mp4
     storage = FilesStorage("posix", root=tmp_path / "files")
     src = NamedVideoStream(store, "src", path=sample_mp4, inplace=True)
     jpgs = FilesStream([f"f{i}.jpg" for i in range(4)], storage=storage)
-    run(src, lambda frame: frame, jpgs, rows=[0, 20, 40, 59])
+    map_streams(src, lambda frame: frame, jpgs, rows=[0, 20, 40, 59])
     assert codes(jpgs.load()) == [0, 20, 40, 59]
     texts = FilesStream([f"t{i}.txt" for i in range(4)], storage=storage)
     texts.write(["a", "b", "c", "d"])
     out = PackedStream(tmp_path / "p.bin")
-    run([jpgs, texts], lambda img, t: f"{t}{read_frame_code(img)}".encode(), [out])
+    map_streams([jpgs, texts], lambda img, t: f"{t}{read_frame_code(img)}".encode(), [out])
     assert list(out.load()) == [b"a0", b"b20", b"c40", b"d59"]
 
     def boom(frame: np.ndarray) -> np.ndarray:
@@ -233,7 +233,7 @@ def test_run_per_row_over_files_and_failure_is_atomic(tmp_path: Path, sample_mp4
 
     ghost = NamedVideoStream(store, "ghost")
     with pytest.raises(ValueError, match="bad frame"):
-        run([src], boom, [ghost])
+        map_streams([src], boom, [ghost])
     assert not ghost.exists() and store.names() == ["src"]
     with pytest.raises(InvalidArgumentError, match="different numbers of rows"):
-        run([src, texts], lambda a, b: a, [NamedVideoStream(store, "x")])
+        map_streams([src, texts], lambda a, b: a, [NamedVideoStream(store, "x")])

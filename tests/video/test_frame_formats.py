@@ -19,7 +19,7 @@ def clip(tmp_path_factory):
 def test_bgr_is_reversed_rgb(clip, scale):
     with wb.open_video(clip, cache=False) as video:
         batches = {
-            fmt: next(iter(video.iter_batches(scale=scale, format=fmt)))
+            fmt: next(iter(video.iter_batches(resize_rate=scale, format=fmt)))
             for fmt in ("rgb24", "bgr24")
         }
     rgb, bgr = batches["rgb24"].frames, batches["bgr24"].frames

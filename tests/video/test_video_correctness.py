@@ -64,7 +64,7 @@ def test_batches_in_any_order_with_duplicates(name, videos, references):
 @names
 def test_iter_batches_every_frame_and_sampled(name, videos, references):
     v, ref = videos[name], references[name]
-    got = list(v.iter_batches(segment_seconds=0.5))
+    got = list(v.iter_batches(segment_duration=0.5))
     assert sum(len(b) for b in got) == len(v)
     frames = np.concatenate([b.frames for b in got])
     indices = np.concatenate([b.indices for b in got])
@@ -74,7 +74,7 @@ def test_iter_batches_every_frame_and_sampled(name, videos, references):
     # sampling at 7 fps: at each instant the frame on screen
     fps = 7.0
     start = v.metadata.start_seconds
-    sampled = list(v.iter_batches(fps=fps, segment_seconds=1.0))
+    sampled = list(v.iter_batches(target_frame_rate=fps, segment_duration=1.0))
     idx = np.concatenate([b.indices for b in sampled])
     instants = start + np.arange(len(idx)) / fps
     pts = np.array(ref.pts) * float(ref.time_base)
@@ -251,9 +251,9 @@ def test_serial_and_parallel_paths_agree(name, case_files, references):
         got = v.get_frames_at(idx)
         for k, i in enumerate(idx.tolist()):
             np.testing.assert_array_equal(got.frames[k], ref.upright(i))
-        batches = list(v.iter_batches(fps=11, scale=0.5, segment_seconds=0.3))
+        batches = list(v.iter_batches(target_frame_rate=11, resize_rate=0.5, segment_duration=0.3))
         assert len(batches) > 3
-        again = list(v.iter_batches(fps=11, scale=0.5, segment_seconds=0.3))
+        again = list(v.iter_batches(target_frame_rate=11, resize_rate=0.5, segment_duration=0.3))
         for a, b in zip(batches, again, strict=True):
             np.testing.assert_array_equal(a.indices, b.indices)
             np.testing.assert_array_equal(a.frames, b.frames)
@@ -262,7 +262,7 @@ def test_serial_and_parallel_paths_agree(name, case_files, references):
         else:
             for a, b in zip(serial, batches, strict=True):
                 np.testing.assert_array_equal(a.frames, b.frames)
-        stop_early = v.iter_batches(segment_seconds=0.2)
+        stop_early = v.iter_batches(segment_duration=0.2)
         next(stop_early)
         stop_early.close()  # a consumer that stops early leaves no worker behind
         v.close()

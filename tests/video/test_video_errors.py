@@ -147,6 +147,6 @@ def test_bad_arguments(clip, tmp_path):
         wb.open_video(tmp_path, cache=False)
     v = wb.open_video(clip, cache=False)
     with pytest.raises(wb.InvalidArgumentError):
-        list(v.iter_batches(fps=0))
+        list(v.iter_batches(target_frame_rate=0))
     with pytest.raises(wb.InvalidArgumentError):
-        list(v.iter_batches(segment_seconds=0))
+        list(v.iter_batches(segment_duration=0))

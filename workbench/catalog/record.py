@@ -27,6 +27,7 @@ from typing import Any
 
 from workbench.catalog.schema import TAG_SEPARATOR
 from workbench.errors import SourceNotFoundError
+from workbench.options import ReadOptions
 from workbench.sidecars import find_timestamps
 
 __all__ = ["Record", "is_remote", "normalise_row"]
@@ -202,21 +203,35 @@ class Record(Mapping[str, Any]):
             )
         return path
 
-    def read(self, **kwargs: Any) -> Any:
-        """Read this stream lazily, in segments, through :func:`workbench.readers.read`.
+    def read(
+        self,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        target_frame_rate: float | None = None,
+        resize_rate: float | None = None,
+        size: tuple[int, int] | None = None,
+        segment_duration: float = 10.0,
+        format: str = "rgb24",
+        mode: str = "exact",
+        options: ReadOptions | None = None,
+        **reader_options: Any,
+    ) -> Any:
+        """Read this stream lazily, in segments, through :func:`workbench.read`; returns
+        its reader (a :class:`workbench.readers.BaseReader`).
 
-        Keyword arguments go to the reader: ``start``, ``end``, ``target_frame_rate``,
-        ``resize_rate``, ``size``, ``segment_duration``, ``format``.
+        The options are those of :func:`workbench.read` (``start``, ``end``,
+        ``target_frame_rate``, ``resize_rate``, ``size``, ``segment_duration``, ``format``,
+        ``mode``, or ``options=`` a :class:`~workbench.options.ReadOptions`); other keywords
+        go to the reader (``chunk_rows``, ``topic`` ...).
 
         Raises
         ------
         SourceNotFoundError
             When the file moved or was deleted since it was catalogued.
         """
+        options = ReadOptions.from_keywords(locals(), where="Record.read")
         self.check_exists()
-        from workbench import readers
+        from workbench.readers import read
 
-        read = getattr(readers, "read", None)
-        if read is None:  # pragma: no cover - only before the readers land
-            raise NotImplementedError("workbench.readers.read is not available in this build")
-        return read(self, **kwargs)
+        return read(self, options=options, **reader_options)

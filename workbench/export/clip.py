@@ -27,8 +27,10 @@ import numpy as np
 
 from workbench.errors import CorruptMediaError, InvalidArgumentError
 from workbench.export.atomic import atomic_path, check_writable, export_error, reason
+from workbench.options import ReadOptions
 from workbench.readers.api import read
-from workbench.readers.base import output_size, validate_options
+from workbench.readers.base import output_size
+from workbench.readers.source import SourceLike
 from workbench.readers.video import VideoReader
 from workbench.remote import require_local
 from workbench.video.encode import (
@@ -213,7 +215,7 @@ def _encode(
 
 
 def export_clip(
-    source: Any,
+    source: SourceLike,
     out_path: str | os.PathLike[str],
     *,
     start: float,
@@ -272,26 +274,18 @@ def export_clip(
     >>> r.method, r.frames                                          # doctest: +SKIP
     ('encode', 180)
     """
-    t_call = time.perf_counter()
     if start is None or end is None:
         raise InvalidArgumentError("export_clip needs both start= and end= (absolute seconds)")
-    validate_options(
-        start=start,
-        end=end,
-        target_frame_rate=target_frame_rate,
-        resize_rate=resize_rate,
-        size=size,
-        segment_duration=10.0,
-        format="rgb24",
-        mode="exact",
-    )
+    options = ReadOptions.from_keywords(locals(), where="export_clip")
+    t_call = time.perf_counter()
     require_local(out_path, "out_path")
     out_path = Path(out_path)
     if out_path.suffix.lower() not in _CONTAINERS:
         raise InvalidArgumentError(
             f"out_path={str(out_path)!r} must end in one of {', '.join(_CONTAINERS)}"
         )
-    probe = read(source, start=start, end=end, storage_options=storage_options)
+    window = ReadOptions(start=options.start, end=options.end)
+    probe = read(source, options=window, storage_options=storage_options)
     if not isinstance(probe, VideoReader):
         raise InvalidArgumentError(
             f"export_clip needs a video; {probe.source.path} is {probe.source.content_type}"
@@ -302,14 +296,12 @@ def export_clip(
     transform = target_frame_rate is not None or (w, h) != (width, height) or even != (w, h)
     fps = float(getattr(probe.video.metadata, "fps", 0) or 0) or 30.0
     per_second = even[0] * even[1] * 3 * (target_frame_rate or fps)
-    reader = read(
-        probe.source,
-        start=start,
-        end=end,
+    encoded = window.replace(
         target_frame_rate=target_frame_rate,
         size=even if (w, h) != (width, height) or even != (w, h) else None,
         segment_duration=max(0.05, min(10.0, CHUNK_BYTES / per_second)),
     )
+    reader = read(probe.source, options=encoded)
     assert isinstance(reader, VideoReader)
     reader._video = probe.video
     indices, timestamps, _ = reader.sample_plan()

@@ -52,6 +52,8 @@ from workbench.export.frames import (
 from workbench.export.manifest import Manifest, merge_parts, part_name
 from workbench.export.result import ExportFailure, ExportResult, SkippedItem
 from workbench.export.windows import camera_windows
+from workbench.options import ReadOptions
+from workbench.readers.source import SourceLike
 
 __all__ = ["TASK_SECONDS", "export_clips", "export_frames_on_cluster"]
 
@@ -77,14 +79,14 @@ class _Planned:
 class _Piece:
     """One run task: a source, the export options, and positions to write."""
 
-    source: Any
+    source: SourceLike
     out: str
     opts: FrameOptions
     key: str
     positions: tuple[int, ...]
 
 
-def _portable(src: Any) -> Any:
+def _portable(src: SourceLike) -> SourceLike:
     """What travels to a worker: the source itself (paths, rows and Records pickle), or the
     path of an opened Video (its open decoder stays here)."""
     if hasattr(src, "get_frames_at") and getattr(src, "path", None) is not None:
@@ -216,7 +218,10 @@ def export_frames_on_cluster(
         threads = sum(decoder_threads_by_host(c).values()) or 1
         per_task = max(
             1,
-            min(round(TASK_SECONDS / opts.segment_duration), math.ceil(segments / (4 * threads))),
+            min(
+                round(TASK_SECONDS / opts.read.segment_duration),
+                math.ceil(segments / (4 * threads)),
+            ),
         )
         for row, plan, todo in todos:
             for group in _pieces(plan, todo, opts, per_task):
@@ -273,6 +278,10 @@ def export_frames_on_cluster(
         err.result = result  # type: ignore[attr-defined]
         raise err
     return result
+
+
+#: the read options a clip takes (its window comes from each item)
+_CLIP_READ = ("target_frame_rate", "resize_rate", "size")
 
 
 @dataclass(frozen=True)
@@ -343,6 +352,9 @@ def export_clips(
     client: Any = None,
     retries: int = 2,
     progress: bool = True,
+    target_frame_rate: float | None = None,
+    resize_rate: float | None = None,
+    size: tuple[int, int] | None = None,
     **clip_options: Any,
 ) -> Any:
     """Cut one clip per item with :func:`workbench.export_clip`, here or on a Dask cluster.
@@ -365,9 +377,10 @@ def export_clips(
         File name template; fields ``record_id``, ``start``, ``end``, ``n`` (position).
     client, retries, progress
         As in :func:`workbench.map_records`.
+    target_frame_rate, resize_rate, size : optional
+        As in :func:`workbench.export_clip` (checked here, before any clip is cut).
     **clip_options
-        Passed to :func:`workbench.export_clip` (``target_frame_rate``, ``resize_rate``,
-        ``crf`` ...).
+        Passed to :func:`workbench.export_clip` (``crf``, ``preset`` ...).
 
     Returns
     -------
@@ -382,6 +395,7 @@ def export_clips(
     >>> events = wb.find_events(sel, "brake > 0.5", min_duration=0.3)  # doctest: +SKIP
     >>> wb.export_clips(events, "clips/", client="local")             # doctest: +SKIP
     """
+    read = ReadOptions.from_keywords(locals(), where="export_clips")
     from workbench.export.atomic import check_output_folder
     from workbench.parallel.mapping import map_records
     from workbench.parallel.records import as_specs
@@ -396,7 +410,8 @@ def export_clips(
     ]
     if pad:
         specs = [_padded(s, float(pad)) for s in specs]
-    options = tuple(sorted(clip_options.items()))
+    changed = {k: v for k, v in read.keywords().items() if v is not None and k in _CLIP_READ}
+    options = tuple(sorted({**changed, **clip_options}.items()))
     jobs = [_ClipJob(str(out), _clip_name(name, s, n), options) for n, s in enumerate(specs)]
     names = [j.name for j in jobs]
     if len(set(names)) != len(names):

@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 
 from workbench.errors import InvalidArgumentError
+from workbench.options import ReadOptions
 from workbench.readers.api import read
 from workbench.readers.base import FrameReader
+from workbench.readers.source import SourceLike
 
 __all__ = ["contact_sheet"]
 
@@ -24,7 +26,7 @@ MAX_THUMBNAILS = 400
 
 
 def contact_sheet(
-    source: Any,
+    source: SourceLike,
     *,
     every: float | None = None,
     columns: int = 6,
@@ -71,20 +73,21 @@ def contact_sheet(
     >>> wb.contact_sheet(rec, every=5, columns=8).size               # doctest: +SKIP
     (1200, 340)
     """
+    options = ReadOptions.from_keywords(locals(), where="contact_sheet")
     from PIL import Image
 
     if not isinstance(columns, int) or columns < 1:
         raise InvalidArgumentError(f"columns={columns!r} must be a positive integer")
     if not isinstance(width, int) or width < columns * 8:
         raise InvalidArgumentError(f"width={width!r} is too small for {columns} columns")
-    probe = read(source, start=start, end=end, storage_options=storage_options)
+    probe = read(source, options=options.replace(mode="exact"), storage_options=storage_options)
     if not isinstance(probe, FrameReader):
         raise InvalidArgumentError(
             f"a contact sheet needs frames; {probe.source.path} is {probe.source.content_type}"
         )
     lo, hi = probe.extent()
-    lo = lo if start is None else max(lo, float(start))
-    hi = hi if end is None else min(hi, float(end))
+    lo = lo if options.start is None else max(lo, options.start)
+    hi = hi if options.end is None else min(hi, options.end)
     if every is None:
         every = max((hi - lo) / (columns * 4), 1e-3)
     if every <= 0 or not math.isfinite(every):
@@ -98,12 +101,7 @@ def contact_sheet(
     tw = width // columns
     th = max(1, round(src_h * tw / src_w))
     reader = read(
-        probe.source,
-        start=start,
-        end=end,
-        target_frame_rate=1.0 / every,
-        size=(tw, th),
-        mode=mode,
+        probe.source, options=options.replace(target_frame_rate=1.0 / every, size=(tw, th))
     )
     if hasattr(probe, "_video"):
         reader._video = probe._video  # type: ignore[attr-defined]

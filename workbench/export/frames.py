@@ -55,10 +55,11 @@ from workbench.export.naming import (
 )
 from workbench.export.result import ExportFailure, ExportResult, SkippedItem
 from workbench.export.windows import camera_windows, window_of
+from workbench.options import ReadOptions
 from workbench.readers.api import read
-from workbench.readers.base import FrameReader, validate_options
+from workbench.readers.base import FrameReader
 from workbench.readers.registry import find_reader
-from workbench.readers.source import Source, resolve_source
+from workbench.readers.source import Source, SourceLike, resolve_source
 from workbench.remote import require_local
 
 __all__ = ["IMAGE_FORMATS", "encode_image", "export_frames", "iter_sources"]
@@ -129,16 +130,12 @@ def _format_and_template(format: str | None, name: str | None) -> tuple[str, Nam
 class FrameOptions:
     """Everything that decides which files an export writes (picklable: it travels to workers)."""
 
-    target_frame_rate: float | None
-    resize_rate: float | None
-    size: tuple[int, int] | None
-    start: float | None
-    end: float | None
+    #: what is read (window, rate, size, mode, segment_duration; pixels are always rgb24)
+    read: ReadOptions
+    #: the image format ("jpeg", "png", "webp")
     format: str
     quality: int
     name: str
-    mode: str
-    segment_duration: float
     fsync: bool = False
     #: fsspec options for sources given as URLs (not part of what the files are)
     storage_options: dict[str, Any] | None = None
@@ -149,17 +146,9 @@ class FrameOptions:
 
     def params(self) -> dict[str, Any]:
         """The parameters hashed into the manifest's job key."""
-        return {
-            "target_frame_rate": self.target_frame_rate,
-            "resize_rate": self.resize_rate,
-            "size": self.size,
-            "start": self.start,
-            "end": self.end,
-            "format": self.format,
-            "quality": self.quality,
-            "name": self.name,
-            "mode": self.mode,
-        }
+        read = self.read.keywords()
+        del read["format"], read["segment_duration"]  # pixels are rgb24; segments: memory only
+        return {**read, "format": self.format, "quality": self.quality, "name": self.name}
 
 
 @dataclass
@@ -174,7 +163,7 @@ class _Job:
     segments: list[slice]
 
 
-def _describe(src: Any, storage_options: dict[str, Any] | None = None) -> tuple[str, str]:
+def _describe(src: SourceLike, storage_options: dict[str, Any] | None = None) -> tuple[str, str]:
     try:
         s = resolve_source(src, storage_options=storage_options)
         return s.record_id, s.location
@@ -220,7 +209,7 @@ def _chunks(job: _Job, frame_bytes: int, first: bool) -> list[np.ndarray]:
 
 
 def plan_source(
-    src: Any,
+    src: SourceLike,
     opts: FrameOptions,
     manifest: Manifest,
     result: ExportResult,
@@ -235,14 +224,14 @@ def plan_source(
     """
     template = NameTemplate(opts.name)
     options = opts.storage_options
-    start, end = opts.start, opts.end
+    start, end = opts.read.start, opts.read.end
     window = window_of(src)  # an event's own window, within the export's
     if window is not None:
         start = window[0] if start is None else max(start, window[0])
         end = window[1] if end is None else min(end, window[1])
         if end <= start:
             rid, where = _describe(src, options)
-            outside = f"its window lies outside start={opts.start}, end={opts.end}"
+            outside = f"its window lies outside start={opts.read.start}, end={opts.read.end}"
             result.skipped_sources.append(SkippedItem(rid, where, outside))
             return None
     try:
@@ -252,16 +241,7 @@ def plan_source(
                 SkippedItem(s.record_id, s.location, f"{s.content_type} has no frames")
             )
             return None
-        reader = read(
-            s,
-            start=start,
-            end=end,
-            target_frame_rate=opts.target_frame_rate,
-            resize_rate=opts.resize_rate,
-            size=opts.size,
-            segment_duration=opts.segment_duration,
-            mode=opts.mode,
-        )
+        reader = read(s, options=opts.read.replace(start=start, end=end))
         if not isinstance(reader, FrameReader):
             result.skipped_sources.append(
                 SkippedItem(s.record_id, s.location, f"{s.content_type} has no frames")
@@ -554,17 +534,8 @@ def export_frames(
     >>> wb.export_frames(sel, "dump/", target_frame_rate=2, resize_rate=0.25)    # doctest: +SKIP
     ExportResult(written=480, skipped=0, ...)
     """
+    read_options = ReadOptions.from_keywords(locals(), where="export_frames", exclude=["format"])
     t_call = time.perf_counter()
-    validate_options(
-        start=start,
-        end=end,
-        target_frame_rate=target_frame_rate,
-        resize_rate=resize_rate,
-        size=size,
-        segment_duration=segment_duration,
-        format="rgb24",
-        mode=mode,
-    )
     if not (isinstance(quality, int) and 1 <= quality <= 100):
         raise InvalidArgumentError(f"quality={quality!r} must be an integer from 1 to 100")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
@@ -577,16 +548,10 @@ def export_frames(
     require_local(out_dir, "out_dir")
     out = check_output_folder(out_dir)
     opts = FrameOptions(
-        target_frame_rate=target_frame_rate,
-        resize_rate=resize_rate,
-        size=size,
-        start=start,
-        end=end,
+        read=read_options,
         format=fmt,
         quality=quality,
         name=template.template,
-        mode=mode,
-        segment_duration=segment_duration,
         fsync=fsync,
         storage_options=storage_options,
     )

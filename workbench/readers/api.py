@@ -11,43 +11,28 @@ Examples
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from typing import Any
 
-from workbench.errors import InvalidArgumentError
-from workbench.readers.base import BaseReader, validate_options
+from workbench.options import READ_OPTION_NAMES, ReadOptions, unknown_option
+from workbench.readers.base import BaseReader
 from workbench.readers.registry import find_reader
-from workbench.readers.source import resolve_source
+from workbench.readers.source import SourceLike, resolve_source
 
 __all__ = ["read"]
 
-#: names users bring from other APIs (Video.iter_batches, OpenCV, dwtk) -> wb.read's name
-OPTION_ALIASES = {
-    "fps": "target_frame_rate",
-    "frame_rate": "target_frame_rate",
-    "rate": "target_frame_rate",
-    "sample_rate": "target_frame_rate",
-    "scale": "resize_rate",
-    "resize": "resize_rate",
-    "resize_factor": "resize_rate",
-    "segment_seconds": "segment_duration",
-    "segment": "segment_duration",
-    "stop": "end",
-    "pix_fmt": "format",
-}
-
 
 def reader_option_names(reader_cls: type) -> list[str]:
-    """The keyword options ``reader_cls(source, ...)`` accepts (its ``__init__`` and those
-    it passes ``**options`` on to).
+    """The keyword options ``reader_cls(source, ...)`` accepts: the read options
+    (:class:`~workbench.options.ReadOptions`' fields) and those of its own (its
+    ``__init__`` and those it passes ``**kwargs`` on to).
 
     Examples
     --------
-    >>> "target_frame_rate" in reader_option_names(BaseReader)
-    True
+    >>> reader_option_names(BaseReader)[:3]
+    ['start', 'end', 'target_frame_rate']
     """
-    names: list[str] = []
+    names: list[str] = list(READ_OPTION_NAMES)
     for klass in reader_cls.__mro__:
         # a reader that picks another reader class in __new__ (bags) takes options there
         methods = [klass.__dict__.get(m) for m in ("__new__", "__init__")]
@@ -57,7 +42,9 @@ def reader_option_names(reader_cls: type) -> list[str]:
             names += [
                 p.name
                 for p in params
-                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name not in names
+                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+                and p.name not in names
+                and p.name != "options"
             ]
             if not any(p.kind is p.VAR_KEYWORD for p in params):
                 return names
@@ -78,20 +65,12 @@ segment_duration, format, mode
     """
     allowed = reader_option_names(reader_cls)
     for key, value in options.items():
-        if key in allowed:
-            continue
-        guess = OPTION_ALIASES.get(key) or next(
-            iter(difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)), None
-        )
-        hint = f"did you mean {guess}={value!r}? " if guess in allowed else ""
-        raise InvalidArgumentError(
-            f"unknown option {key}={value!r}: {hint}{reader_cls.__name__} takes "
-            + ", ".join(allowed)
-        )
+        if key not in allowed:
+            raise unknown_option(key, value, allowed, reader_cls.__name__)
 
 
 def read(
-    source: Any,
+    source: SourceLike,
     *,
     start: float | None = None,
     end: float | None = None,
@@ -101,6 +80,7 @@ def read(
     segment_duration: float = 10.0,
     format: str = "rgb24",
     mode: str = "exact",
+    options: ReadOptions | None = None,
     storage_options: dict[str, Any] | None = None,
     **reader_options: Any,
 ) -> BaseReader:
@@ -115,23 +95,18 @@ def read(
         A catalog ``Record``, a catalog row dict (dwtk keys accepted), a file path or an
         fsspec URL (``"s3://bucket/rec/camera_01.mp4"``), a folder or list of images, or
         an opened ``Video`` (local or remote).
-    start, end : float, optional
-        Absolute time window ``[start, end)`` in seconds, on the same axis as the
-        batch timestamps (record ``start_timestamp`` + presentation time, or the
-        per-frame timestamps sidecar). Default: the whole file.
-    target_frame_rate : float, optional
-        Samples per second: the frame (or row) on screen at each instant
-        ``start + k / target_frame_rate``. Default: every frame / row.
-    resize_rate : float, optional
-        Scale factor for frames (``0.25`` = a quarter of the width and height).
-    size : (int, int), optional
-        Output ``(width, height)`` of frames, instead of ``resize_rate``.
-    segment_duration : float
-        Seconds of the time axis per batch (default 10): memory is bounded by a batch.
-    format : {"rgb24", "bgr24", "gray"}
-        Pixel layout of frames.
-    mode : {"exact", "keyframes"}
-        ``"keyframes"`` returns the keyframe at or before each sample (fast preview).
+    start, end, target_frame_rate, resize_rate, size, segment_duration, format, mode
+        What to read, in the one vocabulary of :class:`workbench.options.ReadOptions`
+        (its docstring says each): the window ``[start, end)`` in absolute seconds, on
+        the axis of the batch timestamps (record ``start_timestamp`` + presentation
+        time, or the per-frame timestamps sidecar; default the whole file); samples per
+        second (the frame or row on screen at each ``start + k / target_frame_rate``;
+        default every one); a scale factor or an output ``(width, height)`` for frames;
+        seconds per batch (default 10: memory is bounded by a batch); the pixel layout
+        (``"rgb24"``, ``"bgr24"``, ``"gray"``); ``"exact"`` or ``"keyframes"`` (the
+        keyframe at or before each sample: a fast preview).
+    options : ReadOptions, optional
+        All of the above as one object, instead of the keywords.
     storage_options : dict, optional
         fsspec options for a URL (``endpoint_url``, credentials ...). Records, rows and
         Videos that carry their own need none.
@@ -170,18 +145,8 @@ def read(
     ...
     workbench.errors.InvalidArgumentError: start=3 must be before end=1 (absolute seconds)
     """
-    options = {
-        "start": start,
-        "end": end,
-        "target_frame_rate": target_frame_rate,
-        "resize_rate": resize_rate,
-        "size": size,
-        "segment_duration": segment_duration,
-        "format": format,
-        "mode": mode,
-    }
-    validate_options(**options)
+    options = ReadOptions.from_keywords(locals(), where="read")
     src = resolve_source(source, storage_options=storage_options)
     reader_cls = find_reader(src.content_type, src.name)
     check_reader_options(reader_cls, reader_options)
-    return reader_cls(src, **options, **reader_options)
+    return reader_cls(src, options=options, **reader_options)

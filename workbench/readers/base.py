@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import fields as dc_fields
 from typing import Any
@@ -38,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from workbench.errors import InvalidArgumentError
+from workbench.options import FORMATS, MODES, ReadOptions
 from workbench.readers.batches import ReadPlan
 from workbench.readers.source import Source
 
@@ -49,81 +51,10 @@ __all__ = [
     "make_frame_batch",
     "output_size",
     "sample_frames",
-    "validate_options",
 ]
 
-FORMATS: dict[str, tuple[int, list[str]]] = {
-    "rgb24": (3, ["r", "g", "b"]),
-    "bgr24": (3, ["b", "g", "r"]),
-    "gray": (1, ["gray"]),
-}
-MODES = ("exact", "keyframes")
 #: seconds: times closer than this are equal (absolute epoch times carry ~2e-7 s of float noise)
 TIME_EPS = 1e-6
-
-
-def validate_options(
-    *,
-    start: float | None,
-    end: float | None,
-    target_frame_rate: float | None,
-    resize_rate: float | None,
-    size: tuple[int, int] | None,
-    segment_duration: float,
-    format: str,
-    mode: str,
-) -> None:
-    """Raise :class:`InvalidArgumentError` naming the first bad read option.
-
-    Examples
-    --------
-    >>> validate_options(start=5, end=1, target_frame_rate=None, resize_rate=None, size=None,
-    ...                  segment_duration=10, format="rgb24", mode="exact")
-    Traceback (most recent call last):
-    ...
-    workbench.errors.InvalidArgumentError: start=5 must be before end=1 (absolute seconds)
-    """
-
-    def finite(name: str, value: Any) -> float:
-        try:
-            v = float(value)
-        except (TypeError, ValueError) as exc:
-            raise InvalidArgumentError(f"{name}={value!r} is not a number") from exc
-        if not math.isfinite(v):
-            raise InvalidArgumentError(f"{name}={value!r} must be a finite number")
-        return v
-
-    if start is not None:
-        finite("start", start)
-    if end is not None:
-        finite("end", end)
-    if start is not None and end is not None and float(start) >= float(end):
-        raise InvalidArgumentError(f"start={start} must be before end={end} (absolute seconds)")
-    for name, value in (
-        ("target_frame_rate", target_frame_rate),
-        ("resize_rate", resize_rate),
-        ("segment_duration", segment_duration),
-    ):
-        if value is not None and finite(name, value) <= 0:
-            raise InvalidArgumentError(f"{name}={value!r} must be a positive number")
-    if segment_duration is None:
-        raise InvalidArgumentError("segment_duration must be a positive number of seconds")
-    if resize_rate is not None and size is not None:
-        raise InvalidArgumentError("give either resize_rate or size, not both")
-    if size is not None:
-        ok = (
-            isinstance(size, (tuple, list))
-            and len(size) == 2
-            and all(isinstance(v, (int, np.integer)) and v > 0 for v in size)
-        )
-        if not ok:
-            raise InvalidArgumentError(
-                f"size={size!r} must be a (width, height) pair of positive integers"
-            )
-    if format not in FORMATS:
-        raise InvalidArgumentError(f"format={format!r} is not one of {', '.join(FORMATS)}")
-    if mode not in MODES:
-        raise InvalidArgumentError(f"mode={mode!r} is not one of {', '.join(MODES)}")
 
 
 def output_size(
@@ -234,63 +165,53 @@ def sample_frames(
     return idx, times[idx], instants
 
 
-class BaseReader:
-    """A lazy, segmented read of one file. Subclasses implement the four hooks below.
+def _read_option(name: str) -> property:
+    return property(
+        lambda self: getattr(self.options, name),
+        doc=f"``options.{name}`` (see :class:`~workbench.options.ReadOptions`)",
+    )
+
+
+class BaseReader(ABC):
+    """A lazy, segmented read of one file. Subclasses implement the four abstract methods.
 
     Iterating yields batches (one per non-empty time segment); ``len()`` is the number
     of batches; :meth:`read_all` concatenates them; :meth:`plan` sizes the read first.
+    What to read is one checked :class:`~workbench.options.ReadOptions` (``options``;
+    its fields are also attributes: ``reader.start``, ``reader.target_frame_rate`` ...).
     """
 
     #: "frames" or "series": what the batches hold
     kind = "frames"
 
-    def __init__(
-        self,
-        source: Source,
-        *,
-        start: float | None = None,
-        end: float | None = None,
-        target_frame_rate: float | None = None,
-        resize_rate: float | None = None,
-        size: tuple[int, int] | None = None,
-        segment_duration: float = 10.0,
-        format: str = "rgb24",
-        mode: str = "exact",
-    ) -> None:
-        validate_options(
-            start=start,
-            end=end,
-            target_frame_rate=target_frame_rate,
-            resize_rate=resize_rate,
-            size=size,
-            segment_duration=segment_duration,
-            format=format,
-            mode=mode,
-        )
+    start = _read_option("start")
+    end = _read_option("end")
+    target_frame_rate = _read_option("target_frame_rate")
+    resize_rate = _read_option("resize_rate")
+    size = _read_option("size")
+    segment_duration = _read_option("segment_duration")
+    format = _read_option("format")
+    mode = _read_option("mode")
+
+    def __init__(self, source: Source, *, options: ReadOptions | None = None) -> None:
         self.source = source
-        self.start = None if start is None else float(start)
-        self.end = None if end is None else float(end)
-        self.target_frame_rate = None if target_frame_rate is None else float(target_frame_rate)
-        self.resize_rate = resize_rate
-        self.size = None if size is None else (int(size[0]), int(size[1]))
-        self.segment_duration = float(segment_duration)
-        self.format = format
-        self.mode = mode
+        self.options = ReadOptions() if options is None else options
 
-    # -- hooks -------------------------------------------------------------------------
+    @abstractmethod
     def __iter__(self) -> Iterator[Any]:
-        raise NotImplementedError
+        """Yield one batch per non-empty segment."""
 
+    @abstractmethod
     def __len__(self) -> int:
-        raise NotImplementedError
+        """The number of batches."""
 
+    @abstractmethod
     def plan(self) -> ReadPlan:
         """Return how many batches, items and bytes the read will produce."""
-        raise NotImplementedError
 
+    @abstractmethod
     def read_all(self) -> Any:
         """Read every segment and return one batch (meant for small windows)."""
-        raise NotImplementedError
 
     # -- shared ------------------------------------------------------------------------
     @property
@@ -321,8 +242,9 @@ class BaseReader:
 class FrameReader(BaseReader):
     """Shared logic of readers whose frames have known absolute times (video, images).
 
-    Subclasses implement :meth:`_load_axis` (per-frame absolute times, frame duration,
-    keyframe indices, source width and height) and :meth:`fetch` (decode given indices).
+    Subclasses implement the abstract :meth:`_load_axis` (per-frame absolute times, frame
+    duration, keyframe indices, source width and height) and :meth:`fetch` (decode given
+    indices).
 
     ``first_batch_seconds`` (default ``None``: off) splits the first segment into two
     batches, its first ``first_batch_seconds`` and the rest (the first frames sooner).
@@ -334,10 +256,10 @@ class FrameReader(BaseReader):
         self,
         source: Source,
         *,
+        options: ReadOptions | None = None,
         first_batch_seconds: float | None = None,
-        **options: Any,
     ) -> None:
-        super().__init__(source, **options)
+        super().__init__(source, options=options)
         if first_batch_seconds is not None:
             try:
                 ok = float(first_batch_seconds) > 0 and math.isfinite(float(first_batch_seconds))
@@ -353,14 +275,13 @@ class FrameReader(BaseReader):
         self._planned: tuple[np.ndarray, np.ndarray, list[slice]] | None = None
         self._axis: tuple[np.ndarray, float, np.ndarray | None, int, int] | None = None
 
-    # -- hooks -------------------------------------------------------------------------
+    @abstractmethod
     def _load_axis(self) -> tuple[np.ndarray, float, np.ndarray | None, int, int]:
         """Return (times, frame_duration, keyframe_indices or None, width, height)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def fetch(self, indices: np.ndarray, timestamps: np.ndarray | None = None) -> Any:
         """Decode frames ``indices`` (ascending) into a ``FrameBatch``."""
-        raise NotImplementedError
 
     # -- shared ------------------------------------------------------------------------
     def axis(self) -> tuple[np.ndarray, float, np.ndarray | None, int, int]:

@@ -48,9 +48,9 @@ def register_reader(content_type: str, reader: str | type, *, path_glob: str | N
         A content type or glob, e.g. ``"video/mp4"``, ``"video/*"``, ``"application/x-rosbag"``.
     reader : str or type
         The reader class, or ``"package.module:ClassName"`` to import it on first use.
-        A reader class takes ``(source, *, start, end, target_frame_rate, resize_rate,
-        size, segment_duration, format, mode)`` and subclasses
-        :class:`workbench.readers.base.BaseReader`.
+        A reader class takes ``(source, *, options)`` (a checked
+        :class:`workbench.options.ReadOptions`) plus keywords of its own, and subclasses
+        :class:`workbench.readers.base.BaseReader` (implementing its abstract methods).
     path_glob : str, optional
         Also require the file name to match this glob (e.g. ``"*_timestamps.csv"``).
 
@@ -131,38 +131,35 @@ def find_reader(content_type: str | None, path: Any = None) -> type:
     )
 
 
+#: the built-in readers -> the content types they read (a pair: type and file-name glob),
+#: registered in this order (later wins: the camera timestamps reader over plain CSV)
+_BUILTINS: dict[str, list[str | tuple[str, str]]] = {
+    "workbench.readers.video:VideoReader": ["video/*"],
+    "workbench.readers.images:ImageReader": ["image/*", "inode/directory"],
+    "workbench.readers.timeseries:TimeSeriesReader": [
+        "text/csv",
+        "application/csv",
+        *(f"application/{kind}" for kind in ("vnd.apache.parquet", "x-parquet", "parquet")),
+    ],
+    "workbench.readers.camera_timestamps:CameraTimestampsReader": [
+        ("text/csv", "*_timestamps.csv"),
+        "text/x-camera-timestamps",
+    ],
+    "workbench.formats.bags.reader:BagReader": [
+        f"application/x-{kind}" for kind in ("rosbag", "ros2bag", "mcap")
+    ],
+    "workbench.formats.can.reader:CanReader": [
+        *(f"application/x-can-{kind}" for kind in ("candump", "asc", "blf", "trc", "csv")),
+        "application/x-mf4",
+    ],
+}
+
+
 def _register_builtins() -> None:
-    builtins = [
-        ("video/*", "workbench.readers.video:VideoReader", None),
-        ("image/*", "workbench.readers.images:ImageReader", None),
-        ("inode/directory", "workbench.readers.images:ImageReader", None),
-        ("text/csv", "workbench.readers.timeseries:TimeSeriesReader", None),
-        ("application/csv", "workbench.readers.timeseries:TimeSeriesReader", None),
-        ("application/vnd.apache.parquet", "workbench.readers.timeseries:TimeSeriesReader", None),
-        ("application/x-parquet", "workbench.readers.timeseries:TimeSeriesReader", None),
-        ("application/parquet", "workbench.readers.timeseries:TimeSeriesReader", None),
-        (
-            "text/csv",
-            "workbench.readers.camera_timestamps:CameraTimestampsReader",
-            "*_timestamps.csv",
-        ),
-        (
-            "text/x-camera-timestamps",
-            "workbench.readers.camera_timestamps:CameraTimestampsReader",
-            None,
-        ),
-        ("application/x-rosbag", "workbench.formats.bags.reader:BagReader", None),
-        ("application/x-ros2bag", "workbench.formats.bags.reader:BagReader", None),
-        ("application/x-mcap", "workbench.formats.bags.reader:BagReader", None),
-        ("application/x-can-candump", "workbench.formats.can.reader:CanReader", None),
-        ("application/x-can-asc", "workbench.formats.can.reader:CanReader", None),
-        ("application/x-can-blf", "workbench.formats.can.reader:CanReader", None),
-        ("application/x-can-trc", "workbench.formats.can.reader:CanReader", None),
-        ("application/x-can-csv", "workbench.formats.can.reader:CanReader", None),
-        ("application/x-mf4", "workbench.formats.can.reader:CanReader", None),
-    ]
-    for ctype, target, glob in builtins:
-        register_reader(ctype, target, path_glob=glob)
+    for target, types in _BUILTINS.items():
+        for entry in types:
+            ctype, glob = entry if isinstance(entry, tuple) else (entry, None)
+            register_reader(ctype, target, path_glob=glob)
 
 
 _register_builtins()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+from abc import abstractmethod
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,11 +38,12 @@ from workbench.errors import (
     SourceNotFoundError,
     WorkbenchError,
 )
+from workbench.options import ReadOptions
 from workbench.readers.base import TIME_EPS, BaseReader
 from workbench.readers.batches import ReadPlan, SeriesBatch
 from workbench.readers.source import Source
 
-__all__ = ["TimeSeriesReader", "plan_series_segments"]
+__all__ = ["SeriesReader", "TimeSeriesReader", "plan_series_segments"]
 
 _TIME_NAMES = ("timestamp", "timestamps", "time", "stamp", "t")
 _EPOCH = 1e8
@@ -60,12 +62,9 @@ def plan_series_segments(
     Examples
     --------
     >>> import numpy as np
-    >>> from workbench.readers.base import BaseReader
-    >>> class R(BaseReader):
-    ...     pass
-    >>> reader = R.__new__(R)
-    >>> reader.start = reader.end = reader.target_frame_rate = None
-    >>> reader.segment_duration = 1.0
+    >>> from workbench.options import ReadOptions
+    >>> reader = TimeSeriesReader.__new__(TimeSeriesReader)
+    >>> reader.options = ReadOptions(segment_duration=1.0)
     >>> segments, start, end = plan_series_segments(reader, np.arange(0, 2.5, 0.5))
     >>> [s.tolist() for s in segments], start, end
     ([[0, 1], [2, 3], [4]], 0.0, 2.5)
@@ -90,7 +89,60 @@ def plan_series_segments(
     return [r for r in np.split(rows, cuts) if len(r)], start, end
 
 
-class TimeSeriesReader(BaseReader):
+class SeriesReader(BaseReader):
+    """Shared logic of readers whose rows have known absolute times (CSV/Parquet tables,
+    bag topics): the plan (:func:`plan_series_segments`), ``len()``, :meth:`plan` and
+    :meth:`read_all`. Subclasses give :meth:`times`, :meth:`value_columns` and
+    ``__iter__``."""
+
+    kind = "series"
+    _plan: tuple[list[np.ndarray], float, float] | None = None
+
+    @abstractmethod
+    def times(self) -> np.ndarray:
+        """Absolute time of every row, ascending."""
+
+    @abstractmethod
+    def value_columns(self) -> list[str]:
+        """The names of the value columns of a batch."""
+
+    def _planned(self) -> tuple[list[np.ndarray], float, float]:
+        """Row numbers of each non-empty segment, and the window used."""
+        if self._plan is None:
+            self._plan = plan_series_segments(self, self.times())
+        return self._plan
+
+    def __len__(self) -> int:
+        return len(self._planned()[0])
+
+    def plan(self) -> ReadPlan:
+        segments, start, end = self._planned()
+        cols = self.value_columns()
+        items = int(sum(len(s) for s in segments))
+        return ReadPlan(
+            segments=len(segments),
+            items=items,
+            bytes=items * (len(cols) + 1) * 8,
+            start=start,
+            end=end,
+            columns=tuple(cols),
+        )
+
+    def read_all(self) -> SeriesBatch:
+        batches = list(self)
+        cols = self.value_columns()
+        if not batches:
+            return SeriesBatch(np.zeros(0), np.zeros((0, len(cols))), cols, self.record_id)
+        return SeriesBatch(
+            np.concatenate([b.timestamps for b in batches]),
+            np.concatenate([b.values for b in batches]),
+            list(cols),
+            record_id=self.record_id,
+            metadata=batches[0].metadata,
+        )
+
+
+class TimeSeriesReader(SeriesReader):
     """Segmented reader for tabular time series (CSV, Parquet).
 
     Parameters
@@ -99,10 +151,10 @@ class TimeSeriesReader(BaseReader):
         Rows read from the file at a time (bounds memory); default 100 000.
     """
 
-    kind = "series"
-
-    def __init__(self, source: Source, *, chunk_rows: int = 100_000, **options: Any) -> None:
-        super().__init__(source, **options)
+    def __init__(
+        self, source: Source, *, options: ReadOptions | None = None, chunk_rows: int = 100_000
+    ) -> None:
+        super().__init__(source, options=options)
         if self.resize_rate is not None or self.size is not None:
             raise InvalidArgumentError(
                 f"resize_rate/size apply to video and images, not to the time series "
@@ -114,7 +166,6 @@ class TimeSeriesReader(BaseReader):
             )
         self.chunk_rows = int(chunk_rows)
         self._times: np.ndarray | None = None
-        self._plan: tuple[list[np.ndarray], float, float] | None = None
         self._header: tuple[str, list[str]] | None = None
 
     # -- file access -------------------------------------------------------------------
@@ -212,28 +263,8 @@ class TimeSeriesReader(BaseReader):
             self._times = times
         return self._times
 
-    # -- planning ----------------------------------------------------------------------
-    def _planned(self) -> tuple[list[np.ndarray], float, float]:
-        """Row numbers of each non-empty segment, and the window used."""
-        if self._plan is None:
-            self._plan = plan_series_segments(self, self.times())
-        return self._plan
-
-    def __len__(self) -> int:
-        return len(self._planned()[0])
-
-    def plan(self) -> ReadPlan:
-        segments, start, end = self._planned()
-        _, cols = self._columns()
-        items = int(sum(len(s) for s in segments))
-        return ReadPlan(
-            segments=len(segments),
-            items=items,
-            bytes=items * (len(cols) + 1) * 8,
-            start=start,
-            end=end,
-            columns=tuple(cols),
-        )
+    def value_columns(self) -> list[str]:
+        return self._columns()[1]
 
     # -- reading -----------------------------------------------------------------------
     def _batch(self, times: np.ndarray, frames: list[Any], cols: list[str]) -> SeriesBatch:
@@ -267,15 +298,3 @@ class TimeSeriesReader(BaseReader):
             first_row += n
             if seg_no >= len(segments):
                 return
-
-    def read_all(self) -> SeriesBatch:
-        batches = list(self)
-        _, cols = self._columns()
-        if not batches:
-            return SeriesBatch(np.zeros(0), np.zeros((0, len(cols))), cols, self.record_id)
-        return SeriesBatch(
-            np.concatenate([b.timestamps for b in batches]),
-            np.concatenate([b.values for b in batches]),
-            list(cols),
-            record_id=self.record_id,
-        )

@@ -74,9 +74,9 @@ class VideoReader(FrameReader):
     """
 
     def __init__(
-        self, source: Source, *, cache: Any = None, threads: int | None = None, **options: Any
+        self, source: Source, *, cache: Any = None, threads: int | None = None, **kwargs: Any
     ) -> None:
-        super().__init__(source, **options)
+        super().__init__(source, **kwargs)  # options=, first_batch_seconds=
         self._cache = cache
         self._threads = threads
         self._video = source.video

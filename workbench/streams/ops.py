@@ -1,6 +1,6 @@
 """Input/Output operations: map a function over input streams into output streams.
 
-:func:`run` is a pure function of (inputs, fn, outputs, rows): it reads the given
+:func:`map_streams` is a pure function of (inputs, fn, outputs, rows): it reads the given
 rows of the inputs lazily, calls ``fn`` on each row (or each batch of rows) and writes
 what ``fn`` returns to the outputs, which are committed atomically only when the whole
 run succeeds. That makes a row range the unit of work a scheduler (Dask) can distribute.
@@ -8,11 +8,11 @@ run succeeds. That makes a row range the unit of work a scheduler (Dask) can dis
 Examples
 --------
 >>> import tempfile, os
->>> from workbench.streams import PackedStream, run
+>>> from workbench.streams import PackedStream, map_streams
 >>> d = tempfile.mkdtemp()
 >>> src = PackedStream(os.path.join(d, "in.bin")).write([b"a", b"bc"])
 >>> dst = PackedStream(os.path.join(d, "out.bin"))
->>> _ = run(inputs=[src], fn=lambda b: b.upper() * 2, outputs=[dst])
+>>> _ = map_streams(inputs=[src], fn=lambda b: b.upper() * 2, outputs=[dst])
 >>> list(dst.load())
 [b'AA', b'BCBC']
 """
@@ -21,25 +21,29 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from workbench.errors import InvalidArgumentError
+from workbench.errors import InvalidArgumentError, WorkbenchDeprecationWarning
+from workbench.options import ReadOptions, take_old_spellings
 
-__all__ = ["run"]
+__all__ = ["map_streams", "run"]
 
 #: rows read per step from each input when ``fn`` is called row by row
 _READ_CHUNK = 32
 #: rows per task when run on a cluster
 _CLUSTER_ROWS = 256
+#: map_streams' keyword options (named in the error that refuses another one)
+_KEYWORDS = ("batch_size", "rows", "output_frame_rate", "resize_rate", "progress", "client")
 
 
 def _as_list(streams: Any, what: str) -> list[Any]:
     out = list(streams) if isinstance(streams, (list, tuple)) else [streams]
     if not out:
-        raise InvalidArgumentError(f"run() needs at least one {what} stream")
+        raise InvalidArgumentError(f"map_streams() needs at least one {what} stream")
     return out
 
 
@@ -73,25 +77,26 @@ def _outputs_of(result: Any, n_outputs: int, where: str) -> tuple[Any, ...]:
     return result
 
 
-def _open_writer(stream: Any, fps: float | None) -> Any:
+def _open_writer(stream: Any, frame_rate: float | None) -> Any:
     if not hasattr(stream, "writer"):
         raise InvalidArgumentError(f"{stream!r} cannot be written: it is not an output stream")
     if hasattr(stream, "load_batches"):  # a video: needs a frame rate
-        return stream.writer(fps if fps is not None else 30)
+        return stream.writer(frame_rate if frame_rate is not None else 30)
     return stream.writer()
 
 
-def run(
+def map_streams(
     inputs: Sequence[Any] | Any,
     fn: Callable[..., Any],
     outputs: Sequence[Any] | Any,
     *,
     batch_size: int | None = None,
     rows: Sequence[int] | range | None = None,
-    fps: float | None = None,
+    output_frame_rate: float | None = None,
     resize_rate: float | None = None,
     progress: bool = False,
     client: Any = None,
+    **old_spellings: Any,
 ) -> list[Any]:
     """Map ``fn`` over the rows of ``inputs`` and write the results to ``outputs``.
 
@@ -113,10 +118,12 @@ def run(
         Rows per call of ``fn``; default one row per call.
     rows : sequence of int, optional
         The rows to process (default all): the unit of work to distribute.
-    fps : float, optional
+    output_frame_rate : float, optional
         Frame rate of output videos (default: that of the first input video, else 30).
+        It names the videos written; the inputs are read row by row, never resampled.
+        The old spelling ``fps=`` still works, with a deprecation warning.
     resize_rate : float, optional
-        Scale applied to input video frames as they are decoded.
+        Scale applied to input video frames as they are decoded (as in ``wb.read``).
     progress : bool
         Show a tqdm progress bar.
     client : None, "local", distributed.Client or str
@@ -132,14 +139,24 @@ def run(
     Examples
     --------
     >>> import tempfile, numpy as np
-    >>> from workbench.streams import Datastore, NamedVideoStream, run
+    >>> from workbench.streams import Datastore, NamedVideoStream, map_streams
     >>> store = Datastore(tempfile.mkdtemp())
     >>> src = NamedVideoStream.from_frames(store, "src", [np.zeros((32, 32, 3), np.uint8)] * 6, 6)
     >>> out = NamedVideoStream(store, "inverted")
-    >>> _ = run([src], lambda batch: 255 - batch, [out], batch_size=4)
+    >>> _ = map_streams([src], lambda batch: 255 - batch, [out], batch_size=4)
     >>> len(out), int(next(out.load()).mean()) > 240
     (6, True)
     """
+    read = ReadOptions.from_keywords(locals(), where="map_streams")
+    renamed = take_old_spellings(
+        old_spellings,
+        {"fps": "output_frame_rate"},
+        where="map_streams",
+        allowed=_KEYWORDS,
+        given={"output_frame_rate": output_frame_rate},
+        defaults={"output_frame_rate": None},
+    )
+    frame_rate = renamed.get("output_frame_rate", output_frame_rate)
     ins = _as_list(inputs, "input")
     outs = _as_list(outputs, "output")
     if not callable(fn):
@@ -153,22 +170,24 @@ def run(
             f"length or pass rows="
         )
     wanted = np.arange(lengths[0]) if rows is None else np.asarray(list(rows), dtype=np.int64)
-    if fps is None:
-        fps = next((s.fps for s in ins if hasattr(s, "load_batches")), None)
-    load_options = {"resize_rate": resize_rate} if resize_rate is not None else {}
+    if frame_rate is None:
+        frame_rate = next((s.fps for s in ins if hasattr(s, "load_batches")), None)
+    load_options = {"resize_rate": read.resize_rate} if read.resize_rate is not None else {}
     size = batch_size or _READ_CHUNK
 
     if client is not None:
-        _run_on_cluster(ins, fn, outs, wanted, batch_size, fps, load_options, progress, client)
+        _run_on_cluster(
+            ins, fn, outs, wanted, batch_size, frame_rate, load_options, progress, client
+        )
         return outs
     readers = [_chunks(s, wanted, size, load_options) for s in ins]
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(wanted), unit="row", desc="run")
+        bar = tqdm(total=len(wanted), unit="row", desc="map_streams")
     with contextlib.ExitStack() as stack:
-        writers = [stack.enter_context(_open_writer(s, fps)) for s in outs]
+        writers = [stack.enter_context(_open_writer(s, frame_rate)) for s in outs]
         for n in _apply(readers, fn, wanted, batch_size, len(outs), writers):
             if bar is not None:
                 bar.update(n)
@@ -240,7 +259,7 @@ def _run_on_cluster(
     outs: list[Any],
     wanted: np.ndarray,
     batch_size: int | None,
-    fps: float | None,
+    frame_rate: float | None,
     load_options: dict[str, Any],
     progress: bool,
     client: Any,
@@ -256,7 +275,7 @@ def _run_on_cluster(
     ready: dict[int, list[list[Any]]] = {}
     failures: list[str] = []
     with contextlib.ExitStack() as stack:
-        writers = [stack.enter_context(_open_writer(s, fps)) for s in outs]
+        writers = [stack.enter_context(_open_writer(s, frame_rate)) for s in outs]
         next_piece = 0
 
         def write_ready(i: int, outcome: Any) -> int:
@@ -277,7 +296,7 @@ def _run_on_cluster(
             pieces,
             client=client,
             progress=progress,
-            desc="run",
+            desc="map_streams",
             unit="row",
             on_done=write_ready,
             keep_values=False,
@@ -285,6 +304,16 @@ def _run_on_cluster(
         )
         if failures:
             raise WorkbenchError(
-                f"run() failed on the cluster ({len(failures)} piece(s)); the outputs were "
+                f"map_streams() failed on the cluster ({len(failures)} piece(s)); the outputs were "
                 f"not written. First failure: {failures[0]}"
             )
+
+
+def run(*args: Any, **kwargs: Any) -> list[Any]:
+    """Deprecated name of :func:`map_streams` (same arguments); warns, then calls it."""
+    warnings.warn(
+        "workbench.streams.run is deprecated, use map_streams (same arguments)",
+        WorkbenchDeprecationWarning,
+        stacklevel=2,
+    )
+    return map_streams(*args, **kwargs)

@@ -17,6 +17,7 @@ import math
 import os
 import sys
 import threading
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -33,6 +34,7 @@ from workbench.errors import (
     InvalidArgumentError,
     NoVideoStreamError,
 )
+from workbench.options import ReadOptions
 from workbench.video.batch import FrameBatch
 from workbench.video.cache import IndexCache, cache_key
 from workbench.video.decoder import IndexedDecoder, _usable_cpus
@@ -41,7 +43,7 @@ from workbench.video.frames import Converter, OutputSpec
 from workbench.video.index import VideoIndex, build_index
 from workbench.video.source import Source
 
-__all__ = ["Video", "VideoMetadata", "open_video"]
+__all__ = ["Video", "VideoBase", "VideoMetadata", "open_video"]
 
 #: default byte budget of the decoded-frame cache (stepping / scrubbing)
 DEFAULT_FRAME_CACHE_BYTES = 192 * 2**20
@@ -265,7 +267,90 @@ def open_video(
     )
 
 
-class Video:
+class VideoBase(ABC):
+    """What :class:`Video` and a bag's image topic (``TopicVideo``) share: indexing and
+    reads over a window (:meth:`iter_batches`).
+
+    Subclasses give ``len()``, :meth:`get_frame_at`, :meth:`get_frames_at` and
+    ``_iter_window`` (the batches of a checked :class:`~workbench.options.ReadOptions`).
+    """
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """The number of frames."""
+
+    @abstractmethod
+    def get_frame_at(self, i: int, **output: Any) -> np.ndarray:
+        """Frame ``i`` as an ``(H, W, C)`` uint8 array."""
+
+    @abstractmethod
+    def get_frames_at(self, indices: Sequence[int] | np.ndarray, **output: Any) -> FrameBatch:
+        """Frames at ``indices``, in that order, as a :class:`FrameBatch`."""
+
+    @abstractmethod
+    def _iter_window(self, options: ReadOptions) -> Iterator[FrameBatch]:
+        """The batches of a read over ``options``' window (already checked)."""
+
+    def __getitem__(self, key: int | slice) -> np.ndarray | FrameBatch:
+        if isinstance(key, slice):
+            return self.get_frames_at(np.arange(len(self))[key])
+        return self.get_frame_at(key)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for batch in self.iter_batches():
+            yield from batch.frames
+
+    def iter_batches(
+        self,
+        start: float | None = None,
+        end: float | None = None,
+        *,
+        target_frame_rate: float | None = None,
+        resize_rate: float | None = None,
+        size: tuple[int, int] | None = None,
+        segment_duration: float = 10.0,
+        format: str = "rgb24",
+        mode: str = "exact",
+        options: ReadOptions | None = None,
+        **old_spellings: Any,
+    ) -> Iterator[FrameBatch]:
+        """Read ``[start, end)`` seconds of presentation time in segments.
+
+        The options are the read vocabulary of ``wb.read`` (see
+        :class:`~workbench.options.ReadOptions`), on this video's own time axis (its pts
+        seconds; ``wb.read`` adds the record's start to make them absolute; an image
+        topic's count from its first message, and each message is a keyframe). With
+        ``target_frame_rate=None`` every frame whose pts lies in the range is returned;
+        with ``target_frame_rate=f`` the range is sampled at ``start + k / f`` and each
+        sample is the frame on screen at that instant (``mode="keyframes"``: the
+        keyframe at or before it, without repeats). Each yielded :class:`FrameBatch`
+        covers one segment of ``segment_duration`` seconds (empty segments are skipped);
+        timestamps are the frames' own pts seconds. Each worker decodes forward (seeking
+        over long gaps); with several CPUs, consecutive segments are decoded in parallel
+        by ``threads`` single-threaded decoders, at most that many segments ahead of the
+        consumer, so memory stays bounded by ``threads + 1`` batches (one worker when
+        batches are larger than :data:`PARALLEL_BATCH_BYTES` together).
+
+        The old spellings ``stop``, ``fps``, ``scale`` and ``segment_seconds`` still work,
+        with a :class:`~workbench.errors.WorkbenchDeprecationWarning`.
+
+        Raises
+        ------
+        InvalidArgumentError
+            A bad option (``start >= end``, a rate that is not positive ...), at the call.
+
+        Examples
+        --------
+        >>> batches = video.iter_batches(target_frame_rate=2, resize_rate=0.25)  # doctest: +SKIP
+        >>> for batch in batches:                                               # doctest: +SKIP
+        ...     print(batch.timestamps[0], batch.frames.shape)
+        """
+        where = f"{type(self).__name__}.iter_batches"
+        options = ReadOptions.from_keywords(locals(), where=where, old_spellings=old_spellings)
+        return self._iter_window(options)
+
+
+class Video(VideoBase):
     """A video stream with frame-accurate random access. Use :func:`open_video`.
 
     Frames are ``(H, W, 3)`` uint8 RGB arrays, upright. Indices count presented frames
@@ -654,15 +739,6 @@ class Video:
         idx = self._normalize_many(indices)
         return self._batch(idx, self._spec(scale, size, format))
 
-    def __getitem__(self, key: int | slice) -> np.ndarray | FrameBatch:
-        if isinstance(key, slice):
-            return self.get_frames_at(np.arange(len(self))[key])
-        return self.get_frame_at(key)
-
-    def __iter__(self) -> Iterator[np.ndarray]:
-        for batch in self.iter_batches():
-            yield from batch.frames
-
     def get_frame_played_at(
         self,
         seconds: float,
@@ -722,45 +798,18 @@ class Video:
                 self.frame_cache.put(kf, frame)
             return self._converter.convert(frame, spec)
 
-    def iter_batches(
-        self,
-        start: float | None = None,
-        stop: float | None = None,
-        *,
-        fps: float | None = None,
-        scale: float | None = None,
-        size: tuple[int, int] | None = None,
-        segment_seconds: float = 10.0,
-        format: str = "rgb24",
-    ) -> Iterator[FrameBatch]:
-        """Read ``[start, stop)`` seconds of presentation time in segments.
+    def _iter_window(self, options: ReadOptions) -> Iterator[FrameBatch]:
+        spec = self._spec(options.resize_rate, options.size, options.format)  # checked here
+        return self._iter_window_of(options, spec)
 
-        With ``fps=None`` every frame whose pts lies in the range is returned; with
-        ``fps=f`` the range is sampled at ``start + k / f`` and each sample is the frame
-        on screen at that instant. Each yielded :class:`FrameBatch` covers one segment
-        of ``segment_seconds`` (empty segments are skipped); timestamps are the frames'
-        own pts seconds. Each worker decodes forward (seeking over long gaps); with
-        several CPUs, consecutive segments are decoded in parallel by ``threads``
-        single-threaded decoders, at most that many segments ahead of the consumer, so
-        memory stays bounded by ``threads + 1`` batches (one worker when batches are
-        larger than :data:`PARALLEL_BATCH_BYTES` together).
-
-        Examples
-        --------
-        >>> for batch in video.iter_batches(fps=2, scale=0.25):   # doctest: +SKIP
-        ...     print(batch.timestamps[0], batch.frames.shape)
-        """
+    def _iter_window_of(self, options: ReadOptions, spec: OutputSpec) -> Iterator[FrameBatch]:
         first = float(self._pts_seconds[0])
-        start = first if start is None else max(float(start), first)
-        stop = self._end_seconds if stop is None else min(float(stop), self._end_seconds)
-        if not (segment_seconds and segment_seconds > 0):
-            raise InvalidArgumentError(f"segment_seconds={segment_seconds!r} must be > 0")
-        if fps is not None and not (fps > 0 and math.isfinite(fps)):
-            raise InvalidArgumentError(f"fps={fps!r} must be a positive number or None")
-        spec = self._spec(scale, size, format)
+        start = first if options.start is None else max(options.start, first)
+        stop = self._end_seconds if options.end is None else min(options.end, self._end_seconds)
         if not stop > start:
             return
         pts = self._pts_seconds
+        fps = options.target_frame_rate
         if fps is None:
             lo = int(np.searchsorted(pts, start, side="left"))
             hi = int(np.searchsorted(pts, stop, side="left"))
@@ -773,10 +822,21 @@ class Video:
             idx = np.searchsorted(pts, instants, side="right").astype(np.int64) - 1
             keep = idx >= 0
             idx, instants = idx[keep], instants[keep]
+        if options.mode == "keyframes" and len(idx):
+            idx, instants = self._keyframes_of(idx, instants)
         if len(idx) == 0:
             return
-        segment = np.floor((instants - start) / segment_seconds).astype(np.int64)
+        segment = np.floor((instants - start) / options.segment_duration).astype(np.int64)
         yield from self._iter_segments(idx, segment, spec)
+
+    def _keyframes_of(self, idx: np.ndarray, instants: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The keyframe at or before each frame (the frame itself before the first
+        keyframe), keeping the first instant of each run of the same keyframe."""
+        kf = np.asarray(self.index.keyframe_indices, dtype=np.int64)
+        pos = np.searchsorted(kf, idx, side="right") - 1
+        idx = np.where(pos >= 0, kf[np.clip(pos, 0, max(len(kf) - 1, 0))], idx) if len(kf) else idx
+        first = np.r_[True, idx[1:] != idx[:-1]]
+        return idx[first], instants[first]
 
     def _iter_segments(
         self, idx: np.ndarray, segment: np.ndarray, spec: OutputSpec

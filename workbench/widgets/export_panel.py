@@ -15,7 +15,7 @@ Examples
     panel.export().result()          # or click Export; panel.result holds the summary
 
 Settings mean what the same options mean in :func:`workbench.read` and
-:func:`workbench.export_frames` (one validator, :func:`workbench.readers.base.validate_options`):
+:func:`workbench.export_frames` (one validator, :class:`workbench.options.ReadOptions`):
 ``target_frame_rate=None`` keeps every frame (an empty frame-rate field in the browser),
 any other rate must be > 0; ``resize_rate`` is a scale factor > 0 (0.5 halves the size,
 2 doubles it). A value the browser sends that is not allowed is refused: the setting keeps
@@ -38,7 +38,8 @@ import traitlets
 
 from workbench._assets import frontend_file
 from workbench.errors import InvalidArgumentError
-from workbench.readers.base import TIME_EPS, output_size, validate_options
+from workbench.options import ReadOptions
+from workbench.readers.base import TIME_EPS, output_size
 from workbench.widgets.scrubber import VideoScrubber
 
 __all__ = ["FORMATS", "ExportPanel", "PanelSettingError", "chunk_bounds", "format_offset"]
@@ -202,12 +203,8 @@ class ExportPanel(anywidget.AnyWidget):
     # ---- validation ---------------------------------------------------------------------
     @staticmethod
     def _check(name: str, value: Any, hint: str = "") -> None:
-        options: dict[str, Any] = {
-            "start": None, "end": None, "target_frame_rate": None, "resize_rate": None,
-            "size": None, "segment_duration": 10.0, "format": "rgb24", "mode": "exact",
-        }  # fmt: skip
         try:
-            validate_options(**{**options, name: value})
+            ReadOptions(**{name: value})
         except InvalidArgumentError as exc:
             raise PanelSettingError(f"{exc}{hint}") from None
 

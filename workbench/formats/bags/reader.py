@@ -44,9 +44,9 @@ from workbench.formats.bags.bag import Bag, open_bag
 from workbench.formats.bags.flatten import dict_values, flatten_dict, plan_columns, to_values
 from workbench.formats.bags.images import is_image_type
 from workbench.readers.base import BaseReader, FrameReader, make_frame_batch
-from workbench.readers.batches import ReadPlan, SeriesBatch
+from workbench.readers.batches import SeriesBatch
 from workbench.readers.source import Source
-from workbench.readers.timeseries import plan_series_segments
+from workbench.readers.timeseries import SeriesReader
 
 __all__ = ["BagReader", "ImageTopicReader", "TopicSeriesReader"]
 
@@ -87,7 +87,7 @@ class BagReader(FrameReader):
         topic: str | None = None,
         cache: Any = None,
         time: str = "log",
-        **options: Any,
+        **kwargs: Any,
     ) -> BaseReader:
         bag = open_bag(source.path, cache=cache)
         try:
@@ -98,8 +98,8 @@ class BagReader(FrameReader):
                     raise InvalidArgumentError(
                         f"time={time!r}: image topics are read on log time; drop time="
                     )
-                return ImageTopicReader(source, bag=bag, topic=topic, **options)
-            return TopicSeriesReader(source, bag=bag, topic=topic, time=time, **options)
+                return ImageTopicReader(source, bag=bag, topic=topic, **kwargs)
+            return TopicSeriesReader(source, bag=bag, topic=topic, time=time, **kwargs)
         except BaseException:
             bag.close()
             raise
@@ -108,8 +108,8 @@ class BagReader(FrameReader):
 class ImageTopicReader(FrameReader):
     """Segmented reader of an image topic (frames at absolute log times)."""
 
-    def __init__(self, source: Source, *, bag: Bag, topic: str, **options: Any) -> None:
-        super().__init__(source, **options)
+    def __init__(self, source: Source, *, bag: Bag, topic: str, **kwargs: Any) -> None:
+        super().__init__(source, **kwargs)  # options=, first_batch_seconds=
         from workbench.formats.bags.topic_video import TopicVideo
 
         self.topic = topic
@@ -138,15 +138,13 @@ class ImageTopicReader(FrameReader):
         return make_frame_batch(frames, ts, indices, columns=self.columns, record_id=self.record_id)
 
 
-class TopicSeriesReader(BaseReader):
+class TopicSeriesReader(SeriesReader):
     """Segmented reader of a topic as numeric time series (one row per message)."""
 
-    kind = "series"
-
     def __init__(
-        self, source: Source, *, bag: Bag, topic: str, time: str = "log", **options: Any
+        self, source: Source, *, bag: Bag, topic: str, time: str = "log", **kwargs: Any
     ) -> None:
-        super().__init__(source, **options)
+        super().__init__(source, **kwargs)  # options=
         if self.resize_rate is not None or self.size is not None:
             raise InvalidArgumentError(
                 f"resize_rate/size apply to image topics, not to {topic!r} of "
@@ -160,7 +158,6 @@ class TopicSeriesReader(BaseReader):
         self.topic = topic
         self.time = time
         self.entry = bag.store.entry(topic)
-        self._plan: tuple[list[np.ndarray], float, float] | None = None
         self._columns: tuple[list[str], Any] | None = None
 
     # -- columns -----------------------------------------------------------------------
@@ -189,26 +186,8 @@ class TopicSeriesReader(BaseReader):
         """Absolute log time of every message (from the index)."""
         return self.entry.time_ns.astype(np.float64) / 1e9
 
-    def _planned(self) -> tuple[list[np.ndarray], float, float]:
-        if self._plan is None:
-            self._plan = plan_series_segments(self, self.times())
-        return self._plan
-
-    def __len__(self) -> int:
-        return len(self._planned()[0])
-
-    def plan(self) -> ReadPlan:
-        segments, start, end = self._planned()
-        cols = self.columns()
-        items = int(sum(len(s) for s in segments))
-        return ReadPlan(
-            segments=len(segments),
-            items=items,
-            bytes=items * (len(cols) + 1) * 8,
-            start=start,
-            end=end,
-            columns=tuple(cols),
-        )
+    def value_columns(self) -> list[str]:
+        return self.columns()
 
     # -- reading -----------------------------------------------------------------------
     def _batch(self, rows: np.ndarray) -> SeriesBatch:
@@ -236,16 +215,3 @@ class TopicSeriesReader(BaseReader):
     def __iter__(self) -> Iterator[SeriesBatch]:
         for rows in self._planned()[0]:
             yield self._batch(rows)
-
-    def read_all(self) -> SeriesBatch:
-        batches = list(self)
-        names = self.columns()
-        if not batches:
-            return SeriesBatch(np.zeros(0), np.zeros((0, len(names))), names, self.record_id)
-        return SeriesBatch(
-            np.concatenate([b.timestamps for b in batches]),
-            np.concatenate([b.values for b in batches]),
-            list(names),
-            record_id=self.record_id,
-            metadata=batches[0].metadata,
-        )

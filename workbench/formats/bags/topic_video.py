@@ -32,13 +32,18 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from workbench.errors import CorruptMediaError, FrameIndexError, InvalidArgumentError
 from workbench.formats.bags.bag import Bag, open_bag
 from workbench.formats.bags.images import SUPPORTED_ENCODINGS, image_size, is_image_type, to_frame
+from workbench.options import ReadOptions
+from workbench.video.video import VideoBase
+
+if TYPE_CHECKING:
+    from workbench.readers.source import SourceLike
 
 __all__ = ["TopicVideo", "open_image_topic"]
 
@@ -59,8 +64,11 @@ def _check_image_topic(bag: Bag, topic: str) -> None:
         raise CorruptMediaError(f"image topic {topic!r} of {bag.path.name} has no messages")
 
 
-class TopicVideo:
-    """Frame-accurate random access to an image topic. Use :func:`open_image_topic`."""
+class TopicVideo(VideoBase):
+    """Frame-accurate random access to an image topic. Use :func:`open_image_topic`.
+
+    Indexing and ``iter_batches`` are :class:`VideoBase`'s.
+    """
 
     def __init__(
         self,
@@ -315,15 +323,6 @@ class TopicVideo:
             meta={"path": self.path, "topic": self.topic},
         )
 
-    def __getitem__(self, key: int | slice) -> Any:
-        if isinstance(key, slice):
-            return self.get_frames_at(np.arange(len(self))[key])
-        return self.get_frame_at(key)
-
-    def __iter__(self) -> Iterator[np.ndarray]:
-        for batch in self.iter_batches():
-            yield from batch.frames
-
     def index_played_at(self, seconds: float) -> int:
         """Index of the frame on screen at ``seconds`` (since the first message)."""
         t = float(seconds)
@@ -344,39 +343,31 @@ class TopicVideo:
         idx = [self.index_played_at(float(t)) for t in np.asarray(seconds).reshape(-1)]
         return self.get_frames_at(idx, **kwargs)
 
-    def iter_batches(
-        self,
-        start: float | None = None,
-        stop: float | None = None,
-        *,
-        fps: float | None = None,
-        scale: float | None = None,
-        size: tuple[int, int] | None = None,
-        segment_seconds: float = 10.0,
-        format: str = "rgb24",
-    ) -> Iterator[Any]:
-        """Read ``[start, stop)`` seconds (since the first message) in segments, as a
-        ``Video`` does (``fps`` samples the frame on screen at ``start + k / fps``)."""
+    def _iter_window(self, options: ReadOptions) -> Iterator[Any]:
         from workbench.readers.base import sample_frames
 
         end = float(self._pts_seconds[-1]) + self._frame_duration
-        lo = 0.0 if start is None else max(0.0, float(start))
-        hi = end if stop is None else min(end, float(stop))
-        if not (segment_seconds and segment_seconds > 0):
-            raise InvalidArgumentError(f"segment_seconds={segment_seconds!r} must be > 0")
+        lo = 0.0 if options.start is None else max(0.0, options.start)
+        hi = end if options.end is None else min(end, options.end)
         if hi <= lo:
             return
         idx, _, instants = sample_frames(
-            self._pts_seconds, self._frame_duration, start=lo, end=hi, rate=fps
+            self._pts_seconds,
+            self._frame_duration,
+            start=lo,
+            end=hi,
+            rate=options.target_frame_rate,
         )
-        seg = np.floor((instants - lo) / segment_seconds).astype(np.int64)
+        seg = np.floor((instants - lo) / options.segment_duration).astype(np.int64)
         for part in np.split(idx, np.flatnonzero(np.diff(seg)) + 1):
             if len(part):
-                yield self.get_frames_at(part, scale=scale, size=size, format=format)
+                yield self.get_frames_at(
+                    part, scale=options.resize_rate, size=options.size, format=options.format
+                )
 
 
 def open_image_topic(
-    source: Any,
+    source: SourceLike,
     topic: str | None = None,
     *,
     cache: Any = None,
@@ -413,7 +404,7 @@ def open_image_topic(
         raise
 
 
-def _path_and_topic(source: Any, topic: str | None) -> tuple[Path, str]:
+def _path_and_topic(source: SourceLike, topic: str | None) -> tuple[Path, str]:
     import os
 
     if isinstance(source, (str, os.PathLike)):
@@ -445,7 +436,7 @@ def _path_and_topic(source: Any, topic: str | None) -> tuple[Path, str]:
 BAG_CONTENT_TYPES = ("application/x-rosbag", "application/x-ros2bag", "application/x-mcap")
 
 
-def open_scrub_topic(src: Any) -> TopicVideo | None:
+def open_scrub_topic(src: SourceLike) -> TopicVideo | None:
     """The image topic a resolved source names (a bag record), or None for other sources.
 
     Sets ``src.start_timestamp`` to the topic's first message, the origin of its

@@ -18,23 +18,17 @@ A catalog row of one message (``contents`` = message name) reads only that messa
 
 Examples
 --------
->>> import tempfile, pathlib, can, workbench as wb
->>> folder = pathlib.Path(tempfile.mkdtemp())
->>> _ = (folder / "car.dbc").write_text('''VERSION ""
-... BU_:
-... BO_ 256 Speed: 1 X
-...  SG_ speed : 0|8@1+ (1,0) [0|255] "km/h" X
-... ''')
->>> with can.CanutilsLogWriter(folder / "bus.log") as log:
-...     for i in range(30):
-...         log.on_message_received(can.Message(timestamp=100.0 + i / 10,
-...             arbitration_id=256, data=bytes([i]), is_extended_id=False))
->>> reader = wb.read(folder / "bus.log", segment_duration=1.0)
->>> len(reader), [len(b) for b in reader]
-(3, [10, 10, 10])
->>> batch = reader.read_all()
->>> batch.columns, batch.metadata["units"], float(batch.values[-1, 0])
-(['Speed.speed'], {'Speed.speed': 'km/h'}, 29.0)
+>>> import tempfile, pathlib, workbench as wb
+>>> from workbench.samples.can_log import write_can_log
+>>> from workbench.samples.drive import simulate_drive
+>>> data = pathlib.Path(tempfile.mkdtemp())   # a sample log, its DBC and sidecar:
+>>> write_can_log(data, "r1", 100.0, simulate_drive(2.0, seed=3), 2.0, "r1")
+>>> reader = wb.read(data / "can_bus.log", segment_duration=1.0)   # the sidecar's DBC
+>>> [(b.metadata["message"], len(b)) for b in reader][:5]        # per segment, per message
+[('Steering', 100), ('Brake', 100), ('VehicleSpeed', 100), ('Gear', 10), ('Diag', 1)]
+>>> batch = wb.read(data / "can_bus.log", messages=["VehicleSpeed"]).read_all()
+>>> batch.columns, batch.metadata["units"], len(batch)
+(['VehicleSpeed.speed_kmh'], {'VehicleSpeed.speed_kmh': 'km/h'}, 200)
 """
 
 from __future__ import annotations
@@ -50,6 +44,7 @@ from workbench.formats.can.database import find_database, load_database
 from workbench.formats.can.decode import DecodeReport, compile_database, decode_frames
 from workbench.formats.can.frames import Frames
 from workbench.formats.can.logs import iter_frames, log_content_type
+from workbench.options import ReadOptions
 from workbench.readers.base import TIME_EPS, BaseReader
 from workbench.readers.batches import ReadPlan, SeriesBatch
 from workbench.readers.source import Source
@@ -83,9 +78,9 @@ class CanReader(BaseReader):
         messages: Iterable[str | int] | None = None,
         signals: Iterable[str] | None = None,
         chunk_frames: int = 200_000,
-        **options: Any,
+        options: ReadOptions | None = None,
     ) -> None:
-        super().__init__(source, **options)
+        super().__init__(source, options=options)
         name = source.path.name
         if self.resize_rate is not None or self.size is not None or self.mode != "exact":
             raise InvalidArgumentError(
