@@ -69,7 +69,9 @@ _MOVED: dict[str, str] = dict.fromkeys(
 __all__ = ["__version__", *_error_names, *_LAZY]
 
 #: renamed, not listed: ``wb.run`` is ``map_streams``' old name (it warns when called)
-_LAZY["run"] = "workbench.streams.ops"
+_UNLISTED = {"run": "workbench.streams.ops"}
 
 
-__getattr__, __dir__ = lazy_exports("workbench", _LAZY, globals(), __all__, moved=_MOVED)
+__getattr__, __dir__ = lazy_exports(
+    "workbench", {**_LAZY, **_UNLISTED}, globals(), __all__, moved=_MOVED
+)

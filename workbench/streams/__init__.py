@@ -36,6 +36,6 @@ _LAZY: dict[str, str] = type_checking_imports(__file__)
 __all__ = list(_LAZY)
 
 #: renamed, not listed: ``run`` is :func:`map_streams`' old name (it warns when called)
-_LAZY["run"] = "workbench.streams.ops"
+_UNLISTED = {"run": "workbench.streams.ops"}
 
-__getattr__, __dir__ = lazy_exports("workbench.streams", _LAZY, globals(), __all__)
+__getattr__, __dir__ = lazy_exports("workbench.streams", {**_LAZY, **_UNLISTED}, globals(), __all__)
