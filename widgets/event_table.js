@@ -66,7 +66,7 @@ function render({ model, el }) {
       }
       tr.append(thumb);
       const start = document.createElement("td");
-      start.textContent = clock(r.start - Math.floor(firstStart.get(r.record_id) / 60) * 60);
+      start.textContent = clock(r.start - Math.floor(/** @type {number} */ (firstStart.get(r.record_id)) / 60) * 60);
       start.title = `${r.start.toFixed(3)} s (absolute)`;
       const texts = [r.record_id, null, `${(r.end - r.start).toFixed(2)} s`, ...columns.map((c) => cell(r[c]))];
       texts.forEach((text, k) => {

@@ -147,6 +147,7 @@ function render({ model, el }) {
   /** @type {Map<string, HTMLImageElement>} */
   const tileCache = new Map();
 
+  /** @returns {[number, number]} */
   const toScreen = (/** @type {number} */ x, /** @type {number} */ y) => [
     (x - view.cx) / view.mpp + view.w / 2,
     view.h / 2 - (y - view.cy) / view.mpp,
@@ -271,7 +272,7 @@ function render({ model, el }) {
           img.onload = schedule;
           img.src = url;
           tileCache.set(url, img);
-          if (tileCache.size > 256) tileCache.delete(tileCache.keys().next().value);
+          if (tileCache.size > 256) tileCache.delete(/** @type {string} */ (tileCache.keys().next().value));
         }
         if (!img.complete || !img.naturalWidth) continue;
         const [px, py] = toScreen(tx * tileM - world / 2, world / 2 - ty * tileM);

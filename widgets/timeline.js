@@ -73,7 +73,7 @@ function render({ model, el }) {
   let labelAt = 0;
   let closed = false;
   /** the scrubbers whose playback the cursor follows */
-  const following = followPlayers(model, (ts) => fromPlayer(ts));
+  const followed = followPlayers(model, (ts) => fromPlayer(ts));
   /** @type {HTMLElement[]} one label element per lane */
   let laneLabels = [];
 
@@ -285,7 +285,7 @@ function render({ model, el }) {
     cursor.style.transform = `translateX(${((ts - t0()) / span) * w - 1}px)`;
     root.dataset.cursor = String(ts);
     const now = performance.now();
-    const following = following.players().some((m) => m.get("playing"));
+    const following = followed.players().some((m) => m.get("playing"));
     if (!following || now - labelAt >= LABEL_EVERY_MS) {
       labelAt = now;
       label.textContent = `t = ${(ts - t0()).toFixed(3)} s  (${ts.toFixed(3)})`;
@@ -413,7 +413,7 @@ function render({ model, el }) {
     ro.disconnect();
     clearTimeout(sendTimer);
     if (raf) cancelAnimationFrame(raf);
-    following.close();
+    followed.close();
     stopListening();
     root.remove();
   };

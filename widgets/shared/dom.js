@@ -38,9 +38,9 @@ export function stopPropagation(e) {
 
 /**
  * The JPEG bytes of a message buffer as a Blob.
- * @param {BlobPart} raw a message buffer (DataView, ArrayBuffer or typed array)
+ * @param {DataView | ArrayBuffer | Uint8Array} raw a message buffer
  * @returns {Blob}
  */
 export function jpegBlob(raw) {
-  return new Blob([raw], { type: "image/jpeg" });
+  return new Blob([/** @type {BlobPart} */ (raw)], { type: "image/jpeg" });
 }
