@@ -1,14 +1,15 @@
 // Bundle each widget's front end into the one ES module anywidget loads, and copy its
 // CSS beside it: widgets/<name>.js (+ the modules it imports) -> workbench/_frontend/<name>.js,
 // widgets/<name>.css -> workbench/_frontend/<name>.css. Run by `npm run build`
-// (scripts/setup.sh, and the wheel's build hook in pyproject.toml).
+// (scripts/setup.sh, and the wheel's build hook in pyproject.toml);
+// `node widgets/build.mjs <folder>` writes them into <folder> instead.
 import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, "..", "workbench", "_frontend");
+const out = process.argv[2] || join(here, "..", "workbench", "_frontend");
 /** The widgets: one entry module and one stylesheet each. */
 export const WIDGETS = [
   "catalog_browser", "event_table", "export_panel", "filmstrip", "map_view", "scrubber", "timeline",
