@@ -11,7 +11,7 @@
 // scrubber goes to the frame nearest that time, and that record is selected.
 
 import { h, widgetRoot } from "./shared/dom.js";
-import { followPlayers, listen } from "./shared/model.js";
+import { followClock, listen } from "./shared/model.js";
 
 const R = 6378137;
 const TRACK_COLORS = ["#1976d2", "#d32f2f", "#388e3c", "#f57c00", "#7b1fa2", "#0097a7"];
@@ -427,12 +427,8 @@ function render({ model, el }) {
     root.dataset.cursor = String(cursorTs);
   }
 
-  const fromModel = () => {
-    cursorTs = Number(model.get("timestamp"));
-    placeMarker();
-  };
-  /** @param {number} ts the time of a scrubber this map follows */
-  const fromPlayer = (ts) => {
+  /** @param {number} ts the clock's time, from our model or a scrubber we follow */
+  const onClock = (ts) => {
     cursorTs = ts;
     placeMarker();
   };
@@ -529,7 +525,6 @@ function render({ model, el }) {
   const stopListening = listen(model, {
     "change:points": loadData,
     "change:tracks": loadData,
-    "change:timestamp": fromModel,
     "change:selected_record": schedule,
     "change:highlights": schedule,
     "change:tiles": schedule,
@@ -542,13 +537,13 @@ function render({ model, el }) {
   });
   ro.observe(stage);
   loadData();
-  const following = followPlayers(model, fromPlayer);
+  const clock = followClock(model, onClock);
 
   return () => {
     closed = true;
     ro.disconnect();
     if (raf) cancelAnimationFrame(raf);
-    following.close();
+    clock.close();
     stopListening();
     root.remove();
   };

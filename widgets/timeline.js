@@ -14,7 +14,7 @@
 // kernel stores it in the catalog (cat.labels) and sends the new bands back.
 
 import { h, widgetRoot } from "./shared/dom.js";
-import { followPlayers, listen } from "./shared/model.js";
+import { followClock, listen } from "./shared/model.js";
 
 const COLORS = ["#1976d2", "#d32f2f", "#388e3c", "#f57c00", "#7b1fa2", "#0097a7"];
 /** Fills of a state lane's runs, by the state's value. */
@@ -73,7 +73,7 @@ function render({ model, el }) {
   let labelAt = 0;
   let closed = false;
   /** the scrubbers whose playback the cursor follows */
-  const followed = followPlayers(model, (ts) => fromPlayer(ts));
+  const clock = followClock(model, (ts) => onClock(ts));
   /** @type {HTMLElement[]} one label element per lane */
   let laneLabels = [];
 
@@ -267,12 +267,8 @@ function render({ model, el }) {
 
   /** The cursor's time: the latest heard, from our model or a scrubber we follow. */
   let cursorTs = Number(model.get("timestamp"));
-  const fromModel = () => {
-    cursorTs = Number(model.get("timestamp"));
-    placeCursor();
-  };
-  /** @param {number} ts the time of a scrubber this timeline follows */
-  const fromPlayer = (ts) => {
+  /** @param {number} ts the clock's time, from our model or a scrubber we follow */
+  const onClock = (ts) => {
     cursorTs = ts;
     placeCursor();
   };
@@ -285,7 +281,7 @@ function render({ model, el }) {
     cursor.style.transform = `translateX(${((ts - t0()) / span) * w - 1}px)`;
     root.dataset.cursor = String(ts);
     const now = performance.now();
-    const following = followed.players().some((m) => m.get("playing"));
+    const following = clock.players().some((m) => m.get("playing"));
     if (!following || now - labelAt >= LABEL_EVERY_MS) {
       labelAt = now;
       label.textContent = `t = ${(ts - t0()).toFixed(3)} s  (${ts.toFixed(3)})`;
@@ -399,7 +395,6 @@ function render({ model, el }) {
   const stopListening = listen(model, {
     "change:bands": schedule,
     "change:status": onStatus,
-    "change:timestamp": fromModel,
     "change:lanes": onLanes,
   });
   const ro = new ResizeObserver(schedule);
@@ -413,7 +408,7 @@ function render({ model, el }) {
     ro.disconnect();
     clearTimeout(sendTimer);
     if (raf) cancelAnimationFrame(raf);
-    followed.close();
+    clock.close();
     stopListening();
     root.remove();
   };

@@ -30,14 +30,8 @@ export class Playback {
    * }} deps `rate()` is the playback rate asked for, `shown()` the frame on screen, `paint`
    *   draws a due frame, `tick()` runs once per animation frame while playing.
    */
-  constructor({ seqs, send, rate, fps, shown, paint, tick }) {
-    this.seqs = seqs;
-    this.send = send;
-    this.rate = rate;
-    this.fps = fps;
-    this.shown = shown;
-    this.paint = paint;
-    this.tick = tick;
+  constructor(deps) {
+    this.deps = deps;
     this.playing = false;
     this.session = 0; // seq of the open playback session (0: none)
     this.sessionRate = 1; // the playback rate the session was opened at
@@ -63,7 +57,7 @@ export class Playback {
     this.open();
     const loop = () => {
       if (!this.playing) return;
-      this.tick();
+      this.deps.tick();
       if (this.playing) this.raf = requestAnimationFrame(loop);
     };
     this.raf = requestAnimationFrame(loop);
@@ -93,25 +87,25 @@ export class Playback {
 
   /** The frame that should be on screen now. */
   target() {
-    return this.i0 + Math.floor(((performance.now() - this.t0) / 1000) * this.fps() * this.sessionRate);
+    return this.i0 + Math.floor(((performance.now() - this.t0) / 1000) * this.deps.fps() * this.sessionRate);
   }
 
   /** Open a session from the frame after `i0`. */
   open() {
     if (this.session) this.close();
-    const seq = this.seqs.next();
+    const seq = this.deps.seqs.next();
     this.session = seq;
     this.owed = 0;
     this.creditAt = this.frameAt = performance.now();
-    const r = this.rate();
+    const r = this.deps.rate();
     this.sessionRate = r;
-    this.send({ type: "play", seq, first: this.i0 + 1, stride: Math.max(1, Math.round(r)), credit: PLAY_CREDIT });
+    this.deps.send({ type: "play", seq, first: this.i0 + 1, stride: Math.max(1, Math.round(r)), credit: PLAY_CREDIT });
   }
 
   /** Close the open session: its late frames will be ignored. */
   close() {
     if (!this.session) return;
-    this.send({ type: "stop", seq: this.session });
+    this.deps.send({ type: "stop", seq: this.session });
     this.stale.add(this.session);
     this.session = 0;
   }
@@ -140,7 +134,7 @@ export class Playback {
     const now = performance.now();
     if (this.owed < CREDIT_BATCH && !(flush && now - this.creditAt >= CREDIT_MS)) return;
     const first = this.target() + 1 + Math.ceil(1.5 * this.lateFrames);
-    this.send({ type: "credit", seq: this.session, n: this.owed, first });
+    this.deps.send({ type: "credit", seq: this.session, n: this.owed, first });
     this.owed = 0;
     this.creditAt = now;
   }
@@ -153,7 +147,7 @@ export class Playback {
     const held = this.held;
     if (!held.length) return;
     const target = this.target();
-    const shown = this.shown();
+    const shown = this.deps.shown();
     held.sort((a, b) => a.msg.index - b.msg.index);
     let k = -1;
     while (k + 1 < held.length && held[k + 1].msg.index <= target) k += 1;
@@ -165,7 +159,7 @@ export class Playback {
     for (let j = 0; j < gone; j += 1) if (held[j] !== due) held[j].bitmap.close();
     this.held = held.slice(gone);
     this.settled(gone);
-    if (due) this.paint(due.msg, due.bitmap, due.t);
+    if (due) this.deps.paint(due.msg, due.bitmap, due.t);
   }
 
   /**
@@ -182,7 +176,7 @@ export class Playback {
     let kept = false;
     try {
       if (msg.type !== "frame" || !buffers || !buffers.length) return;
-      if (msg.index <= this.shown()) return; // could never be shown
+      if (msg.index <= this.deps.shown()) return; // could never be shown
       const bitmap = await createImageBitmap(jpegBlob(buffers[0]));
       const decodedAt = performance.now();
       if (!this.playing || session !== this.session) {

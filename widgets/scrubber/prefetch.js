@@ -72,12 +72,10 @@ export class Prefetcher {
    *   whether the slider is dragged, and whether prefetching must wait (closed, playing,
    *   or a request of the user outstanding).
    */
-  constructor({ store, keyframes, seqs, send, view }) {
-    this.store = store;
-    this.keyframes = keyframes;
-    this.seqs = seqs;
-    this.send = send;
-    this.view = view;
+  constructor(deps) {
+    this.deps = deps;
+    this.store = deps.store;
+    this.keyframes = deps.keyframes;
     /** @type {Map<number, PrefetchBatch>} batches not fully answered */
     this.batches = new Map();
     /** @type {PrefetchBatch | null} the batch in flight (one at a time) */
@@ -99,7 +97,7 @@ export class Prefetcher {
 
   /** Ask for one batch of frames the store lacks, if the view lets it. */
   pump() {
-    const view = this.view();
+    const view = this.deps.view();
     if (this.closed || this.inflight || view.blocked || view.shown < 0) return;
     let preview = false;
     let indices = view.dragging ? [] : this.exactWanted(view.shown, view);
@@ -108,11 +106,11 @@ export class Prefetcher {
       indices = this.previewsWanted(view.shown);
     }
     if (!indices.length) return;
-    const seq = this.seqs.next();
+    const seq = this.deps.seqs.next();
     const batch = { seq, remaining: indices.length, preview };
     this.inflight = batch;
     this.batches.set(seq, batch);
-    this.send({ type: "prefetch", seq, indices, preview });
+    this.deps.send({ type: "prefetch", seq, indices, preview });
     setTimeout(() => {
       if (this.inflight !== batch) return;
       this.inflight = null; // the kernel is busy or gone: its late replies are still kept
@@ -185,12 +183,12 @@ export class Prefetcher {
       if (msg.type !== "frame" || !buffers || !buffers.length || this.closed) return;
       const blob = jpegBlob(buffers[0]);
       if (batch.preview) {
-        store.putPreview(msg.keyframe_index, blob, this.view().cursor);
+        store.putPreview(msg.keyframe_index, blob, this.deps.view().cursor);
       } else {
         const generation = store.generation;
         const bitmap = await createImageBitmap(blob);
         if (this.closed || generation !== store.generation) bitmap.close();
-        else store.putExact(msg, bitmap, this.view().cursor);
+        else store.putExact(msg, bitmap, this.deps.view().cursor);
       }
     } catch (err) {
       // a frame that cannot be decoded is simply not kept; the user's request shows why

@@ -62,13 +62,8 @@ export class RequestQueue {
    *   shows what `want` asks for; `landing(want)` is where it will land (offset requests
    *   are resolved exactly by the kernel); `idle()` is called when nothing is wanted.
    */
-  constructor({ seqs, send, shows, landing, idle, timeoutMs = REQUEST_TIMEOUT_MS }) {
-    this.seqs = seqs;
-    this.send = send;
-    this.shows = shows;
-    this.landing = landing;
-    this.idle = idle;
-    this.timeoutMs = timeoutMs;
+  constructor(deps) {
+    this.deps = deps;
     /** @type {InFlight | null} the request the kernel has not answered yet */
     this.inflight = null;
     /** @type {Want | null} the latest position wanted, not asked for yet */
@@ -91,7 +86,7 @@ export class RequestQueue {
 
   /** Where the view is headed: the wanted position, else the one in flight, else null. */
   target() {
-    if (this.want) return this.landing(this.want);
+    if (this.want) return this.deps.landing(this.want);
     if (this.inflight) return this.inflight.index;
     return null;
   }
@@ -106,17 +101,17 @@ export class RequestQueue {
     if (this.closed || this.inflight) return;
     const want = this.want;
     if (!want) {
-      this.idle();
+      this.deps.idle();
       return;
     }
-    if (this.shows(want)) {
+    if (this.deps.shows(want)) {
       this.want = null;
-      this.idle();
+      this.deps.idle();
       return;
     }
-    const seq = this.seqs.next();
-    this.inflight = { seq, index: this.landing(want), preview: want.preview, sentAt: performance.now() };
-    this.send({
+    const seq = this.deps.seqs.next();
+    this.inflight = { seq, index: this.deps.landing(want), preview: want.preview, sentAt: performance.now() };
+    this.deps.send({
       type: "frame",
       index: want.index,
       seq,
@@ -129,7 +124,7 @@ export class RequestQueue {
     this.timer = setTimeout(() => {
       this.inflight = null; // the kernel is busy or gone: allow a fresh request
       this.pump();
-    }, this.timeoutMs);
+    }, this.deps.timeoutMs ?? REQUEST_TIMEOUT_MS);
   }
 
   /**

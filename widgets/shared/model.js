@@ -1,5 +1,5 @@
-// Listening to a widget's model: handlers on and off together, and the clocks of the
-// scrubbers a view follows.
+// Listening to a widget's model: handlers on and off together, and the clock (the
+// timestamp of the model and of the scrubbers a view follows).
 
 /**
  * The part of an anywidget model the front ends use.
@@ -39,21 +39,23 @@ export function onChanges(model, names, handler) {
 }
 
 /**
- * Follow the `timestamp` of the scrubbers whose model ids the `players` traitlet lists
- * (found through `model.widget_manager.get_model`): while one plays or is dragged it
- * sets its `timestamp` locally for every painted frame, and `onTimestamp` hears each.
- * The list is followed as it changes.
+ * Follow the clock: the `timestamp` of `model` and of the scrubbers whose model ids its
+ * `players` traitlet lists (found through `model.widget_manager.get_model`). While one
+ * of those plays or is dragged it sets its `timestamp` locally for every painted frame;
+ * `onTimestamp` hears each change of any of them, the latest wins. The `players` list is
+ * followed as it changes.
  * @param {Model} model the following view's model
  * @param {(timestamp: number) => void} onTimestamp
  * @returns {{players: () => Model[], close: () => void}}
  */
-export function followPlayers(model, onTimestamp) {
+export function followClock(model, onTimestamp) {
   /** @type {Model[]} */
   let players = [];
   /** @type {Map<Model, () => void>} */
   const listeners = new Map();
   let closed = false;
 
+  const fromModel = () => onTimestamp(Number(model.get("timestamp")));
   async function attach() {
     detach();
     const ids = /** @type {string[]} */ (model.get("players") || []);
@@ -74,13 +76,13 @@ export function followPlayers(model, onTimestamp) {
     players = [];
   }
 
-  model.on("change:players", attach);
+  const stopListening = listen(model, { "change:timestamp": fromModel, "change:players": attach });
   attach();
   return {
     players: () => players,
     close() {
       closed = true;
-      model.off("change:players", attach);
+      stopListening();
       detach();
     },
   };
