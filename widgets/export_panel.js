@@ -1,5 +1,6 @@
 // Front end of workbench.widgets.ExportPanel. Settings are synced traitlets; the
-// buttons send {type: "export"} / {type: "cancel"}; progress/status/result come back
+// buttons send "export" / "cancel" messages (workbench/widgets/protocol.py describes
+// every message); progress/status/result come back
 // as traitlets while the kernel exports on a background thread. The kernel validates
 // every setting: a refused value is put back and `setting_error` says why. The range
 // label (relative to the record start) and its absolute-time tooltip come from the kernel.

@@ -2,9 +2,8 @@
 // Every thumbnail is shown: they shrink to fit the row (down to a minimum width, see the
 // CSS) and wrap onto more rows, never hidden in a scrolled-away overflow; when a tall
 // strip scrolls, the highlighted thumbnail is scrolled into the strip's view.
-//   view -> kernel  {type: "thumbs"}
-//   kernel -> view  {type: "thumbs", indices: [...]} + one JPEG buffer per thumbnail
-// (see workbench/widgets/filmstrip.py)
+// The thumbnails come once, in a "thumbs" message (workbench/widgets/protocol.py
+// describes every message).
 
 import { h, jpegBlob, widgetRoot } from "./shared/dom.js";
 import { listen } from "./shared/model.js";

@@ -7,8 +7,9 @@
 // transform, so it follows playback frame by frame: while a scrubber listed in `players`
 // plays, the marker follows that scrubber's model in the browser, as the Timeline does.
 // Drag to pan, wheel to zoom, double-click to fit; a click near a track asks the kernel
-// to move the clock to the point's time ({type: "seek", timestamp, record_id}): a linked
-// scrubber goes to the frame nearest that time, and that record is selected.
+// to move the clock to the point's time (a "seek" message, see
+// workbench/widgets/protocol.py): a linked scrubber goes to the frame nearest that time,
+// and that record is selected.
 
 import { h, widgetRoot } from "./shared/dom.js";
 import { followClock, listen } from "./shared/model.js";

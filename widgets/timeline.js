@@ -10,8 +10,9 @@
 //
 // `bands` (labels and events, absolute seconds) are drawn as coloured stretches over the
 // lanes. When `labelling` is on, a drag with Shift held marks a range instead of seeking;
-// on release a name box opens, and Enter sends {type: "label", start, end, label}: the
-// kernel stores it in the catalog (cat.labels) and sends the new bands back.
+// on release a name box opens, and Enter sends a "label" message (see
+// workbench/widgets/protocol.py): the kernel stores it in the catalog (cat.labels) and
+// sends the new bands back.
 
 import { h, widgetRoot } from "./shared/dom.js";
 import { followClock, listen } from "./shared/model.js";

@@ -5,7 +5,7 @@ validates what the scrubber's view sends and builds the kernel's replies. Messag
 anywidget custom messages: a JSON object plus, where said, binary buffers.
 
 The scrubber (``VideoScrubber``, ``widgets/scrubber.js``)
---------------------------------------------------------
+---------------------------------------------------------
 Frames never live in widget state: the view asks for one and the kernel answers with a
 JSON header plus the JPEG bytes as the reply's one buffer. Every message of the view
 carries ``seq``, the view's request counter (an integer ``0..MAX_SEQ``), which the
