@@ -129,6 +129,7 @@ function render({ model, el }) {
         background: "var(--jp-layout-color1, #fff)",
       });
       if (lane.kind === "state") {
+        /** @type {string[]} */
         const seen = [];
         for (const v of lane.v || []) {
           const n = (lane.labels || {})[String(v)] ?? String(v);
