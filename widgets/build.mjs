@@ -10,10 +10,10 @@ import * as esbuild from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] || join(here, "..", "workbench", "_frontend");
-/** The widgets: one entry module and one stylesheet each. */
-export const WIDGETS = [
-  "catalog_browser", "event_table", "export_panel", "filmstrip", "map_view", "scrubber", "timeline",
-];
+/** The widgets: each has a stylesheet <name>.css and an entry module <name>.js here. */
+const WIDGETS = readdirSync(here)
+  .filter((f) => f.endsWith(".css"))
+  .map((f) => f.slice(0, -".css".length));
 
 mkdirSync(out, { recursive: true });
 await esbuild.build({
@@ -28,5 +28,6 @@ await esbuild.build({
   logLevel: "warning",
 });
 for (const name of WIDGETS) copyFileSync(join(here, `${name}.css`), join(out, `${name}.css`));
-const stale = readdirSync(out).filter((f) => !WIDGETS.some((w) => f === `${w}.js` || f === `${w}.css`));
+const built = new Set(WIDGETS.flatMap((name) => [`${name}.js`, `${name}.css`]));
+const stale = readdirSync(out).filter((f) => !built.has(f));
 if (stale.length) console.warn(`build: ${out} also holds ${stale.join(", ")}`);

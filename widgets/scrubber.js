@@ -7,19 +7,22 @@
 //   scrubber/prefetch.js       filling the store while the user rests; keyframe lookup
 //   scrubber/playback.js       the playback session: pushed frames paced by credits
 //   scrubber/navigation.js     steps, seeks, transport actions, keys
+//   scrubber/screen.js         the frame shown, the readout, what the kernel is told
 //   scrubber/dom.js            the elements, icons and readout
 // What they do together is told in widgets/README.md.
 
 import { jpegBlob } from "./shared/dom.js";
 import { listen } from "./shared/model.js";
-import { buildView, drawInOut, setIcon, writeReadout } from "./scrubber/dom.js";
+import { buildView, drawInOut, setIcon } from "./scrubber/dom.js";
 import { FrameStore } from "./scrubber/frame_store.js";
 import { actionForKey, Navigator } from "./scrubber/navigation.js";
 import { Playback } from "./scrubber/playback.js";
 import { Keyframes, Prefetcher, readInt32 } from "./scrubber/prefetch.js";
 import { RequestQueue, Sequence } from "./scrubber/request_queue.js";
+import { Screen, statsSink } from "./scrubber/screen.js";
 
 /** @typedef {import("./scrubber/request_queue.js").FrameReply} FrameReply */
+/** @typedef {import("./scrubber/request_queue.js").InFlight} InFlight */
 /** @typedef {import("./shared/model.js").Model} Model */
 
 const DRAG_REST_MS = 150;
@@ -29,49 +32,14 @@ const DRAG_REST_MS = 150;
 const VIEW_WIDTH_STEP = 2;
 /** A resize is acted on once the size has been still for this long (ms). */
 const RESIZE_SETTLE_MS = 150;
-/** While playing, `value`/`time` are synced to the kernel at most this often (ms). */
-const PLAY_PUBLISH_MS = 250;
-
-/**
- * Paint-time statistics, collected only when debugging is switched on (the `debug`
- * traitlet, or `window.__workbench_debug = true` before the widget renders).
- * Kept in `window.__workbench_stats` for benchmarks and browser tests.
- * @param {Model} model
- */
-function statsSink(model) {
-  const g = /** @type {any} */ (globalThis);
-  const on = Boolean(model.get("debug")) || Boolean(g.__workbench_debug);
-  if (!on) return null;
-  g.__workbench_stats = g.__workbench_stats || {
-    paints: [], inputs: [], latencies: [], requests: [], replies: [],
-  };
-  return g.__workbench_stats;
-}
-
 /** @param {{model: Model, el: HTMLElement}} ctx */
 function render({ model, el }) {
   const stats = statsSink(model);
-  // numbers each view's debug statistics (on the page: each widget imports its own
-  // copy of this module)
-  const g = /** @type {any} */ (globalThis);
-  const viewId = (g.__workbench_views = (g.__workbench_views || 0) + 1);
   const parts = buildView(el, String(model.get("label") || ""));
-  const { root, stage, canvas, ctx, badge, slider, playBtn, rate, jump } = parts;
-
-  // ---- what is on screen ----------------------------------------------------------
-  let shownIndex = -1;
-  let shownExact = false;
-  let shownTime = NaN;
-  let shownTimestamp = NaN;
-  let paintSeq = 0; // seq of the frame painted last: older replies are not painted
-  let publishedAt = 0;
-  /** @type {FrameReply | null} the frame on screen not yet published (playing) */
-  let unpublished = null;
+  const { root, stage, canvas, badge, slider, playBtn, rate, jump } = parts;
   let dragging = false;
   let restTimer = 0;
   let closed = false;
-  /** @type {{kind: string, t: number, index: number}[]} pending inputs (debug only) */
-  let pendingInputs = [];
 
   const n = () => Math.max(1, Number(model.get("num_frames")) || 1);
   const fps = () => Number(model.get("fps")) || 30;
@@ -82,14 +50,28 @@ function render({ model, el }) {
   const seqs = new Sequence();
   const store = new FrameStore(cacheBudget());
   const keyframes = new Keyframes();
+  /** @type {Screen} */
+  const screen = new Screen({
+    model,
+    parts,
+    store,
+    stats,
+    fps,
+    frames: n,
+    dragging: () => dragging,
+    playing: () => playback.playing,
+    settle: (index) => ask(index, false, "settle"),
+  });
   const queue = new RequestQueue({
     seqs,
     send(message) {
       model.send(message);
-      const sent = /** @type {import("./scrubber/request_queue.js").InFlight} */ (queue.inflight);
-      if (stats) stats.requests.push({ seq: sent.seq, kind: "user", index: sent.index, at: sent.sentAt });
+      const sent = /** @type {InFlight} */ (queue.inflight);
+      if (stats) {
+        stats.requests.push({ seq: sent.seq, kind: "user", index: sent.index, at: sent.sentAt });
+      }
     },
-    shows: (want) => !want.offset && want.index === shownIndex && (shownExact || want.preview),
+    shows: (want) => !want.offset && want.index === screen.index && (screen.exact || want.preview),
     landing: (want) => clampIndex(want.index + want.offset * fps()),
     idle: () => prefetcher.schedule(),
   });
@@ -100,11 +82,12 @@ function render({ model, el }) {
     send(message) {
       model.send(message);
       if (stats) {
-        stats.requests.push({ seq: message.seq, kind: "prefetch", indices: message.indices, at: performance.now() });
+        const { seq, indices } = message;
+        stats.requests.push({ seq, kind: "prefetch", indices, at: performance.now() });
       }
     },
     view: () => ({
-      shown: shownIndex,
+      shown: screen.index,
       cursor: cursor(),
       frames: n(),
       frameBytes: canvas.width * canvas.height * 4,
@@ -112,24 +95,26 @@ function render({ model, el }) {
       blocked: closed || playback.playing || queue.busy(),
     }),
   });
+  /** @type {Playback} */
   const playback = new Playback({
     seqs,
     send(message) {
       model.send(message);
       if (stats && message.type !== "stop") {
-        stats.requests.push({ seq: message.seq, kind: message.type, index: message.first, at: performance.now() });
+        const { seq, type, first } = message;
+        stats.requests.push({ seq, kind: type, index: first, at: performance.now() });
       }
     },
     rate: () => Number(model.get("playback_rate")) || 1,
     fps,
-    shown: () => shownIndex,
-    paint: (msg, bitmap, t) => paint(msg, bitmap, t),
+    shown: () => screen.index,
+    paint: (msg, bitmap, t) => screen.paint(msg, bitmap, t),
     tick: onTick,
   });
   const nav = new Navigator({
     frames: n,
     fps,
-    shown: () => shownIndex,
+    shown: () => screen.index,
     target: () => queue.target(),
     playing: () => playback.playing,
     play,
@@ -138,15 +123,15 @@ function render({ model, el }) {
     moved({ slider: at, direction, kind, index }) {
       if (direction) prefetcher.direction = direction;
       slider.value = String(at);
-      noteInput(kind, index);
+      screen.noteInput(kind, index);
     },
-    asked: updateReadout,
+    asked: () => screen.updateReadout(),
     mark,
   });
 
   /** Where the store should be centred: the frame shown (or being asked for). */
   function cursor() {
-    return queue.want ? queue.want.index : shownIndex < 0 ? 0 : shownIndex;
+    return queue.want ? queue.want.index : screen.index < 0 ? 0 : screen.index;
   }
 
   /**
@@ -175,8 +160,8 @@ function render({ model, el }) {
       canvas.height = backing[1];
       canvas.style.aspectRatio = `${w} / ${hgt}`;
       store.clear(); // frames of the old size
-      shownExact = false; // repaint at the new size
-      if (shownIndex >= 0) ask(shownIndex, false, "settle");
+      screen.exact = false; // repaint at the new size
+      if (screen.index >= 0) ask(screen.index, false, "settle");
     }
     const wanted = vw >= w ? 0 : vw;
     if (Number(model.get("view_width")) !== wanted) {
@@ -188,36 +173,6 @@ function render({ model, el }) {
 
   function showInOut() {
     drawInOut(parts, Number(model.get("in_point")), Number(model.get("out_point")), n() - 1);
-  }
-
-  /**
-   * Time and timestamp of frame `i`: exact when the view holds that frame, else from
-   * the frame rate (what a drag shows until the kernel answers).
-   * @param {number} i
-   */
-  function timesOf(i) {
-    const hit = store.exact.get(i);
-    if (hit) return { time: hit.msg.time, timestamp: hit.msg.timestamp };
-    const time = (Number(model.get("start_seconds")) || 0) + i / fps();
-    return { time, timestamp: Number(model.get("start_timestamp")) + time };
-  }
-
-  /**
-   * Set `time`/`timestamp` in the browser only (no message to the kernel), so that a
-   * Timeline following this scrubber moves with a playback or a drag; the kernel hears
-   * of the frame when it is published.
-   * @param {{time: number, timestamp: number}} t
-   */
-  function showTimeLocally(t) {
-    model.set("time", t.time);
-    model.set("timestamp", t.timestamp);
-  }
-
-  function updateReadout() {
-    const i = dragging ? Number(slider.value) : shownIndex;
-    const t = dragging ? timesOf(i) : { time: shownTime, timestamp: shownTimestamp };
-    const t0 = Number(model.get("start_seconds")) || 0;
-    writeReadout(parts, i, n() - 1, t, t0, Number(model.get("duration_seconds")));
   }
 
   // ---- asking for frames ----------------------------------------------------------
@@ -243,7 +198,8 @@ function render({ model, el }) {
     const hit = store.exact.get(index);
     if (!hit) return false;
     const now = performance.now();
-    paint({ ...hit.msg, seq: seqs.next() }, hit.bitmap, { sentAt: now, recvAt: NaN, decodedAt: now }, true);
+    const msg = { ...hit.msg, seq: seqs.next() };
+    screen.paint(msg, hit.bitmap, { sentAt: now, recvAt: NaN, decodedAt: now }, true);
     return true;
   }
 
@@ -259,11 +215,11 @@ function render({ model, el }) {
     const sentAt = performance.now();
     /** @type {FrameReply} */
     const msg = {
-      type: "frame", index, seq: mySeq, exact: false, keyframe_index: k, ...timesOf(index),
+      type: "frame", index, seq: mySeq, exact: false, keyframe_index: k, ...screen.timesOf(index),
     };
     const draw = (/** @type {ImageBitmap | null} */ bitmap) => {
-      if (!bitmap || !bitmap.width || closed || mySeq < paintSeq) return;
-      paint(msg, bitmap, { sentAt, recvAt: NaN, decodedAt: performance.now() }, true);
+      if (!bitmap || !bitmap.width || closed || mySeq < screen.paintSeq) return;
+      screen.paint(msg, bitmap, { sentAt, recvAt: NaN, decodedAt: performance.now() }, true);
     };
     const got = store.previewBitmap(k);
     if (got instanceof Promise) got.then(draw);
@@ -311,92 +267,13 @@ function render({ model, el }) {
       return;
     }
     const decodedAt = performance.now();
-    if (closed || mySeq < paintSeq) {
+    if (closed || mySeq < screen.paintSeq) {
       // overtaken by a newer frame; an exact one is still worth keeping nearby
       if (!closed && msg.exact && store.budget) store.putExact(msg, bitmap, cursor());
       else bitmap.close();
       return;
     }
-    paint(msg, bitmap, { sentAt, recvAt, decodedAt });
-  }
-
-  /**
-   * Draw a decoded frame and record what is on screen. An exact frame's bitmap goes to
-   * the store afterwards (which closes it when it does not fit); others are closed.
-   * @param {FrameReply} msg @param {ImageBitmap} bitmap @param {Record<string, number>} t
-   * @param {boolean} [borrowed] the bitmap belongs to the store: neither keep nor close
-   */
-  function paint(msg, bitmap, t, borrowed = false) {
-    const { sentAt, recvAt, decodedAt } = t;
-    paintSeq = msg.seq;
-    if (ctx) ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-    if (!borrowed) {
-      if (msg.exact && store.budget) store.putExact(msg, bitmap, msg.index);
-      else bitmap.close();
-    }
-    shownIndex = msg.index;
-    shownExact = Boolean(msg.exact);
-    shownTime = msg.time;
-    shownTimestamp = msg.timestamp;
-    canvas.dataset.index = String(msg.index);
-    canvas.dataset.exact = String(shownExact);
-    badge.textContent = shownExact ? "" : `preview (keyframe ${msg.keyframe_index})`;
-    badge.classList.remove("wb-error");
-    if (!dragging) {
-      slider.value = String(msg.index);
-      if (shownExact) publish(msg);
-    }
-    updateReadout();
-    const drawnAt = performance.now();
-    if (stats) {
-      requestAnimationFrame(() => {
-        const paintedAt = performance.now();
-        stats.paints.push({
-          at: paintedAt, index: msg.index, exact: shownExact, sentAt, recvAt, decodedAt, drawnAt,
-          fromStore: borrowed, view: viewId,
-        });
-        if (Number.isFinite(sentAt)) {
-          const served = pendingInputs.filter((p) => p.t <= sentAt);
-          pendingInputs = pendingInputs.filter((p) => p.t > sentAt);
-          for (const p of served) stats.latencies.push({ kind: p.kind, ms: paintedAt - p.t });
-        }
-      });
-    }
-    if (!dragging && !playback.playing && !shownExact) ask(shownIndex, false, "settle");
-  }
-
-  /**
-   * Tell the kernel which exact frame is on screen (value/time are synced traitlets).
-   * While playing at most every PLAY_PUBLISH_MS (each publish is a kernel round trip
-   * competing with the frames); stop() publishes the frame playback stopped on.
-   * @param {FrameReply} msg
-   */
-  function publish(msg) {
-    if (model.get("value") === msg.index) {
-      showTimeLocally(msg); // back from where a drag showed it: the kernel's own times
-      return;
-    }
-    const now = performance.now();
-    if (playback.playing && now - publishedAt < PLAY_PUBLISH_MS) {
-      unpublished = msg;
-      showTimeLocally(msg); // a Timeline following this playback moves on
-      return;
-    }
-    publishedAt = now;
-    unpublished = null;
-    model.set("value", msg.index);
-    model.set("time", msg.time);
-    model.set("timestamp", msg.timestamp);
-    model.save_changes();
-  }
-
-  /** @param {string} kind @param {number} index */
-  function noteInput(kind, index) {
-    if (stats) {
-      const t = performance.now();
-      stats.inputs.push({ kind, t, index });
-      pendingInputs.push({ kind, t, index });
-    }
+    screen.paint(msg, bitmap, { sentAt, recvAt, decodedAt });
   }
 
   // ---- playing --------------------------------------------------------------------
@@ -422,7 +299,7 @@ function render({ model, el }) {
     playback.showDue(); // the slider follows the frames painted: no DOM change between them
     playback.returnCredit(true);
     // frames stopped coming (lost credit, kernel error): go on from the frame on screen
-    if (playback.stalled()) playback.restart(Math.max(shownIndex, 0));
+    if (playback.stalled()) playback.restart(Math.max(screen.index, 0));
   }
 
   /**
@@ -437,22 +314,22 @@ function render({ model, el }) {
     playback.halt();
     setIcon(playBtn, "play");
     if (fromKernel) {
-      unpublished = null;
+      screen.unpublished = null;
       const v = Number(model.get("value"));
-      if (v !== shownIndex && !dragging) nav.go(v, "kernel");
+      if (v !== screen.index && !dragging) nav.go(v, "kernel");
       return;
     }
-    if (shownIndex >= 0 && !dragging) slider.value = String(shownIndex);
+    if (screen.index >= 0 && !dragging) slider.value = String(screen.index);
     if (model.get("playing")) {
       model.set("playing", false);
       model.save_changes();
     }
-    if (unpublished) publish(unpublished);
+    screen.publishHeld();
   }
 
   /** @param {"in" | "out"} which */
   function mark(which) {
-    const i = shownIndex < 0 ? 0 : shownIndex;
+    const i = screen.index < 0 ? 0 : screen.index;
     let a = Number(model.get("in_point"));
     let b = Number(model.get("out_point"));
     if (which === "in") {
@@ -478,10 +355,10 @@ function render({ model, el }) {
     if (playback.playing) stop();
     dragging = true;
     const i = Number(slider.value);
-    noteInput("drag", i);
+    screen.noteInput("drag", i);
     ask(i, true, "drag");
-    showTimeLocally(timesOf(i)); // a Timeline following this scrubber moves with the hand
-    updateReadout();
+    screen.showTimeLocally(screen.timesOf(i)); // a Timeline following it moves with the hand
+    screen.updateReadout();
     clearTimeout(restTimer);
     restTimer = window.setTimeout(() => ask(Number(slider.value), false, "rest"), DRAG_REST_MS);
   };
@@ -532,14 +409,14 @@ function render({ model, el }) {
   // ---- model changes from the kernel -------------------------------------------------
   const onValue = () => {
     const v = Number(model.get("value"));
-    if (!dragging && !playback.playing && v !== shownIndex) nav.go(v, "kernel");
+    if (!dragging && !playback.playing && v !== screen.index) nav.go(v, "kernel");
   };
   const onPlaying = () => (model.get("playing") ? play() : stop(true));
   /** The rate changed (here, from the kernel, or from a camera playing along). */
   const onRateModel = () => {
     rate.value = String(model.get("playback_rate"));
     if (playback.playing && Number(model.get("playback_rate")) !== playback.sessionRate) {
-      playback.restart(shownIndex); // go on from the frame on screen at the new rate and stride
+      playback.restart(screen.index); // go on from the frame on screen at the new rate and stride
     }
   };
   const onLabel = () => {
@@ -547,7 +424,7 @@ function render({ model, el }) {
   };
   const onShape = () => {
     layout();
-    updateReadout();
+    screen.updateReadout();
   };
   const onCacheBudget = () => {
     store.clear();
@@ -581,7 +458,7 @@ function render({ model, el }) {
   layout();
   onRateModel();
   slider.value = String(model.get("value"));
-  updateReadout();
+  screen.updateReadout();
   ask(Number(model.get("value")), false, "open");
   model.send({ type: "keyframes", seq: seqs.next() }); // for dragging over stored previews
 

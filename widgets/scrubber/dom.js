@@ -65,7 +65,11 @@ export function absolute(ts) {
  * @param {HTMLElement} el @param {string} label the video's label
  */
 export function buildView(el, label) {
-  const root = widgetRoot(el, { class: "wb-scrubber", tabindex: "0", "aria-label": "video scrubber" });
+  const root = widgetRoot(el, {
+    class: "wb-scrubber",
+    tabindex: "0",
+    "aria-label": "video scrubber",
+  });
   const stage = h("div", { class: "wb-stage" });
   const canvas = /** @type {HTMLCanvasElement} */ (h("canvas", { class: "wb-frame" }));
   const badge = h("div", { class: "wb-badge" }, "");
@@ -106,7 +110,9 @@ export function buildView(el, label) {
   button("I", "set in point (I)", "in");
   button("O", "set out point (O)", "out");
   const jump = /** @type {HTMLInputElement} */ (
-    h("input", { class: "wb-jump", type: "text", placeholder: "go to s", title: "jump to time (s)" })
+    h("input", {
+      class: "wb-jump", type: "text", placeholder: "go to s", title: "jump to time (s)",
+    })
   );
   controls.append(jump);
 

@@ -78,7 +78,8 @@ export class Navigator {
     const d = this.deps;
     if (d.playing()) d.stop();
     const i = this.current();
-    d.moved({ slider: this.clamp(i + s * d.fps()), direction: s > 0 ? 1 : -1, kind: "step", index: i });
+    const slider = this.clamp(i + s * d.fps());
+    d.moved({ slider, direction: s > 0 ? 1 : -1, kind: "step", index: i });
     d.ask(i, false, "step", s);
     d.asked();
   }

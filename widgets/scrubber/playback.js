@@ -87,7 +87,8 @@ export class Playback {
 
   /** The frame that should be on screen now. */
   target() {
-    return this.i0 + Math.floor(((performance.now() - this.t0) / 1000) * this.deps.fps() * this.sessionRate);
+    const seconds = (performance.now() - this.t0) / 1000;
+    return this.i0 + Math.floor(seconds * this.deps.fps() * this.sessionRate);
   }
 
   /** Open a session from the frame after `i0`. */
@@ -99,7 +100,8 @@ export class Playback {
     this.creditAt = this.frameAt = performance.now();
     const r = this.deps.rate();
     this.sessionRate = r;
-    this.deps.send({ type: "play", seq, first: this.i0 + 1, stride: Math.max(1, Math.round(r)), credit: PLAY_CREDIT });
+    const stride = Math.max(1, Math.round(r));
+    this.deps.send({ type: "play", seq, first: this.i0 + 1, stride, credit: PLAY_CREDIT });
   }
 
   /** Close the open session: its late frames will be ignored. */

@@ -110,7 +110,8 @@ export class RequestQueue {
       return;
     }
     const seq = this.deps.seqs.next();
-    this.inflight = { seq, index: this.deps.landing(want), preview: want.preview, sentAt: performance.now() };
+    const index = this.deps.landing(want);
+    this.inflight = { seq, index, preview: want.preview, sentAt: performance.now() };
     this.deps.send({
       type: "frame",
       index: want.index,

@@ -17,7 +17,9 @@ const MiB = 2 ** 20;
 function bitmap(width = 100, height = 100) {
   return { width, height, closed: false, close() { this.closed = true; } };
 }
-const reply = (index) => ({ type: "frame", index, seq: 1, exact: true, time: index, timestamp: index });
+const reply = (index) => ({
+  type: "frame", index, seq: 1, exact: true, time: index, timestamp: index,
+});
 const jpeg = (bytes) => new Blob([new Uint8Array(bytes)]);
 
 afterEach(() => {
