@@ -15,7 +15,7 @@ import { jpegBlob } from "./shared/dom.js";
 import { listen } from "./shared/model.js";
 import { buildView, drawInOut, setIcon } from "./scrubber/dom.js";
 import { FrameStore } from "./scrubber/frame_store.js";
-import { actionForKey, Navigator } from "./scrubber/navigation.js";
+import { actionForKey, clampIndex, Navigator } from "./scrubber/navigation.js";
 import { Playback } from "./scrubber/playback.js";
 import { Keyframes, Prefetcher, readInt32 } from "./scrubber/prefetch.js";
 import { RequestQueue, Sequence } from "./scrubber/request_queue.js";
@@ -44,7 +44,7 @@ function render({ model, el }) {
   const n = () => Math.max(1, Number(model.get("num_frames")) || 1);
   const fps = () => Number(model.get("fps")) || 30;
   const cacheBudget = () => Math.max(0, Number(model.get("view_cache_mb")) || 0) * 2 ** 20;
-  const clampIndex = (/** @type {number} */ i) => Math.min(n() - 1, Math.max(0, Math.round(i)));
+  const clamp = (/** @type {number} */ i) => clampIndex(i, n());
 
   // ---- the parts --------------------------------------------------------------------
   const seqs = new Sequence();
@@ -72,7 +72,7 @@ function render({ model, el }) {
       }
     },
     shows: (want) => !want.offset && want.index === screen.index && (screen.exact || want.preview),
-    landing: (want) => clampIndex(want.index + want.offset * fps()),
+    landing: (want) => clamp(want.index + want.offset * fps()),
     idle: () => prefetcher.schedule(),
   });
   const prefetcher = new Prefetcher({
@@ -183,7 +183,7 @@ function render({ model, el }) {
    * @param {number} [offset] seconds to step from `index` (resolved by the kernel)
    */
   function ask(index, preview, hint, offset = 0) {
-    index = clampIndex(index);
+    index = clamp(index);
     if (!offset && (paintStored(index) || (preview && paintPreview(index)))) {
       queue.forget(); // shown from the view's own store: nothing to ask the kernel
       prefetcher.schedule();

@@ -23,6 +23,14 @@ export function actionForKey(e) {
   return keys[e.key] || null;
 }
 
+/**
+ * Frame `i` rounded and clamped into a video of `frames` frames.
+ * @param {number} i @param {number} frames
+ */
+export function clampIndex(i, frames) {
+  return Math.min(frames - 1, Math.max(0, Math.round(i)));
+}
+
 /** Steps, seeks and the transport actions of one scrubber view. */
 export class Navigator {
   /**
@@ -49,7 +57,7 @@ export class Navigator {
 
   /** @param {number} i a frame index, rounded and clamped into the video */
   clamp(i) {
-    return Math.min(this.deps.frames() - 1, Math.max(0, Math.round(i)));
+    return clampIndex(i, this.deps.frames());
   }
 
   /** The frame the view is on or headed to. */
