@@ -1,8 +1,10 @@
 """Re-run tutorial notebooks in place, so their stored outputs and widget state are current.
 
-The stored widget state carries a copy of each widget's front end (``_esm``/``_css``);
-``tests/test_notebook_state.py`` fails when it no longer matches ``widgets/``. Run this
-then (from the repository root, with the test-size demo database the suite uses)::
+The stored widget state carries a copy of each widget's front end (``_esm``/``_css``: the
+bundles in ``workbench/_frontend/``, built from ``widgets/`` by ``npm run build``);
+``tests/test_notebook_state.py`` fails when it no longer matches them. Build the bundles,
+then run this (from the repository root, with the test-size demo database the suite
+uses)::
 
     .venv/bin/python scripts/refresh_notebooks.py [notebooks/04_scrub_and_export.ipynb ...]
 

@@ -27,6 +27,20 @@ case "$purpose" in
     *) echo "usage: scripts/setup.sh demo|test" >&2; exit 2 ;;
 esac
 
+# The widgets' front ends: esbuild from npm bundles widgets/ into workbench/_frontend/
+# (one ES module per widget, as anywidget loads them). Before pip: an editable install
+# would otherwise run the same build from its hook (pyproject.toml).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+fi
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+fi
+bundle=workbench/_frontend/scrubber.js
+if [ ! -f "$bundle" ] || [ -n "$(find widgets package-lock.json -newer "$bundle" -print -quit)" ]; then
+    npm run build --silent
+fi
+
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi

@@ -1,8 +1,9 @@
 """The widget state stored in the tutorials carries the current front ends.
 
 JupyterLab restores a notebook's stored widget state when it is opened, before any cell
-runs; a stale copy of a widget's ESM would show readers an old front end. Re-run the
-notebook with ``scripts/refresh_notebooks.py`` when this fails.
+runs; a stale copy of a widget's ESM would show readers an old front end. The copies are
+of the bundles (``workbench/_frontend/``, built from ``widgets/`` by ``npm run build``).
+Re-run the notebook with ``scripts/refresh_notebooks.py`` when this fails.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from workbench._assets import frontend_dir
+
 ROOT = Path(__file__).resolve().parents[1]
-FRONT_ENDS = {p.read_text() for p in (ROOT / "widgets").glob("*.js")}
-STYLES = {p.read_text() for p in (ROOT / "widgets").glob("*.css")}
+FRONT_ENDS = {p.read_text() for p in frontend_dir().glob("*.js")}
+STYLES = {p.read_text() for p in frontend_dir().glob("*.css")}
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 

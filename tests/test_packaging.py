@@ -1,8 +1,10 @@
-"""The package installs as designed: front-end files and notebooks are found both from
-the source tree (editable install) and from a built wheel."""
+"""The package installs as designed: the widgets' bundled front ends and the notebooks
+are found both from the source tree (editable install, bundles built by `npm run build`)
+and from a built wheel (bundles built by the wheel's build hook)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import zipfile
@@ -15,18 +17,27 @@ from workbench._assets import frontend_dir, frontend_file
 from workbench.errors import SourceNotFoundError
 
 REPO = Path(__file__).resolve().parents[1]
+#: One bundled ES module and one stylesheet per widget front end.
+WIDGETS = sorted(p.stem for p in (REPO / "widgets").glob("*.css"))
+BUNDLES = {f"{name}{ext}" for name in WIDGETS for ext in (".js", ".css")}
 
 
-def test_editable_install_reads_widgets_from_source_tree():
+def test_editable_install_reads_bundles_built_in_source_tree():
     assert Path(workbench.__file__).resolve().parent == REPO / "workbench"
-    assert frontend_dir() == REPO / "widgets"
-    assert frontend_file("README.md").read_text().startswith("# Front-end")
+    assert frontend_dir() == REPO / "workbench" / "_frontend"
+    assert len(WIDGETS) == 7
+    assert {p.name for p in frontend_dir().iterdir()} >= BUNDLES
+    # a bundle stands alone (anywidget loads one ES module per widget): the modules it
+    # is made of are inside, none is imported
+    scrubber = frontend_file("scrubber.js").read_text()
+    assert "// widgets/scrubber/request_queue.js" in scrubber
+    assert not re.search(r"^\s*import\b", scrubber, re.MULTILINE)
 
 
 def test_missing_frontend_file_names_it_and_lists_what_exists():
     with pytest.raises(SourceNotFoundError, match=r"no-such\.js") as info:
         frontend_file("no-such.js")
-    assert "README.md" in str(info.value)
+    assert "scrubber.js" in str(info.value) and "npm run build" in str(info.value)
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +53,13 @@ def wheel(tmp_path_factory) -> Path:
     return path
 
 
-def test_wheel_carries_frontend_and_notebooks(wheel):
-    names = zipfile.ZipFile(wheel).namelist()
+def test_wheel_carries_bundles_and_notebooks(wheel):
+    archive = zipfile.ZipFile(wheel)
+    names = archive.namelist()
     frontend = {Path(n).name for n in names if n.startswith("workbench/_frontend/")}
-    source = {p.name for p in (REPO / "widgets").iterdir() if p.is_file()}
-    assert source <= frontend
+    assert frontend == BUNDLES  # the bundles only, not their sources
+    for name in BUNDLES:
+        assert archive.read(f"workbench/_frontend/{name}") == frontend_file(name).read_bytes()
     assert "workbench/_notebooks/01_quickstart.ipynb" in names
     assert not any(n.startswith("widgets/") for n in names)
 
@@ -57,7 +70,7 @@ def test_wheel_install_finds_frontend_in_package(wheel, tmp_path):
     probe = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "import workbench; from workbench._assets import frontend_file;"
-        "print(workbench.__file__); print(frontend_file('README.md'))"
+        "print(workbench.__file__); print(frontend_file('scrubber.js'))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe, str(site)],
@@ -67,7 +80,7 @@ def test_wheel_install_finds_frontend_in_package(wheel, tmp_path):
         text=True,
     ).stdout.split()
     assert Path(out[0]).is_relative_to(site)
-    assert Path(out[1]) == site / "workbench" / "_frontend" / "README.md"
+    assert Path(out[1]) == site / "workbench" / "_frontend" / "scrubber.js"
 
 
 def test_every_public_name_resolves_and_type_checkers_see_it() -> None:

@@ -1,6 +1,9 @@
 // Front end of workbench.widgets.CatalogList (the list part of CatalogBrowser):
 // tag chips with counts (click to filter), the matching records (click to open).
 
+import { h, widgetRoot } from "./shared/dom.js";
+import { onChanges } from "./shared/model.js";
+
 /** @param {number | null} s */
 function duration(s) {
   if (s === null || s === undefined || !Number.isFinite(s)) return "";
@@ -14,17 +17,11 @@ function when(ts) {
 
 /** @param {{model: any, el: HTMLElement}} ctx */
 function render({ model, el }) {
-  const root = document.createElement("div");
-  root.className = "wb-catalog";
-  root.setAttribute("data-lm-suppress-shortcuts", "true");
-  const tagsEl = document.createElement("div");
-  tagsEl.className = "wb-catalog-tags";
-  const status = document.createElement("div");
-  status.className = "wb-catalog-status";
-  const table = document.createElement("table");
-  table.className = "wb-catalog-records";
+  const root = widgetRoot(el, { class: "wb-catalog" });
+  const tagsEl = h("div", { class: "wb-catalog-tags" });
+  const status = h("div", { class: "wb-catalog-status" });
+  const table = h("table", { class: "wb-catalog-records" });
   root.append(tagsEl, status, table);
-  el.append(root);
 
   function draw() {
     const selected = new Set(/** @type {string[]} */ (model.get("selected_tags")));
@@ -70,14 +67,11 @@ function render({ model, el }) {
       model.save_changes();
     }
   };
-  const stop = (/** @type {Event} */ e) => e.stopPropagation();
   root.addEventListener("click", onClick);
-  root.addEventListener("keydown", stop);
-  const keys = ["tags", "selected_tags", "records", "opened", "status"];
-  for (const k of keys) model.on(`change:${k}`, draw);
+  const stopListening = onChanges(model, ["tags", "selected_tags", "records", "opened", "status"], draw);
   draw();
   return () => {
-    for (const k of keys) model.off(`change:${k}`, draw);
+    stopListening();
     root.remove();
   };
 }

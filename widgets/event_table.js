@@ -2,6 +2,9 @@
 // event or label with a keyframe thumbnail; a click (or the arrow keys) selects a row
 // and the kernel moves the player to that moment.
 
+import { h, jpegBlob, widgetRoot } from "./shared/dom.js";
+import { listen, onChanges } from "./shared/model.js";
+
 /** @param {number} s  seconds */
 function clock(s) {
   if (!Number.isFinite(s)) return "";
@@ -20,24 +23,17 @@ function jpegUrl(raw) {
   const length = raw ? raw.byteLength : 0;
   if (!length) return "";
   const bytes = new Uint8Array(raw.buffer ?? raw, raw.byteOffset ?? 0, length);
-  return URL.createObjectURL(new Blob([bytes], { type: "image/jpeg" }));
+  return URL.createObjectURL(jpegBlob(bytes));
 }
 
 /** @param {{model: any, el: HTMLElement}} ctx */
 function render({ model, el }) {
-  const root = document.createElement("div");
-  root.className = "wb-events";
-  root.setAttribute("data-lm-suppress-shortcuts", "true");
-  root.tabIndex = 0;
-  const status = document.createElement("div");
-  status.className = "wb-events-status";
-  const scroller = document.createElement("div");
-  scroller.className = "wb-events-scroll";
-  const table = document.createElement("table");
-  table.className = "wb-events-table";
+  const root = widgetRoot(el, { class: "wb-events", tabindex: "0" });
+  const status = h("div", { class: "wb-events-status" });
+  const scroller = h("div", { class: "wb-events-scroll" });
+  const table = h("table", { class: "wb-events-table" });
   scroller.append(table);
   root.append(status, scroller);
-  el.append(root);
   /** @type {string[]} */
   let urls = [];
 
@@ -70,7 +66,7 @@ function render({ model, el }) {
       }
       tr.append(thumb);
       const start = document.createElement("td");
-      start.textContent = clock(r.start - Math.floor(firstStart.get(r.record_id) / 60) * 60);
+      start.textContent = clock(r.start - Math.floor(/** @type {number} */ (firstStart.get(r.record_id)) / 60) * 60);
       start.title = `${r.start.toFixed(3)} s (absolute)`;
       const texts = [r.record_id, null, `${(r.end - r.start).toFixed(2)} s`, ...columns.map((c) => cell(r[c]))];
       texts.forEach((text, k) => {
@@ -111,7 +107,6 @@ function render({ model, el }) {
     if (tr) select(Number(tr.dataset.row));
   };
   const onKey = (/** @type {KeyboardEvent} */ e) => {
-    e.stopPropagation();
     const now = Number(model.get("selected"));
     if (e.key === "ArrowDown") select(now + 1);
     else if (e.key === "ArrowUp") select(now - 1);
@@ -121,15 +116,12 @@ function render({ model, el }) {
   const onStatus = () => (status.textContent = model.get("status") || "");
   root.addEventListener("click", onClick);
   root.addEventListener("keydown", onKey);
-  const redraw = ["rows", "columns", "thumbnails"];
-  for (const k of redraw) model.on(`change:${k}`, draw);
-  model.on("change:selected", mark);
-  model.on("change:status", onStatus);
+  const stopRedrawing = onChanges(model, ["rows", "columns", "thumbnails"], draw);
+  const stopListening = listen(model, { "change:selected": mark, "change:status": onStatus });
   draw();
   return () => {
-    for (const k of redraw) model.off(`change:${k}`, draw);
-    model.off("change:selected", mark);
-    model.off("change:status", onStatus);
+    stopRedrawing();
+    stopListening();
     for (const u of urls) URL.revokeObjectURL(u);
     root.remove();
   };

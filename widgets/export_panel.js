@@ -1,8 +1,12 @@
 // Front end of workbench.widgets.ExportPanel. Settings are synced traitlets; the
-// buttons send {type: "export"} / {type: "cancel"}; progress/status/result come back
+// buttons send "export" / "cancel" messages (workbench/widgets/protocol.py describes
+// every message); progress/status/result come back
 // as traitlets while the kernel exports on a background thread. The kernel validates
 // every setting: a refused value is put back and `setting_error` says why. The range
 // label (relative to the record start) and its absolute-time tooltip come from the kernel.
+
+import { widgetRoot } from "./shared/dom.js";
+import { onChanges } from "./shared/model.js";
 
 /** @param {number} n */
 function human(n) {
@@ -17,9 +21,7 @@ function human(n) {
 
 /** @param {{model: any, el: HTMLElement}} ctx */
 function render({ model, el }) {
-  const root = document.createElement("div");
-  root.className = "wb-export";
-  root.setAttribute("data-lm-suppress-shortcuts", "true");
+  const root = widgetRoot(el, { class: "wb-export" });
   root.innerHTML = `
     <div class="wb-export-title">Export</div>
     <div class="wb-export-range"></div>
@@ -40,7 +42,6 @@ function render({ model, el }) {
     <div class="wb-export-invalid" role="alert"></div>
     <progress class="wb-export-progress" max="1" value="0"></progress>
     <div class="wb-export-status"></div>`;
-  el.append(root);
   const q = (/** @type {string} */ s) => /** @type {HTMLElement} */ (root.querySelector(s));
   const inputs = /** @type {HTMLInputElement[]} */ ([...root.querySelectorAll("[data-k]")]);
   const numeric = new Set(["target_frame_rate", "resize_rate", "quality"]);
@@ -90,17 +91,15 @@ function render({ model, el }) {
     if (t.closest(".wb-export-go")) model.send({ type: "export" });
     if (t.closest(".wb-export-cancel")) model.send({ type: "cancel" });
   };
-  const stop = (/** @type {Event} */ e) => e.stopPropagation();
   root.addEventListener("change", onChange);
   root.addEventListener("click", onClick);
-  root.addEventListener("keydown", stop);
   const keys = ["in_point", "out_point", "start", "end", "target_frame_rate", "resize_rate",
     "format", "quality", "out_dir", "estimate_frames", "estimate_bytes", "status", "progress",
     "message", "setting_error", "range_label", "range_title"];
-  for (const k of keys) model.on(`change:${k}`, sync);
+  const stopListening = onChanges(model, keys, sync);
   sync();
   return () => {
-    for (const k of keys) model.off(`change:${k}`, sync);
+    stopListening();
     root.remove();
   };
 }

@@ -2,8 +2,11 @@
 // Every thumbnail is shown: they shrink to fit the row (down to a minimum width, see the
 // CSS) and wrap onto more rows, never hidden in a scrolled-away overflow; when a tall
 // strip scrolls, the highlighted thumbnail is scrolled into the strip's view.
-//   view -> kernel  {type: "thumbs"}
-//   kernel -> view  {type: "thumbs", indices: [...]} + one JPEG buffer per thumbnail
+// The thumbnails come once, in a "thumbs" message (workbench/widgets/protocol.py
+// describes every message).
+
+import { h, jpegBlob, widgetRoot } from "./shared/dom.js";
+import { listen } from "./shared/model.js";
 
 /** @param {number} s */
 function clock(s) {
@@ -13,10 +16,7 @@ function clock(s) {
 
 /** @param {{model: any, el: HTMLElement}} ctx */
 function render({ model, el }) {
-  const root = document.createElement("div");
-  root.className = "wb-filmstrip";
-  root.setAttribute("data-lm-suppress-shortcuts", "true");
-  el.append(root);
+  const root = widgetRoot(el, { class: "wb-filmstrip" });
   /** @type {string[]} */
   let urls = [];
   /** @type {HTMLElement[]} */
@@ -30,14 +30,13 @@ function render({ model, el }) {
     const w = model.get("thumb_width");
     root.style.setProperty("--wb-thumb-width", `${w}px`);
     indices.forEach((index, k) => {
-      const fig = document.createElement("button");
-      fig.className = "wb-thumb";
-      fig.dataset.index = String(index);
-      fig.title = `frame ${index} · ${clock(times[k] || 0)}`;
-      const img = document.createElement("img");
-      img.alt = `frame ${index}`;
-      const cap = document.createElement("span");
-      cap.textContent = clock(times[k] || 0);
+      const fig = h("button", {
+        class: "wb-thumb",
+        "data-index": String(index),
+        title: `frame ${index} · ${clock(times[k] || 0)}`,
+      });
+      const img = h("img", { alt: `frame ${index}` });
+      const cap = h("span", {}, clock(times[k] || 0));
       fig.append(img, cap);
       root.append(fig);
       thumbs.push(fig);
@@ -78,7 +77,7 @@ function render({ model, el }) {
   function onMessage(msg, buffers) {
     if (!msg || msg.type !== "thumbs") return;
     urls.forEach((u) => URL.revokeObjectURL(u));
-    urls = buffers.map((b) => URL.createObjectURL(new Blob([b], { type: "image/jpeg" })));
+    urls = buffers.map((b) => URL.createObjectURL(jpegBlob(b)));
     thumbs.forEach((t, k) => {
       const img = t.querySelector("img");
       if (img && urls[k]) img.src = urls[k];
@@ -93,20 +92,18 @@ function render({ model, el }) {
     model.set("value", Number(/** @type {HTMLElement} */ (t).dataset.index));
     model.save_changes();
   }
-  const stop = (/** @type {Event} */ e) => e.stopPropagation();
 
   root.addEventListener("click", onClick);
-  root.addEventListener("keydown", stop);
-  model.on("msg:custom", onMessage);
-  model.on("change:value", highlight);
-  model.on("change:thumb_indices", build);
+  const stopListening = listen(model, {
+    "msg:custom": onMessage,
+    "change:value": highlight,
+    "change:thumb_indices": build,
+  });
   build();
   model.send({ type: "thumbs" });
 
   return () => {
-    model.off("msg:custom", onMessage);
-    model.off("change:value", highlight);
-    model.off("change:thumb_indices", build);
+    stopListening();
     urls.forEach((u) => URL.revokeObjectURL(u));
     root.remove();
   };

@@ -7,8 +7,12 @@
 // transform, so it follows playback frame by frame: while a scrubber listed in `players`
 // plays, the marker follows that scrubber's model in the browser, as the Timeline does.
 // Drag to pan, wheel to zoom, double-click to fit; a click near a track asks the kernel
-// to move the clock to the point's time ({type: "seek", timestamp, record_id}): a linked
-// scrubber goes to the frame nearest that time, and that record is selected.
+// to move the clock to the point's time (a "seek" message, see
+// workbench/widgets/protocol.py): a linked scrubber goes to the frame nearest that time,
+// and that record is selected.
+
+import { h, widgetRoot } from "./shared/dom.js";
+import { followClock, listen } from "./shared/model.js";
 
 const R = 6378137;
 const TRACK_COLORS = ["#1976d2", "#d32f2f", "#388e3c", "#f57c00", "#7b1fa2", "#0097a7"];
@@ -124,23 +128,14 @@ function debugStats() {
 function render({ model, el }) {
   const bornAt = performance.now();
   const stats = debugStats();
-  const root = document.createElement("div");
-  root.className = "wb-map";
-  root.setAttribute("data-lm-suppress-shortcuts", "true");
-  root.tabIndex = 0;
-  const stage = document.createElement("div");
-  stage.className = "wb-map-stage";
-  const canvas = document.createElement("canvas");
-  canvas.className = "wb-map-canvas";
-  const marker = document.createElement("div");
-  marker.className = "wb-map-marker";
-  const legend = document.createElement("div");
-  legend.className = "wb-map-legend";
-  const status = document.createElement("div");
-  status.className = "wb-map-status";
+  const root = widgetRoot(el, { class: "wb-map", tabindex: "0" });
+  const stage = h("div", { class: "wb-map-stage" });
+  const canvas = /** @type {HTMLCanvasElement} */ (h("canvas", { class: "wb-map-canvas" }));
+  const marker = h("div", { class: "wb-map-marker" });
+  const legend = h("div", { class: "wb-map-legend" });
+  const status = h("div", { class: "wb-map-status" });
   stage.append(canvas, marker, legend);
   root.append(stage, status);
-  el.append(root);
 
   /** @type {Track[]} */
   let tracks = [];
@@ -152,11 +147,8 @@ function render({ model, el }) {
   let cursorTs = Number(model.get("timestamp"));
   /** @type {Map<string, HTMLImageElement>} */
   const tileCache = new Map();
-  /** @type {any[]} */
-  let players = [];
-  /** @type {Map<any, () => void>} */
-  const listeners = new Map();
 
+  /** @returns {[number, number]} */
   const toScreen = (/** @type {number} */ x, /** @type {number} */ y) => [
     (x - view.cx) / view.mpp + view.w / 2,
     view.h / 2 - (y - view.cy) / view.mpp,
@@ -281,7 +273,7 @@ function render({ model, el }) {
           img.onload = schedule;
           img.src = url;
           tileCache.set(url, img);
-          if (tileCache.size > 256) tileCache.delete(tileCache.keys().next().value);
+          if (tileCache.size > 256) tileCache.delete(/** @type {string} */ (tileCache.keys().next().value));
         }
         if (!img.complete || !img.naturalWidth) continue;
         const [px, py] = toScreen(tx * tileM - world / 2, world / 2 - ty * tileM);
@@ -436,34 +428,11 @@ function render({ model, el }) {
     root.dataset.cursor = String(cursorTs);
   }
 
-  const fromModel = () => {
-    cursorTs = Number(model.get("timestamp"));
+  /** @param {number} ts the clock's time, from our model or a scrubber we follow */
+  const onClock = (ts) => {
+    cursorTs = ts;
     placeMarker();
   };
-  /** @param {any} player */
-  const fromPlayer = (player) => () => {
-    cursorTs = Number(player.get("timestamp"));
-    placeMarker();
-  };
-
-  /** Follow the scrubbers listed in `players` (their models, found by id). */
-  async function attachPlayers() {
-    detachPlayers();
-    const ids = /** @type {string[]} */ (model.get("players") || []);
-    const found = await Promise.all(ids.map((id) => model.widget_manager.get_model(id).catch(() => null)));
-    if (closed) return;
-    players = found.filter(Boolean);
-    for (const m of players) {
-      const listener = fromPlayer(m);
-      listeners.set(m, listener);
-      m.on("change:timestamp", listener);
-    }
-  }
-  function detachPlayers() {
-    for (const [m, listener] of listeners) m.off("change:timestamp", listener);
-    listeners.clear();
-    players = [];
-  }
 
   /** The fix nearest a screen point, within PICK_PX: {track, t} or null. */
   function pick(/** @type {number} */ px, /** @type {number} */ py) {
@@ -544,7 +513,6 @@ function render({ model, el }) {
     fitted = false;
     schedule();
   };
-  const stop = (/** @type {Event} */ e) => e.stopPropagation();
   const schedule = () => {
     if (!raf && !closed) raf = requestAnimationFrame(draw);
   };
@@ -555,38 +523,29 @@ function render({ model, el }) {
   canvas.addEventListener("pointerup", onUp);
   canvas.addEventListener("wheel", onWheel, { passive: false });
   canvas.addEventListener("dblclick", onDblClick);
-  root.addEventListener("keydown", stop);
-  model.on("change:points", loadData);
-  model.on("change:tracks", loadData);
-  model.on("change:timestamp", fromModel);
-  model.on("change:players", attachPlayers);
-  model.on("change:selected_record", schedule);
-  model.on("change:highlights", schedule);
-  model.on("change:tiles", schedule);
-  model.on("change:height", schedule);
-  model.on("change:status", onStatus);
+  const stopListening = listen(model, {
+    "change:points": loadData,
+    "change:tracks": loadData,
+    "change:selected_record": schedule,
+    "change:highlights": schedule,
+    "change:tiles": schedule,
+    "change:height": schedule,
+    "change:status": onStatus,
+  });
   const ro = new ResizeObserver(() => {
     fitted = false;
     schedule();
   });
   ro.observe(stage);
   loadData();
-  attachPlayers();
+  const clock = followClock(model, onClock);
 
   return () => {
     closed = true;
     ro.disconnect();
     if (raf) cancelAnimationFrame(raf);
-    detachPlayers();
-    model.off("change:points", loadData);
-    model.off("change:tracks", loadData);
-    model.off("change:timestamp", fromModel);
-    model.off("change:players", attachPlayers);
-    model.off("change:selected_record", schedule);
-    model.off("change:highlights", schedule);
-    model.off("change:tiles", schedule);
-    model.off("change:height", schedule);
-    model.off("change:status", onStatus);
+    clock.close();
+    stopListening();
     root.remove();
   };
 }

@@ -10,8 +10,12 @@
 //
 // `bands` (labels and events, absolute seconds) are drawn as coloured stretches over the
 // lanes. When `labelling` is on, a drag with Shift held marks a range instead of seeking;
-// on release a name box opens, and Enter sends {type: "label", start, end, label}: the
-// kernel stores it in the catalog (cat.labels) and sends the new bands back.
+// on release a name box opens, and Enter sends a "label" message (see
+// workbench/widgets/protocol.py): the kernel stores it in the catalog (cat.labels) and
+// sends the new bands back.
+
+import { h, widgetRoot } from "./shared/dom.js";
+import { followClock, listen } from "./shared/model.js";
 
 const COLORS = ["#1976d2", "#d32f2f", "#388e3c", "#f57c00", "#7b1fa2", "#0097a7"];
 /** Fills of a state lane's runs, by the state's value. */
@@ -40,33 +44,25 @@ function hashed(text) {
 
 /** @param {{model: any, el: HTMLElement}} ctx */
 function render({ model, el }) {
-  const root = document.createElement("div");
-  root.className = "wb-timeline";
-  root.setAttribute("data-lm-suppress-shortcuts", "true");
-  root.tabIndex = 0;
-  const canvas = document.createElement("canvas");
-  canvas.className = "wb-timeline-canvas";
-  const cursor = document.createElement("div");
-  cursor.className = "wb-timeline-cursor";
+  const root = widgetRoot(el, { class: "wb-timeline", tabindex: "0" });
+  const canvas = /** @type {HTMLCanvasElement} */ (h("canvas", { class: "wb-timeline-canvas" }));
+  const cursor = h("div", { class: "wb-timeline-cursor" });
   // lane labels are elements above the canvas, each in its lane's label strip, on an
   // opaque background: no curve is ever drawn over them
-  const names = document.createElement("div");
-  names.className = "wb-timeline-names";
+  const names = h("div", { class: "wb-timeline-names" });
   Object.assign(names.style, { position: "absolute", left: "6px", top: "4px", pointerEvents: "none" });
-  const label = document.createElement("div");
-  label.className = "wb-timeline-label";
+  const label = h("div", { class: "wb-timeline-label" });
   // the range being marked (Shift+drag) and the box that names it
-  const mark = document.createElement("div");
-  mark.className = "wb-timeline-mark";
-  mark.hidden = true;
-  const nameBox = document.createElement("input");
-  nameBox.className = "wb-timeline-name";
-  nameBox.placeholder = "label name, Enter to save, Esc to cancel";
-  nameBox.hidden = true;
-  const status = document.createElement("div");
-  status.className = "wb-timeline-status";
+  const mark = h("div", { class: "wb-timeline-mark", hidden: "" });
+  const nameBox = /** @type {HTMLInputElement} */ (
+    h("input", {
+      class: "wb-timeline-name",
+      placeholder: "label name, Enter to save, Esc to cancel",
+      hidden: "",
+    })
+  );
+  const status = h("div", { class: "wb-timeline-status" });
   root.append(canvas, names, mark, cursor, label, nameBox, status);
-  el.append(root);
 
   let dragging = false;
   /** @type {{from: number, to: number} | null} a Shift+drag in progress (absolute s) */
@@ -77,8 +73,8 @@ function render({ model, el }) {
   let raf = 0;
   let labelAt = 0;
   let closed = false;
-  /** @type {any[]} models of the scrubbers whose playback the cursor follows */
-  let players = [];
+  /** the scrubbers whose playback the cursor follows */
+  const clock = followClock(model, (ts) => onClock(ts));
   /** @type {HTMLElement[]} one label element per lane */
   let laneLabels = [];
 
@@ -133,6 +129,7 @@ function render({ model, el }) {
         background: "var(--jp-layout-color1, #fff)",
       });
       if (lane.kind === "state") {
+        /** @type {string[]} */
         const seen = [];
         for (const v of lane.v || []) {
           const n = (lane.labels || {})[String(v)] ?? String(v);
@@ -272,17 +269,11 @@ function render({ model, el }) {
 
   /** The cursor's time: the latest heard, from our model or a scrubber we follow. */
   let cursorTs = Number(model.get("timestamp"));
-  const fromModel = () => {
-    cursorTs = Number(model.get("timestamp"));
+  /** @param {number} ts the clock's time, from our model or a scrubber we follow */
+  const onClock = (ts) => {
+    cursorTs = ts;
     placeCursor();
   };
-  /** @param {any} player */
-  const fromPlayer = (player) => () => {
-    cursorTs = Number(player.get("timestamp"));
-    placeCursor();
-  };
-  /** @type {Map<any, () => void>} */
-  const listeners = new Map();
 
   /** Move the cursor (a transform: no repaint of the lanes). */
   function placeCursor() {
@@ -292,34 +283,12 @@ function render({ model, el }) {
     cursor.style.transform = `translateX(${((ts - t0()) / span) * w - 1}px)`;
     root.dataset.cursor = String(ts);
     const now = performance.now();
-    const following = players.some((m) => m.get("playing"));
+    const following = clock.players().some((m) => m.get("playing"));
     if (!following || now - labelAt >= LABEL_EVERY_MS) {
       labelAt = now;
       label.textContent = `t = ${(ts - t0()).toFixed(3)} s  (${ts.toFixed(3)})`;
       updateStateLabels(ts - t0());
     }
-  }
-
-  /** Follow the scrubbers listed in `players` (their models, found by id). */
-  async function attachPlayers() {
-    detachPlayers();
-    const ids = /** @type {string[]} */ (model.get("players") || []);
-    const found = await Promise.all(
-      ids.map((id) => model.widget_manager.get_model(id).catch(() => null)),
-    );
-    if (closed) return;
-    players = found.filter(Boolean);
-    for (const m of players) {
-      const listener = fromPlayer(m);
-      listeners.set(m, listener);
-      m.on("change:timestamp", listener);
-    }
-  }
-
-  function detachPlayers() {
-    for (const [m, listener] of listeners) m.off("change:timestamp", listener);
-    listeners.clear();
-    players = [];
   }
 
   /** @param {number} raw */
@@ -416,27 +385,24 @@ function render({ model, el }) {
     send(tsAt(e));
   };
   const onStatus = () => (status.textContent = model.get("status") || "");
-  const stop = (/** @type {Event} */ e) => e.stopPropagation();
 
   canvas.addEventListener("pointerdown", onDown);
   canvas.addEventListener("pointermove", onMove);
   canvas.addEventListener("pointerup", onUp);
-  root.addEventListener("keydown", stop);
   nameBox.addEventListener("keydown", onName);
-  model.on("change:bands", schedule);
-  model.on("change:status", onStatus);
-  model.on("change:timestamp", fromModel);
   const onLanes = () => {
     buildLabels(); // DOM changes only with the lanes, never per paint
     schedule();
   };
-  model.on("change:lanes", onLanes);
-  model.on("change:players", attachPlayers);
+  const stopListening = listen(model, {
+    "change:bands": schedule,
+    "change:status": onStatus,
+    "change:lanes": onLanes,
+  });
   const ro = new ResizeObserver(schedule);
   ro.observe(root);
   buildLabels();
   schedule();
-  attachPlayers();
   onStatus();
 
   return () => {
@@ -444,12 +410,8 @@ function render({ model, el }) {
     ro.disconnect();
     clearTimeout(sendTimer);
     if (raf) cancelAnimationFrame(raf);
-    detachPlayers();
-    model.off("change:timestamp", fromModel);
-    model.off("change:lanes", onLanes);
-    model.off("change:players", attachPlayers);
-    model.off("change:bands", schedule);
-    model.off("change:status", onStatus);
+    clock.close();
+    stopListening();
     root.remove();
   };
 }

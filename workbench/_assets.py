@@ -1,14 +1,18 @@
-"""Locate the front-end files (ESM + CSS) of the widgets.
+"""Locate the front-end files (bundled ESM + CSS) of the widgets.
 
-The files live in the top-level ``widgets/`` folder of the source tree. A built wheel
-carries them as ``workbench/_frontend/`` (see ``pyproject.toml``); an editable install or
-a source checkout reads them from ``widgets/`` beside the package.
+anywidget loads one ES module per widget. Their sources are in the top-level
+``widgets/`` folder of the source tree (modules that import each other); ``npm run
+build`` bundles them with esbuild into ``workbench/_frontend/``, one ``<name>.js`` per
+widget with its ``<name>.css`` beside it (see ``widgets/README.md``). The folder is
+built, not committed: ``scripts/setup.sh`` builds it in a checkout, and the wheel's
+build hook (``pyproject.toml``) builds it into the wheel, so an editable install, a
+source checkout and an installed wheel all read the same place.
 
 Examples
 --------
 >>> from workbench._assets import frontend_file
->>> frontend_file("README.md").name
-'README.md'
+>>> frontend_file("scrubber.js").name
+'scrubber.js'
 """
 
 from __future__ import annotations
@@ -17,32 +21,29 @@ from pathlib import Path
 
 from workbench.errors import SourceNotFoundError
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+#: Where the bundled front ends are: built there in a checkout, shipped there in a wheel.
+FRONTEND_DIR: Path = Path(__file__).resolve().parent / "_frontend"
 
-#: Where the front-end folder may be, the wheel's location first.
-FRONTEND_DIRS: tuple[Path, ...] = (
-    _PACKAGE_DIR / "_frontend",
-    _PACKAGE_DIR.parent / "widgets",
+#: What to do when the bundles are missing.
+_HOW_TO_BUILD = (
+    "in a source checkout run `npm ci && npm run build` (scripts/setup.sh does it); "
+    "otherwise reinstall workbench"
 )
 
 
 def frontend_dir() -> Path:
-    """Return the folder that holds the widgets' ESM and CSS files.
+    """Return the folder that holds the widgets' bundled ESM and CSS files.
 
     Raises
     ------
     SourceNotFoundError
-        If neither the wheel's ``_frontend`` folder nor the source tree's ``widgets``
-        folder exists (a broken install: reinstall workbench).
+        If the folder does not exist (the front ends were not built).
     """
-    for candidate in FRONTEND_DIRS:
-        if candidate.is_dir():
-            return candidate
-    searched = ", ".join(str(p) for p in FRONTEND_DIRS)
-    raise SourceNotFoundError(
-        f"workbench's widget front-end files were not found (looked in {searched}); "
-        "reinstall workbench"
-    )
+    if not FRONTEND_DIR.is_dir():
+        raise SourceNotFoundError(
+            f"workbench's widget front ends were not found in {FRONTEND_DIR}; {_HOW_TO_BUILD}"
+        )
+    return FRONTEND_DIR
 
 
 def frontend_file(name: str) -> Path:
@@ -62,6 +63,7 @@ def frontend_file(name: str) -> Path:
     if not path.is_file():
         available = sorted(p.name for p in frontend_dir().iterdir())
         raise SourceNotFoundError(
-            f"widget front-end file {name!r} not found in {path.parent}; available: {available}"
+            f"widget front-end file {name!r} not found in {path.parent} "
+            f"(available: {available}); {_HOW_TO_BUILD}"
         )
     return path

@@ -1,64 +1,109 @@
-"""Message shapes exchanged between the widgets' front ends and the kernel.
+"""The messages between the widgets' front ends and the kernel: their one description.
 
-Frames never live in widget state: the front end asks for one with a custom message
-and the kernel answers with a small JSON header plus the JPEG bytes as a binary buffer.
+``widgets/README.md`` and the front ends (``widgets/``) point here; this module also
+validates what the scrubber's view sends and builds the kernel's replies. Messages are
+anywidget custom messages: a JSON object plus, where said, binary buffers.
 
-View -> kernel::
+The scrubber (``VideoScrubber``, ``widgets/scrubber.js``)
+---------------------------------------------------------
+Frames never live in widget state: the view asks for one and the kernel answers with a
+JSON header plus the JPEG bytes as the reply's one buffer. Every message of the view
+carries ``seq``, the view's request counter (an integer ``0..MAX_SEQ``), which the
+kernel echoes in every reply to it. Every view of a widget receives every reply and
+takes only its own seqs (each view starts counting at a random point).
 
-    {"type": "frame", "index": 41, "seq": 7, "preview": false, "hint": "step"}
+**Frame request** (view -> kernel), one in flight at a time; the view always asks for
+the latest wanted position::
 
-An optional ``offset_seconds`` asks for the frame on screen that many seconds after
-(or before) frame ``index``, so that +/-1 s steps are exact on variable frame rates.
+    {"type": "frame", "index": 41, "seq": 7, "preview": false, "hint": "step",
+     "offset_seconds": 0}
 
-Kernel -> view (``buffers=[jpeg]``)::
+``index`` is clamped into the video. ``preview`` (while dragging): a keyframe preview
+will do if the exact frame is not at hand. ``hint`` (one of :data:`HINTS`, default
+``"step"``) only steers the kernel's prefetcher. ``offset_seconds`` (optional, default
+0) asks for the frame on screen that many seconds after (or before) frame ``index``, so
+that +/-1 s steps are exact on variable frame rates.
+
+**Frame reply** (kernel -> view, ``buffers=[jpeg]``)::
 
     {"type": "frame", "index": 41, "seq": 7, "exact": true, "time": 1.3667,
-     "timestamp": 1690000001.3667, "keyframe_index": 30, "width": 1280, "height": 720}
+     "timestamp": 1690000001.3667, "keyframe_index": 30, "width": 1280, "height": 720,
+     "prefetch": false}
 
-``exact`` is false when a keyframe preview was sent for a drag in progress; the view
-asks again with ``preview: false`` when the hand rests or lets go.
+``index`` is the frame shown: the one asked for, or (``offset_seconds``) the one it
+resolved to, or while playing possibly a frame just before the one due. ``exact`` is
+false when the picture is the keyframe preview of ``keyframe_index``; the view then asks
+again with ``preview: false`` when the hand rests or lets go. ``time`` is seconds from
+the video's start, ``timestamp`` absolute seconds; ``width``/``height`` the JPEG's size
+(the ``view_width`` the view asked for). ``prefetch`` is true in replies to a prefetch
+batch.
 
-Dragging and stepping keep one request in flight. While playing, the view does not ask
-for each frame (every message to the kernel costs the browser a busy/idle status round;
-see :mod:`workbench.widgets.playback`); it opens a session and the kernel pushes frames,
-paced by credits the view returns in batches::
+**Playback** is pushed: every message to the kernel costs the browser a busy/idle status
+round (see :mod:`workbench.widgets.playback`), so the view opens a session and the kernel
+pushes frames, paced by credits the view returns in batches once frames are painted or
+dropped::
 
     {"type": "play", "seq": 9, "first": 121, "stride": 1, "credit": 6}
     {"type": "credit", "seq": 9, "n": 3, "first": 130}   # 3 shown; skip to 130 if behind
     {"type": "stop", "seq": 9}
 
-Each pushed frame is a frame reply with the session's ``seq`` (when the frame due is not
-ready, possibly a prefetched frame just before it: a late frame beats a stall); the view
-paints each at its presentation time, dropping the late ones.
+Each pushed frame is a frame reply with the session's ``seq``; the view paints each at
+its presentation time and drops the late ones. ``stride`` (frames between two sent
+frames) is above 1 above 1x playback.
 
-When idle, the view fills its own cache (decoded frames around the cursor, keyframe
-previews for dragging) with one batch in flight at a time::
+**Prefetch** (view -> kernel): while idle, the view fills its own store (decoded frames
+around the cursor, keyframe previews for dragging), one batch in flight at a time, at
+most :data:`MAX_PREFETCH_BATCH` indices::
 
     {"type": "prefetch", "seq": 8, "indices": [42, 43, 44], "preview": false}
 
-Each index is answered by its own frame reply with ``"prefetch": true`` and the batch's
-``seq``; frames the kernel has cached go back at once, the others after any request the
-view is waiting on. The keyframe indices (for mapping a drag position to its preview)
-come back for ``{"type": "keyframes", "seq": 1}`` as ``{"type": "keyframes", "seq": 1,
-"count": n}`` with one buffer of ``n`` little-endian int32.
+Each index is answered by its own frame reply (``"prefetch": true``, the batch's
+``seq``); frames the kernel has cached go back at once, the others after any request the
+view is waiting on. ``preview: true``: the indices are keyframes, and their previews are
+wanted.
 
-Every message from the view gets an answer, a malformed one included (a field of the
-wrong type, a number out of range, an unknown ``type``, not a dict at all): an error
-reply, with the message's ``seq`` when it has a usable one (an integer
-``0..MAX_SEQ``) and ``null`` otherwise, so that no request of the view waits forever::
+**Keyframes** (for mapping a drag position to its preview), asked once per view::
+
+    {"type": "keyframes", "seq": 1}
+    {"type": "keyframes", "seq": 1, "count": 3}   # buffers=[n little-endian int32]
+
+**Errors.** Every message from the view gets an answer, a malformed one included (a
+field of the wrong type, a number out of range, an unknown ``type``, not a dict at all):
+an error reply, with the message's ``seq`` when it has a usable one and ``null``
+otherwise, so that no request of the view waits forever; the view gives up on that
+request (a whole prefetch batch too)::
 
     {"type": "error", "seq": 7, "message": "frame message field 'index' must be ..."}
 
-A frame that fails to decode gets an error reply with its ``index`` instead (a prefetch
-batch gets one reply per index, frame or error).
+A frame that fails to decode gets an error reply with its ``index`` as well: it answers
+that one frame (one reply of a prefetch batch), not the whole message.
+
+The other widgets
+-----------------
+- ``Filmstrip`` (``widgets/filmstrip.js``): the view sends ``{"type": "thumbs"}`` once;
+  the kernel answers ``{"type": "thumbs", "indices": [...]}`` with one JPEG buffer per
+  thumbnail, or ``{"type": "error", "message"}``.
+- ``MapView`` (``widgets/map_view.js``): a click on a track sends ``{"type": "seek",
+  "timestamp", "record_id"}``; the kernel moves a linked scrubber to the frame nearest
+  that time. The tracks arrive in the ``points`` traitlet (one buffer of float64
+  ``(t, x, y, value)`` per point), not as messages.
+- ``Timeline`` (``widgets/timeline.js``): naming a Shift+dragged range sends
+  ``{"type": "label", "start", "end", "label"}``; the kernel stores it in the catalog and
+  sends the new ``bands`` back as a traitlet.
+- ``ExportPanel`` (``widgets/export_panel.js``): ``{"type": "export"}`` and
+  ``{"type": "cancel"}``; progress and results come back as traitlets.
+- ``EventList`` and ``CatalogList`` send no messages: a click sets a synced traitlet.
 
 Examples
 --------
 >>> req = parse_frame_request({"type": "frame", "index": 3, "seq": 1}, num_frames=10)
 >>> req.index, req.seq, req.preview
 (3, 1, False)
->>> frame_reply(req, index=3, exact=True, time=0.1, timestamp=0.1, keyframe_index=0)["seq"]
+>>> reply = frame_reply(req, index=3, exact=True, time=0.1, timestamp=0.1, keyframe_index=0)
+>>> reply["seq"]
 1
+>>> " ".join(sorted(reply))  # the fields described above
+'exact height index keyframe_index prefetch seq time timestamp type width'
 >>> message_type({"type": ["frame"], "seq": 4})
 Traceback (most recent call last):
 ...
