@@ -275,14 +275,26 @@ def painted_fps(paint_times: list[float], t0: float, t1: float) -> float:
 def run_steps(page: Any, steps: int, *, every_ms: int) -> dict[str, Any]:
     """From the first frame (after a second's rest), press the right arrow ``steps`` times."""
     page.focus(".wb-scrubber")
+    return press_steps(
+        page, steps, every_ms=every_ms, rest_ms=1000, reset=RESET_STATS, drain_ms=500,
+        stats="window.__workbench_stats",
+    )  # fmt: skip
+
+
+def press_steps(
+    page: Any, steps: int, *, every_ms: int, rest_ms: int, reset: str, drain_ms: int, stats: str
+) -> dict[str, Any]:
+    """The step test both players get, so that their numbers compare: from the first
+    frame (after ``rest_ms``), run ``reset``, press the right arrow ``steps`` times, one
+    every ``every_ms``; after ``drain_ms`` return the page's ``stats`` object."""
     page.keyboard.press("Home")
-    page.wait_for_timeout(1000)
-    page.evaluate(RESET_STATS)
+    page.wait_for_timeout(rest_ms)
+    page.evaluate(reset)
     for _ in range(steps):
         page.keyboard.press("ArrowRight")
         page.wait_for_timeout(every_ms)
-    page.wait_for_timeout(500)
-    return page.evaluate("() => window.__workbench_stats")
+    page.wait_for_timeout(drain_ms)
+    return page.evaluate(f"() => {stats}")
 
 
 def release_to_exact(page: Any, count: int) -> list[float]:
@@ -325,14 +337,10 @@ def release_to_exact(page: Any, count: int) -> list[float]:
 
 def naive_steps(page: Any, steps: int, *, every_ms: int, drain_ms: int) -> dict[str, Any]:
     """From the first frame, press the right arrow on the naive slider ``steps`` times."""
-    page.keyboard.press("Home")
-    page.wait_for_timeout(1500)
-    page.evaluate(NAIVE_HOOK)
-    for _ in range(steps):
-        page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(every_ms)
-    page.wait_for_timeout(drain_ms)  # let the queue drain (that is the point)
-    return page.evaluate("() => window.__naive")
+    return press_steps(  # drain_ms: let the queue drain (that is the point)
+        page, steps, every_ms=every_ms, rest_ms=1500, reset=NAIVE_HOOK, drain_ms=drain_ms,
+        stats="window.__naive",
+    )  # fmt: skip
 
 
 def measure_naive(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
