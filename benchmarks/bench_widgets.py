@@ -172,8 +172,7 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     page = nb.page
     page.wait_for_selector(f"{CANVAS}[data-exact='true']", timeout=60_000)
     page.wait_for_timeout(3000)  # let the kernel warm the keyframe previews
-    reset = "() => { const s = window.__workbench_stats; for (const k in s) s[k].length = 0; }"
-    page.evaluate(reset)
+    page.evaluate(RESET_STATS)
     drag(page, ".wb-scrubber .wb-slider", args.drag_steps)
     page.wait_for_timeout(1500)
     stats = page.evaluate("() => window.__workbench_stats")
@@ -183,31 +182,25 @@ def measure_ours(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
 
     release_ms = release_to_exact(page, args.releases)
 
-    stats = run_steps(page, reset, args.steps, every_ms=120)
+    stats = run_steps(page, args.steps, every_ms=120)
     step_ms = [x["ms"] for x in stats["latencies"] if x["kind"] == "step"]
     from_kernel = [p for p in stats["paints"] if not p["fromStore"]]
     step_from_store = len(stats["paints"]) - len(from_kernel)
 
     # the same steps with the view's store switched off: every step asks the kernel
     nb.run_code("s.view_cache_mb = 0")
-    stats = run_steps(page, reset, args.steps, every_ms=120)
+    stats = run_steps(page, args.steps, every_ms=120)
     cold_ms = [x["ms"] for x in stats["latencies"] if x["kind"] == "step"]
     cold_rtt = [p["recvAt"] - p["sentAt"] for p in stats["paints"]]
     cold_paint = [p["at"] - p["recvAt"] for p in stats["paints"]]
     nb.run_code("s.view_cache_mb = 64")
 
     # a held arrow key: steps at the keyboard's auto-repeat rate (~30 per second)
-    stats = run_steps(page, reset, args.steps, every_ms=33)
+    stats = run_steps(page, args.steps, every_ms=33)
     held_ms = [x["ms"] for x in stats["latencies"] if x["kind"] == "step"]
     held_painted = len({p["index"] for p in stats["paints"] if p["exact"]})
 
-    page.keyboard.press("Home")
-    page.wait_for_timeout(500)
-    page.evaluate(reset)
-    t0, t1 = play_for(page, args.play_seconds, start=lambda: page.keyboard.press(" "))
-    page.keyboard.press(" ")
-    stats = page.evaluate("() => window.__workbench_stats")
-    fps = painted_fps([p["at"] for p in stats["paints"] if p["exact"]], t0, t1)
+    fps = scrubber_play_fps(page, args.play_seconds)
     return {
         "drag": drag_ms,
         "release": release_ms,
@@ -234,17 +227,9 @@ def measure_map(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
     points = int(nb.run_code("print(sum(t['count'] for t in track_map.tracks))"))
     nb.run_code("track_map.follow(s)")
     page.wait_for_timeout(500)
-    page.focus(".wb-scrubber")
-    page.keyboard.press("Home")
-    page.wait_for_timeout(500)
-    reset = "() => { const s = window.__workbench_stats; for (const k in s) s[k].length = 0; }"
-    page.evaluate(reset)
     moves_before = page.evaluate("() => window.__workbench_map_stats.markerMoves")
-    t0, t1 = play_for(page, args.play_seconds, start=lambda: page.keyboard.press(" "))
-    page.keyboard.press(" ")
-    stats = page.evaluate("() => window.__workbench_stats")
+    fps = scrubber_play_fps(page, args.play_seconds)
     moves = page.evaluate("() => window.__workbench_map_stats.markerMoves") - moves_before
-    fps = painted_fps([p["at"] for p in stats["paints"] if p["exact"]], t0, t1)
     return {
         "first_draw_ms": first,
         "prep_ms": prep_ms,
@@ -256,6 +241,8 @@ def measure_map(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:
 
 #: Playback is timed from this long after it starts (ms), past the start-up.
 PLAY_WARMUP_MS = 500
+#: Empties the scrubber's statistics (``window.__workbench_stats``) before a measurement.
+RESET_STATS = "() => { const s = window.__workbench_stats; for (const k in s) s[k].length = 0; }"
 
 
 def play_for(page: Any, seconds: float, *, start: Any) -> tuple[float, float]:
@@ -266,23 +253,48 @@ def play_for(page: Any, seconds: float, *, start: Any) -> tuple[float, float]:
     return t0, page.evaluate("() => performance.now()")
 
 
+def scrubber_play_fps(page: Any, seconds: float) -> float:
+    """From the first frame, play the scrubber ``seconds`` (space starts and stops it);
+    return the exact frames it painted per second."""
+    page.focus(".wb-scrubber")
+    page.keyboard.press("Home")
+    page.wait_for_timeout(500)
+    page.evaluate(RESET_STATS)
+    t0, t1 = play_for(page, seconds, start=lambda: page.keyboard.press(" "))
+    page.keyboard.press(" ")
+    stats = page.evaluate("() => window.__workbench_stats")
+    return painted_fps([p["at"] for p in stats["paints"] if p["exact"]], t0, t1)
+
+
 def painted_fps(paint_times: list[float], t0: float, t1: float) -> float:
     """Frames painted per second between ``t0`` (plus the warm-up) and ``t1``."""
     begin = t0 + PLAY_WARMUP_MS
     return sum(begin <= t <= t1 for t in paint_times) / ((t1 - begin) / 1000)
 
 
-def run_steps(page: Any, reset: str, steps: int, *, every_ms: int) -> dict[str, Any]:
+def run_steps(page: Any, steps: int, *, every_ms: int) -> dict[str, Any]:
     """From the first frame (after a second's rest), press the right arrow ``steps`` times."""
     page.focus(".wb-scrubber")
+    return press_steps(
+        page, steps, every_ms=every_ms, rest_ms=1000, reset=RESET_STATS, drain_ms=500,
+        stats="window.__workbench_stats",
+    )  # fmt: skip
+
+
+def press_steps(
+    page: Any, steps: int, *, every_ms: int, rest_ms: int, reset: str, drain_ms: int, stats: str
+) -> dict[str, Any]:
+    """The step test both players get, so that their numbers compare: from the first
+    frame (after ``rest_ms``), run ``reset``, press the right arrow ``steps`` times, one
+    every ``every_ms``; after ``drain_ms`` return the page's ``stats`` object."""
     page.keyboard.press("Home")
-    page.wait_for_timeout(1000)
+    page.wait_for_timeout(rest_ms)
     page.evaluate(reset)
     for _ in range(steps):
         page.keyboard.press("ArrowRight")
         page.wait_for_timeout(every_ms)
-    page.wait_for_timeout(500)
-    return page.evaluate("() => window.__workbench_stats")
+    page.wait_for_timeout(drain_ms)
+    return page.evaluate(f"() => {stats}")
 
 
 def release_to_exact(page: Any, count: int) -> list[float]:
@@ -325,14 +337,10 @@ def release_to_exact(page: Any, count: int) -> list[float]:
 
 def naive_steps(page: Any, steps: int, *, every_ms: int, drain_ms: int) -> dict[str, Any]:
     """From the first frame, press the right arrow on the naive slider ``steps`` times."""
-    page.keyboard.press("Home")
-    page.wait_for_timeout(1500)
-    page.evaluate(NAIVE_HOOK)
-    for _ in range(steps):
-        page.keyboard.press("ArrowRight")
-        page.wait_for_timeout(every_ms)
-    page.wait_for_timeout(drain_ms)  # let the queue drain (that is the point)
-    return page.evaluate("() => window.__naive")
+    return press_steps(  # drain_ms: let the queue drain (that is the point)
+        page, steps, every_ms=every_ms, rest_ms=1500, reset=NAIVE_HOOK, drain_ms=drain_ms,
+        stats="window.__naive",
+    )  # fmt: skip
 
 
 def measure_naive(nb: Notebook, args: argparse.Namespace) -> dict[str, Any]:

@@ -4,7 +4,10 @@
 token, an empty temporary root, isolated config/settings/runtime folders and every
 network feature off (news, update checks, the PyPI extension manager).
 :func:`launch_chromium` starts Debian's Chromium through Playwright.
-:class:`Notebook` opens a notebook written with nbformat, runs it and reads widget pixels.
+:class:`Notebook` opens a notebook written with nbformat, runs it and reads widget pixels;
+:func:`notebook_page` writes, opens and runs one in a page of its own (once for a whole
+test module: :func:`module_notebook`), :func:`kernel` reads a value back from its kernel
+and :func:`video_code` is the cell code that makes the tests' sample video.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -245,3 +248,65 @@ class Notebook:
         url = self.page.eval_on_selector(selector, "c => c.toDataURL('image/png')")
         data = base64.b64decode(url.split(",", 1)[1])
         return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+
+
+def video_code(name: str, *, frames: int, gop: int = 15) -> str:
+    """Notebook code making the browser tests' sample video ``media/<name>`` (320x180,
+    30 fps, a keyframe every ``gop`` frames) as ``video``; the cell imports ``wb`` first."""
+    return (
+        "from pathlib import Path\n"
+        f"video = wb.samples.make_video(Path('media') / {name!r}, size=(320, 180), fps=30,"
+        f" frames={frames}, gop={gop})"
+    )
+
+
+@contextlib.contextmanager
+def notebook_page(
+    lab: JupyterLab,
+    browser: Any,
+    name: str,
+    cells: list[str],
+    *,
+    debug: bool = False,
+    ready: Mapping[str, float] | None = None,
+) -> Iterator[Notebook]:
+    """Write notebook ``name``, open it in a new page and run it; close the page after.
+
+    ``debug`` switches on every scrubber's statistics (``window.__workbench_stats``);
+    ``ready`` maps selectors to wait for, in order, to their timeouts (ms).
+    """
+    lab.write_notebook(name, cells)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    if debug:
+        page.add_init_script("window.__workbench_debug = true")
+    try:
+        notebook = Notebook(page, lab, name).open()
+        notebook.run_all()
+        for selector, timeout_ms in (ready or {}).items():
+            page.wait_for_selector(selector, timeout=timeout_ms)
+        yield notebook
+    finally:
+        page.close()
+
+
+def module_notebook(
+    name: str, cells: list[str], *, ready: Mapping[str, float], debug: bool = False
+) -> Any:
+    """A module-scoped pytest fixture: notebook ``name`` opened and run once (see
+    :func:`notebook_page`) for all the tests of the module that assigns it to a name."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def fixture(lab: JupyterLab, browser: Any) -> Iterator[Notebook]:
+        with notebook_page(lab, browser, name, cells, debug=debug, ready=ready) as notebook:
+            yield notebook
+
+    return fixture
+
+
+def kernel(nb: Notebook, expr: str) -> Any:
+    """The value of the Python expression ``expr`` in the notebook's kernel, through JSON;
+    an error in the kernel fails the test with its message."""
+    out = nb.run_code(f"import json; print(json.dumps({expr}))").strip()
+    assert not out.startswith("ERROR"), out
+    return json.loads(out)

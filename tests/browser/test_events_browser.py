@@ -3,14 +3,10 @@ from the pixels on the canvas), with the event's range marked in and out."""
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from jlab import JupyterLab, Notebook
-from test_widgets_browser import notebook_page
+from jlab import Notebook, kernel, module_notebook
 
 from workbench.samples import read_frame_code
 
@@ -33,17 +29,7 @@ CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def nb(lab: JupyterLab, browser: Any) -> Iterator[Notebook]:
-    with notebook_page(lab, browser, "events.ipynb", CELLS) as notebook:
-        notebook.page.wait_for_selector(".wb-events tbody tr img", timeout=120_000)
-        yield notebook
-
-
-def kernel(nb: Notebook, expr: str) -> Any:
-    out = nb.run_code(f"import json; print(json.dumps({expr}))").strip()
-    assert not out.startswith("ERROR"), out
-    return json.loads(out)
+nb = module_notebook("events.ipynb", CELLS, ready={".wb-events tbody tr img": 120_000})
 
 
 def wait_kernel(nb: Notebook, expr: str, timeout: float = 30.0) -> None:

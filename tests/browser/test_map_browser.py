@@ -4,12 +4,9 @@ and a click on the track moves the scrubber to the frame nearest that fix."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from jlab import JupyterLab, Notebook
-from test_widgets_browser import notebook_page
+from jlab import Notebook, kernel, module_notebook, video_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -18,9 +15,7 @@ N = 120  # frames: 4 s at 30 fps
 
 CELLS = [
     "import ipywidgets as W, numpy as np, pandas as pd, workbench as wb\n"
-    "from pathlib import Path\n"
-    "video = wb.samples.make_video(Path('media') / 'map.mp4', size=(320, 180), fps=30,"
-    f" frames={N}, gop=15)",
+    + video_code("map.mp4", frames=N),
     "s = wb.VideoScrubber(video)\n"
     "t = s.frame_timestamps[::3]  # a fix every third frame: 10 Hz\n"
     "a = np.linspace(0, np.pi, t.size)\n"
@@ -31,15 +26,7 @@ CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def nb(lab: JupyterLab, browser: Any) -> Iterator[Notebook]:
-    with notebook_page(lab, browser, "map.ipynb", CELLS) as notebook:
-        notebook.page.wait_for_selector(f"{MAP}[data-marker-x]", timeout=60_000)
-        yield notebook
-
-
-def kernel(nb: Notebook, expr: str) -> Any:
-    return json.loads(nb.run_code(f"import json; print(json.dumps({expr}))").strip())
+nb = module_notebook("map.ipynb", CELLS, ready={f"{MAP}[data-marker-x]": 60_000})
 
 
 def screen_of(view: dict[str, float], x: float, y: float) -> tuple[float, float]:

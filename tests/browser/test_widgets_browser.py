@@ -7,13 +7,11 @@ code out of the pixels on screen to prove the right frame is shown.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from jlab import JupyterLab, Notebook
+from jlab import JupyterLab, Notebook, module_notebook, notebook_page, video_code
 
 from workbench.samples import read_frame_code
 
@@ -24,9 +22,7 @@ N = 120  # frames of the notebook's video (4 s at 30 fps, keyframe every 15)
 
 CELLS = [
     "import ipywidgets as W, numpy as np, pandas as pd, workbench as wb\n"
-    "from pathlib import Path\n"
-    "video = wb.samples.make_video(Path('media') / 'clip.mp4', size=(320, 180), fps=30,"
-    f" frames={N}, gop=15)",
+    + video_code("clip.mp4", frames=N),
     "s = wb.VideoScrubber(video, debug=True)\n"
     "strip = wb.Filmstrip(s, count=8, thumb_width=96)\n"
     "t = np.arange(0, 4, 0.01)\n"
@@ -38,31 +34,7 @@ CELLS = [
 ]
 
 
-@contextlib.contextmanager
-def notebook_page(
-    lab: JupyterLab, browser: Any, name: str, cells: list[str], *, debug: bool = False
-) -> Iterator[Notebook]:
-    """Write notebook ``name``, open it in a new page and run it; close the page after.
-
-    ``debug`` switches on every scrubber's statistics (``window.__workbench_stats``).
-    """
-    lab.write_notebook(name, cells)
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    if debug:
-        page.add_init_script("window.__workbench_debug = true")
-    try:
-        notebook = Notebook(page, lab, name).open()
-        notebook.run_all()
-        yield notebook
-    finally:
-        page.close()
-
-
-@pytest.fixture(scope="module")
-def nb(lab: JupyterLab, browser: Any) -> Iterator[Notebook]:
-    with notebook_page(lab, browser, "widgets.ipynb", CELLS) as notebook:
-        notebook.page.wait_for_selector(f"{CANVAS}[data-exact='true']", timeout=60_000)
-        yield notebook
+nb = module_notebook("widgets.ipynb", CELLS, ready={f"{CANVAS}[data-exact='true']": 60_000})
 
 
 def shown(nb: Notebook, index: int, timeout: float = 20_000) -> int:
@@ -347,10 +319,7 @@ def test_catalog_browser_opens_a_record_on_one_clock(lab: JupyterLab, browser: A
 
 
 TWO_VIEWS_CELLS = [
-    "import workbench as wb\n"
-    "from pathlib import Path\n"
-    "video = wb.samples.make_video(Path('media') / 'twice.mp4', size=(320, 180), fps=30,"
-    f" frames={N}, gop=15)\n"
+    "import workbench as wb\n" + video_code("twice.mp4", frames=N) + "\n"
     "s = wb.VideoScrubber(video, debug=True)\n"
     "display(s)\n"
     "display(s)  # two views of one widget, like JupyterLab's 'new view for output'",
@@ -403,9 +372,7 @@ def test_two_views_of_one_scrubber_play_together(lab: JupyterLab, browser: Any) 
 POLISH_N = 240  # 8 s at 30 fps, a keyframe every 20: 12 thumbnails
 POLISH_CELLS = [
     "import ipywidgets as W, numpy as np, pandas as pd, workbench as wb\n"
-    "from pathlib import Path\n"
-    "video = wb.samples.make_video(Path('media') / 'polish.mp4', size=(320, 180), fps=30,"
-    f" frames={POLISH_N}, gop=20)",
+    + video_code("polish.mp4", frames=POLISH_N, gop=20),
     "s = wb.VideoScrubber(video, debug=True)\n"
     "s.set_range(60, 180)\n"
     "strip = wb.Filmstrip(s, count=12, thumb_width=160)\n"
@@ -416,12 +383,11 @@ POLISH_CELLS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def polish(lab: JupyterLab, browser: Any) -> Iterator[Notebook]:
-    with notebook_page(lab, browser, "polish.ipynb", POLISH_CELLS) as notebook:
-        notebook.page.wait_for_selector(f"{CANVAS}[data-exact='true']", timeout=60_000)
-        notebook.page.wait_for_selector(".wb-filmstrip[data-loaded='true']", timeout=30_000)
-        yield notebook
+polish = module_notebook(
+    "polish.ipynb",
+    POLISH_CELLS,
+    ready={f"{CANVAS}[data-exact='true']": 60_000, ".wb-filmstrip[data-loaded='true']": 30_000},
+)
 
 
 def ink(png: bytes) -> int:
@@ -515,6 +481,7 @@ def test_filmstrip_shows_every_thumbnail(polish: Notebook) -> None:
     )
     t = last.bounding_box()
     assert area["x"] - 1 <= t["x"] and t["x"] + t["width"] <= area["x"] + area["width"] + 1
+
 
 CAN_CELLS = [
     "from pathlib import Path\n"

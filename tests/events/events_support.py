@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from dataset_support import small_sample_database
 
 import workbench as wb
 
@@ -11,8 +12,7 @@ def sample_catalog(
     tmp_path_factory: pytest.TempPathFactory, name: str, duration_seconds: float
 ) -> wb.Catalog:
     """Build the sample database (2 records of ``duration_seconds``) and its catalog."""
-    root = wb.samples.make_sample_database(
-        tmp_path_factory.mktemp(name) / "db", records=2, duration_seconds=duration_seconds,
-        cameras=("front",), size=(160, 96), workers=1,
-    )  # fmt: skip
+    root = small_sample_database(
+        tmp_path_factory.mktemp(name) / "db", records=2, duration_seconds=duration_seconds
+    )
     return wb.build_catalog(root)

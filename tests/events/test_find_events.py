@@ -3,12 +3,12 @@ segments, with merge/pad/min-duration, aligned streams, and errors that say what
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from dataset_support import write_series
 from events_support import sample_catalog
 
 import workbench as wb
@@ -28,22 +28,6 @@ def truth(catalog, record_index: int) -> list[tuple[float, float]]:
     rec = catalog.select(tags=["can"], content_type="text/csv")[record_index]
     drive = simulate_drive(DURATION, seed=record_index)  # seed * 1000 + r, with seed 0
     return [(rec.start_timestamp + a, rec.start_timestamp + b) for a, b in drive.brake_events]
-
-
-def write_series(folder: Path, name: str, record_id: str, df: pd.DataFrame) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    df.rename_axis("timestamp").to_csv(folder / f"{name}.csv")
-    (folder / f"{name}.csv.json").write_text(
-        json.dumps(
-            {
-                "record_id": record_id,
-                "content-type": "text/csv",
-                "start_timestamp": float(df.index[0]),
-                "end_timestamp": float(df.index[-1]),
-                "contents": {name: {"tags": [name]}},
-            }
-        )
-    )
 
 
 def test_hard_brakes_are_exactly_the_generators_braking(catalog) -> None:

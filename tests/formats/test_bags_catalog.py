@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from bags_support import FRONT, T0, write_json_mcap, write_kind
+from dataset_support import small_sample_database
 
 import workbench as wb
 from workbench.formats.bags import catalog as bag_catalog
@@ -137,14 +138,7 @@ def test_a_topic_video_passed_to_the_scrubber_keeps_absolute_times(dataset):
 def test_the_sample_database_has_bags_consistent_with_its_can_log(tmp_path):
     import pandas as pd
 
-    root = wb.samples.make_sample_database(
-        tmp_path / "db",
-        records=1,
-        duration_seconds=3,
-        cameras=("front-center",),
-        size=(160, 96),
-        workers=1,
-    )
+    root = small_sample_database(tmp_path / "db", duration_seconds=3, cameras=("front-center",))
     cat = wb.build_catalog(root)
     bags = cat.select(tags=["bag"]).df
     assert set(bags["content_type"]) == {"application/x-rosbag", "application/x-ros2bag"}

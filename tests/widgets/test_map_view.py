@@ -3,12 +3,12 @@ clock links, and its errors. What the browser draws is checked in tests/browser.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from dataset_support import small_sample_database, write_series
 
 import workbench as wb
 from workbench.errors import InvalidArgumentError
@@ -130,23 +130,11 @@ def test_a_record_without_gps_names_the_record_and_its_streams() -> None:
 
 def test_a_selection_gives_one_track_per_record(tmp_path: Path) -> None:
     for k, rid in enumerate(["rA", "rB", "rC"]):
-        folder = tmp_path / rid
-        folder.mkdir()
-        name = "gps.csv" if rid != "rC" else "can.csv"
         df = track_df(40, t0=1000.0 * (k + 1))
-        body = df[["lat", "lon"]] if rid != "rC" else df[["speed_kmh"]]
-        body.rename_axis("timestamp").to_csv(folder / name)
-        (folder / f"{name}.json").write_text(
-            json.dumps(
-                {
-                    "record_id": rid,
-                    "content-type": "text/csv",
-                    "start_timestamp": float(df.index[0]),
-                    "end_timestamp": float(df.index[-1]),
-                    "contents": {name[:-4]: {"tags": [name[:-4]]}},
-                }
-            )
-        )
+        if rid != "rC":
+            write_series(tmp_path / rid, "gps", rid, df[["lat", "lon"]])
+        else:
+            write_series(tmp_path / rid, "can", rid, df[["speed_kmh"]])
     cat = wb.build_catalog(tmp_path)
     m = MapView(cat.select())
     assert m.record_ids == ["rA", "rB"]
@@ -201,14 +189,7 @@ def test_a_bad_tile_template_is_refused(tiles: str) -> None:
 
 
 def test_the_sample_database_record_maps_with_its_speed(tmp_path: Path) -> None:
-    root = wb.samples.make_sample_database(
-        tmp_path / "db",
-        records=1,
-        duration_seconds=6,
-        cameras=("front",),
-        size=(160, 96),
-        workers=1,
-    )
+    root = small_sample_database(tmp_path / "db", duration_seconds=6, cameras=("front",))
     rec = wb.build_catalog(root).select().recordings()[0]
     m = MapView(rec, color_by="speed_kmh")
     assert m.record_ids == [rec.record_id]

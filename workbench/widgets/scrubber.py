@@ -301,6 +301,10 @@ class VideoScrubber(anywidget.AnyWidget):
         ``TraitError`` (traitlets undoes an update from the view only for those)."""
         return traitlets.TraitError(str(exc)) if self._from_view else exc
 
+    def _invalid(self, message: str) -> Exception:
+        """:meth:`_refuse` of an :class:`InvalidArgumentError` saying ``message``."""
+        return self._refuse(InvalidArgumentError(message))
+
     def _view_index(self, value: Any) -> int:
         """A frame index: from the view clamped into the video, from Python checked."""
         if self._from_view:
@@ -324,34 +328,28 @@ class VideoScrubber(anywidget.AnyWidget):
     def _valid_in(self, proposal: dict[str, Any]) -> int:
         i = self._view_index(proposal["value"])
         if i > self.out_point:
-            raise self._refuse(
-                FrameIndexError(
-                    f"in_point {i} would be after out_point {self.out_point}; "
-                    "use set_range(in_point, out_point) to move both"
-                )
-            )
+            raise self._range_refused(f"in_point {i} would be after out_point {self.out_point}")
         return i
 
     @traitlets.validate("out_point")
     def _valid_out(self, proposal: dict[str, Any]) -> int:
         i = self._view_index(proposal["value"])
         if i < self.in_point:
-            raise self._refuse(
-                FrameIndexError(
-                    f"out_point {i} would be before in_point {self.in_point}; "
-                    "use set_range(in_point, out_point) to move both"
-                )
-            )
+            raise self._range_refused(f"out_point {i} would be before in_point {self.in_point}")
         return i
+
+    def _range_refused(self, why: str) -> Exception:
+        """The error for an in or out point that would cross the other one."""
+        return self._refuse(
+            FrameIndexError(f"{why}; use set_range(in_point, out_point) to move both")
+        )
 
     @traitlets.validate("playback_rate")
     def _valid_rate(self, proposal: dict[str, Any]) -> float:
         rate = float(proposal["value"])
         if rate not in PLAYBACK_RATES:
-            raise self._refuse(
-                InvalidArgumentError(
-                    f"playback_rate {rate!r} is not offered; use one of {list(PLAYBACK_RATES)}"
-                )
+            raise self._invalid(
+                f"playback_rate {rate!r} is not offered; use one of {list(PLAYBACK_RATES)}"
             )
         return rate
 
@@ -373,19 +371,15 @@ class VideoScrubber(anywidget.AnyWidget):
     def _valid_view_width(self, proposal: dict[str, Any]) -> int:
         w = int(proposal["value"])
         if w < 0:
-            raise self._refuse(
-                InvalidArgumentError(f"view_width must be >= 0 (0: full size), got {w}")
-            )
+            raise self._invalid(f"view_width must be >= 0 (0: full size), got {w}")
         return w
 
     @traitlets.validate("view_cache_mb")
     def _valid_view_cache(self, proposal: dict[str, Any]) -> float:
         mb = float(proposal["value"])
         if not (np.isfinite(mb) and mb >= 0):
-            raise self._refuse(
-                InvalidArgumentError(
-                    f"view_cache_mb must be a number of MiB >= 0 (0: no view cache), got {mb!r}"
-                )
+            raise self._invalid(
+                f"view_cache_mb must be a number of MiB >= 0 (0: no view cache), got {mb!r}"
             )
         return mb
 
@@ -397,9 +391,7 @@ class VideoScrubber(anywidget.AnyWidget):
     def _valid_timestamp(self, proposal: dict[str, Any]) -> float:
         t = float(proposal["value"])
         if not np.isfinite(t):
-            raise self._refuse(
-                InvalidArgumentError(f"timestamp must be a finite number, got {t!r}")
-            )
+            raise self._invalid(f"timestamp must be a finite number, got {t!r}")
         return t
 
     @traitlets.observe("value")
