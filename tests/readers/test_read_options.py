@@ -19,6 +19,7 @@ from workbench.export.contact_sheet import contact_sheet
 from workbench.export.frames import export_frames
 from workbench.formats.bags.topic_video import TopicVideo
 from workbench.options import FRAME_OPTION_NAMES, READ_OPTION_NAMES, ReadOptions
+from workbench.parallel.records import RecordSpec
 from workbench.readers.api import read
 from workbench.streams.ops import map_streams
 from workbench.video import Video
@@ -29,6 +30,7 @@ FIELDS = {f.name: f for f in dataclasses.fields(ReadOptions)}
 ENTRY_POINTS = {
     read: {},
     Record.read: {},
+    RecordSpec.read: {},  # what a map_records task reads
     Video.iter_batches: {},
     TopicVideo.iter_batches: {},
     # a user must choose a rate (None: every frame); format is the image format there
@@ -39,7 +41,7 @@ ENTRY_POINTS = {
     map_streams: {},  # rows, not a time window: only resize_rate applies
 }
 #: the entry points that take every read option (and options=)
-FULL = (read, Record.read, Video.iter_batches, TopicVideo.iter_batches)
+FULL = (read, Record.read, RecordSpec.read, Video.iter_batches, TopicVideo.iter_batches)
 
 
 @pytest.mark.parametrize("entry", list(ENTRY_POINTS), ids=lambda f: f.__qualname__)
@@ -110,6 +112,17 @@ def test_read_takes_a_ready_options_object(media):
         wb.read(media["video"], options=opts, start=1)
     with pytest.raises(InvalidArgumentError, match=r"must be a workbench\.options\.ReadOptions"):
         wb.read(media["video"], options={"start": 1})
+
+
+def test_a_record_spec_reads_its_window_with_keywords_or_options(media):
+    spec = RecordSpec(path=str(media["video"]), record_id="cam", start=1.5, end=3.0)
+    by_keywords = spec.read(target_frame_rate=2, cache=media["cache"])
+    by_object = spec.read(options=ReadOptions(target_frame_rate=2), cache=media["cache"])
+    want = ReadOptions(start=spec.start, end=spec.end, target_frame_rate=2)
+    assert by_keywords.options == by_object.options == want
+    assert spec.read(start=2.0, cache=media["cache"]).options.start == 2.0
+    with pytest.raises(InvalidArgumentError, match=r"options=options.replace\(mode='keyframes'\)"):
+        spec.read(options=want, mode="keyframes")
 
 
 # ---- Video.iter_batches: the read vocabulary; the old spellings warn and mean the same -----
