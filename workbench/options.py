@@ -259,16 +259,7 @@ size, segment_duration, format, mode
         given = {
             name: call[name] for name in READ_OPTION_NAMES if name in call and name not in exclude
         }
-        renamed = take_old_spellings(
-            old_spellings or {},
-            DEPRECATED_SPELLINGS,
-            where=where,
-            allowed=READ_OPTION_NAMES,
-            given=given,
-            defaults=_DEFAULTS,
-            stacklevel=stacklevel + 1,
-        )
-        given.update(renamed)
+        given.update(_renamed(old_spellings, READ_OPTION_NAMES, where, given, stacklevel + 1))
         ready = call.get("options")
         if ready is None:
             return cls(**given)
@@ -337,20 +328,31 @@ def frame_options(
 resize_rate, size, format
     """
     given = {name: call[name] for name in FRAME_OPTION_NAMES}
-    if old_spellings:
-        renames = {o: n for o, n in DEPRECATED_SPELLINGS.items() if n in FRAME_OPTION_NAMES}
-        given.update(
-            take_old_spellings(
-                old_spellings,
-                renames,
-                where=where,
-                allowed=FRAME_OPTION_NAMES,
-                given=given,
-                defaults=_DEFAULTS,
-                stacklevel=stacklevel + 1,
-            )
-        )
+    given.update(_renamed(old_spellings, FRAME_OPTION_NAMES, where, given, stacklevel + 1))
     return given
+
+
+def _renamed(
+    old_spellings: Mapping[str, Any] | None,
+    names: Collection[str],
+    where: str,
+    given: Mapping[str, Any],
+    stacklevel: int,
+) -> dict[str, Any]:
+    """The old spellings (of :data:`DEPRECATED_SPELLINGS`) of the options ``names`` that
+    ``old_spellings`` holds, under their new names (a warning each)."""
+    if not old_spellings:
+        return {}
+    renames = {old: new for old, new in DEPRECATED_SPELLINGS.items() if new in names}
+    return take_old_spellings(
+        old_spellings,
+        renames,
+        where=where,
+        allowed=names,
+        given=given,
+        defaults=_DEFAULTS,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def take_old_spellings(

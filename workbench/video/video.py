@@ -281,17 +281,14 @@ class VideoBase(ABC):
     ``_keyframe_preview`` and ``_iter_window``.
     """
 
+    #: ``(width, height)`` of a frame as stored (before rotation and resizing)
+    _coded_size: tuple[int, int]
     #: counter-clockwise display rotation applied to frames (degrees)
     _rotation: int = 0
 
     @abstractmethod
     def __len__(self) -> int:
         """The number of frames."""
-
-    @property
-    @abstractmethod
-    def _coded_size(self) -> tuple[int, int]:
-        """``(width, height)`` of a frame as stored (before rotation and resizing)."""
 
     @abstractmethod
     def index_played_at(self, seconds: float) -> int:
@@ -526,6 +523,7 @@ class Video(VideoBase):
         self._lock = threading.RLock()
         self._closed = False
         h = index.header
+        self._coded_size = (h.width, h.height)
         self._rotation = (h.rotation % 360) if apply_rotation else 0
         self._pts_seconds = index.pts_seconds
         self._pts_seconds.flags.writeable = False
@@ -649,11 +647,6 @@ class Video(VideoBase):
         return (_reopen, (self._open_args,))
 
     # -- index helpers ----------------------------------------------------------------
-
-    @property
-    def _coded_size(self) -> tuple[int, int]:
-        h = self.index.header
-        return h.width, h.height
 
     def _declared_frames(self) -> int:
         h = self.index.header

@@ -105,6 +105,7 @@ class TopicVideo(VideoBase):
             raise CorruptMediaError(
                 f"the first image of topic {topic!r} in {bag.path.name} cannot be read ({exc})"
             ) from None
+        self._coded_size = (self.width, self.height)
         self._encoding = str(getattr(first, "format", "") or getattr(first, "encoding", ""))
         n = len(pts)
         self._frame_duration = float(np.median(np.diff(pts))) if n > 1 else 0.1
@@ -215,10 +216,6 @@ class TopicVideo(VideoBase):
                 f"{Path(self.path).name}, which has {n} frames (valid: {-n} .. {n - 1})"
             )
         return int(i) + n if int(i) < 0 else int(i)
-
-    @property
-    def _coded_size(self) -> tuple[int, int]:
-        return self.width, self.height
 
     def _size(self, spec: OutputSpec) -> tuple[int, int] | None:
         """The size to decode to, ``None`` for the images' own (decoded without resizing)."""
