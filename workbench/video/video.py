@@ -296,11 +296,11 @@ class VideoBase(ABC):
 
     @abstractmethod
     def _frame_at(self, i: int, spec: OutputSpec) -> np.ndarray:
-        """Frame ``i`` (any int: checked here) decoded to ``spec``."""
+        """Frame ``i`` (as given: the subclass checks it) decoded to ``spec``."""
 
     @abstractmethod
     def _frames_at(self, indices: Sequence[int] | np.ndarray, spec: OutputSpec) -> FrameBatch:
-        """Frames at ``indices`` (checked here), in that order, decoded to ``spec``."""
+        """Frames at ``indices`` (as given, checked there), in that order, decoded to ``spec``."""
 
     @abstractmethod
     def _keyframe_preview(self, i: int, spec: OutputSpec) -> np.ndarray:
