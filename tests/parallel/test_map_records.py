@@ -115,6 +115,13 @@ def test_to_dask_segment_seconds_is_the_old_spelling_of_window_duration(tmp_path
     pd.testing.assert_frame_equal(old.compute(), new.compute())
 
 
+def test_a_file_url_is_a_local_path():
+    spec = as_specs(["file:///d/a.mp4"])[0]
+    assert spec.is_local and spec.path == "/d/a.mp4"
+    assert spec.as_row()["path"] == str(spec.local_path) == os.path.abspath("/d/a.mp4")
+    assert not as_specs(["s3://b/a.mp4"])[0].is_local
+
+
 def test_split_keeps_a_record_without_known_times_whole():
     spec = RecordSpec(path="/d/a.mp4", record_id="a")
     assert spec.split(5.0) == [spec]
