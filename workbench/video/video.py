@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import av
 import numpy as np
@@ -44,6 +44,8 @@ from workbench.video.index import VideoIndex, build_index
 from workbench.video.source import Source
 
 __all__ = ["Video", "VideoBase", "VideoMetadata", "open_video"]
+
+_VideoT = TypeVar("_VideoT", bound="VideoBase")
 
 #: default byte budget of the decoded-frame cache (stepping / scrubbing)
 DEFAULT_FRAME_CACHE_BYTES = 192 * 2**20
@@ -289,6 +291,16 @@ class VideoBase(ABC):
     @abstractmethod
     def __len__(self) -> int:
         """The number of frames."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the files and cached frames (idempotent)."""
+
+    def __enter__(self: _VideoT) -> _VideoT:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @abstractmethod
     def index_played_at(self, seconds: float) -> int:
@@ -631,12 +643,6 @@ class Video(VideoBase):
             self._closed = True
         finally:
             self._lock.release()
-
-    def __enter__(self) -> Video:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):

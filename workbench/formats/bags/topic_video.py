@@ -193,12 +193,6 @@ class TopicVideo(VideoBase):
             self._cache.clear()
             self._cache_bytes = 0
 
-    def __enter__(self) -> TopicVideo:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def __reduce__(self) -> tuple[Any, ...]:
         return (_reopen, (self._open_args,))
 
