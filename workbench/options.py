@@ -13,6 +13,11 @@ Old spellings the workbench itself once used (``stop``, ``fps``, ``scale``,
 :class:`~workbench.errors.WorkbenchDeprecationWarning` naming the new word; names from
 other APIs (:data:`OPTION_ALIASES`) are refused with a "did you mean" hint.
 
+The indexing methods of a video (``get_frame_at``, ``get_frames_at``,
+``get_frame_played_at`` ...) read no window: they take only the options that shape each
+frame (:data:`FRAME_OPTION_NAMES`: ``resize_rate`` or ``size``, and ``format``), through
+:func:`frame_options`, with the same old spelling (``scale``) and warning.
+
 This module sits below every layer (beside :mod:`workbench.errors`): the video layer's
 ``Video.iter_batches`` uses it as the readers and exports do.
 
@@ -46,10 +51,12 @@ from workbench.errors import InvalidArgumentError, WorkbenchDeprecationWarning
 __all__ = [
     "DEPRECATED_SPELLINGS",
     "FORMATS",
+    "FRAME_OPTION_NAMES",
     "MODES",
     "OPTION_ALIASES",
     "READ_OPTION_NAMES",
     "ReadOptions",
+    "frame_options",
     "take_old_spellings",
     "unknown_option",
 ]
@@ -252,16 +259,7 @@ size, segment_duration, format, mode
         given = {
             name: call[name] for name in READ_OPTION_NAMES if name in call and name not in exclude
         }
-        renamed = take_old_spellings(
-            old_spellings or {},
-            DEPRECATED_SPELLINGS,
-            where=where,
-            allowed=READ_OPTION_NAMES,
-            given=given,
-            defaults=_DEFAULTS,
-            stacklevel=stacklevel + 1,
-        )
-        given.update(renamed)
+        given.update(_renamed(old_spellings, READ_OPTION_NAMES, where, given, stacklevel + 1))
         ready = call.get("options")
         if ready is None:
             return cls(**given)
@@ -283,6 +281,78 @@ size, segment_duration, format, mode
 #: the read option names, in signature order
 READ_OPTION_NAMES: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ReadOptions))
 _DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(ReadOptions)}
+#: the read options that shape each returned frame: all that an indexing method
+#: (``Video.get_frame_at``, ``get_frames_at`` ...) takes
+FRAME_OPTION_NAMES: tuple[str, ...] = ("resize_rate", "size", "format")
+
+
+def frame_options(
+    call: Mapping[str, Any],
+    *,
+    where: str,
+    old_spellings: Mapping[str, Any] | None = None,
+    stacklevel: int = 3,
+) -> dict[str, Any]:
+    """The frame options (:data:`FRAME_OPTION_NAMES`) of an indexing method's call.
+
+    The old spelling ``scale`` (of ``resize_rate``, as in :data:`DEPRECATED_SPELLINGS`)
+    is renamed with a :class:`~workbench.errors.WorkbenchDeprecationWarning`; any other
+    name is refused with a "did you mean" hint. The values are checked where the
+    frame's output spec is made (:meth:`workbench.video.frames.OutputSpec.make`).
+
+    Parameters
+    ----------
+    call : mapping
+        The method's arguments (``locals()``): ``resize_rate``, ``size``, ``format``.
+    where : str
+        The method's name, for messages (``"Video.get_frame_at"``).
+    old_spellings : mapping, optional
+        The keywords it took under another name (its ``**old_spellings``).
+    stacklevel : int
+        Where the warning points: 3 is the line that called the method.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> call = {"resize_rate": None, "size": None, "format": "gray"}
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     frame_options(call, where="Video.get_frame_at", old_spellings={"scale": 0.5})
+    {'resize_rate': 0.5, 'size': None, 'format': 'gray'}
+    >>> print(caught[0].message)
+    Video.get_frame_at: scale= is deprecated, use resize_rate= (same meaning)
+    >>> frame_options(call, where="Video.get_frame_at", old_spellings={"fps": 2})
+    Traceback (most recent call last):
+    ...
+    workbench.errors.InvalidArgumentError: unknown option fps=2: Video.get_frame_at takes \
+resize_rate, size, format
+    """
+    given = {name: call[name] for name in FRAME_OPTION_NAMES}
+    given.update(_renamed(old_spellings, FRAME_OPTION_NAMES, where, given, stacklevel + 1))
+    return given
+
+
+def _renamed(
+    old_spellings: Mapping[str, Any] | None,
+    names: Collection[str],
+    where: str,
+    given: Mapping[str, Any],
+    stacklevel: int,
+) -> dict[str, Any]:
+    """The old spellings (of :data:`DEPRECATED_SPELLINGS`) of the options ``names`` that
+    ``old_spellings`` holds, under their new names (a warning each)."""
+    if not old_spellings:
+        return {}
+    renames = {old: new for old, new in DEPRECATED_SPELLINGS.items() if new in names}
+    return take_old_spellings(
+        old_spellings,
+        renames,
+        where=where,
+        allowed=names,
+        given=given,
+        defaults=_DEFAULTS,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def take_old_spellings(

@@ -64,9 +64,11 @@ __all__ = [
     "read_sidecar",
     "record_id_from_folder",
     "record_id_of",
+    "short_repr",
     "text_field",
     "timestamps_names",
     "to_seconds",
+    "TIMESTAMPS_GLOB",
 ]
 
 #: a data file's JSON sidecar is named ``<file>`` + this
@@ -98,7 +100,16 @@ def json_sidecar_of(location: Any) -> Any:
     return path.with_name(path.name + JSON_SIDECAR_SUFFIX)
 
 
-def _short(value: Any) -> str:
+def short_repr(value: Any) -> str:
+    """A bad value as an error message quotes it: its ``repr``, cut to 60 characters.
+
+    Examples
+    --------
+    >>> short_repr("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."
+    >>> short_repr(10**40)
+    'a huge integer'
+    """
     text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge integer"
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -128,7 +139,7 @@ def text_field(value: Any, key: str) -> str | None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise SidecarError(f"text {_short(text)} is not valid Unicode") from None
+        raise SidecarError(f"text {short_repr(text)} is not valid Unicode") from None
     return text
 
 
@@ -156,13 +167,13 @@ def number_field(value: Any, key: str) -> float | None:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise SidecarError(f"'{key}' must be a number, got {_short(value)}") from None
+        raise SidecarError(f"'{key}' must be a number, got {short_repr(value)}") from None
     except OverflowError:
-        raise SidecarError(f"'{key}' must be a finite number, got {_short(value)}") from None
+        raise SidecarError(f"'{key}' must be a finite number, got {short_repr(value)}") from None
     if math.isnan(number):
         return None
     if math.isinf(number):
-        raise SidecarError(f"'{key}' must be a finite number, got {_short(value)}")
+        raise SidecarError(f"'{key}' must be a finite number, got {short_repr(value)}")
     return number
 
 
@@ -460,6 +471,12 @@ def record_id_of(sidecar: Sidecar | None, rel: str) -> str:
 # --------------------------------------------------------------------------- timestamps CSV
 
 
+#: the end of a timestamps sidecar's name (``camera_01_timestamps.csv``)
+TIMESTAMPS_SUFFIX = "_timestamps.csv"
+#: the file-name glob of timestamps sidecars (the readers' registry reads them with it)
+TIMESTAMPS_GLOB = f"*{TIMESTAMPS_SUFFIX}"
+
+
 def timestamps_names(name: str) -> tuple[str, str]:
     """dwtk's two spellings of a video's timestamps sidecar, in the order they are tried.
 
@@ -468,7 +485,7 @@ def timestamps_names(name: str) -> tuple[str, str]:
     >>> timestamps_names("camera_01.mp4")
     ('camera_01_timestamps.csv', 'camera_01.mp4_timestamps.csv')
     """
-    return f"{PurePosixPath(name).stem}_timestamps.csv", f"{name}_timestamps.csv"
+    return f"{PurePosixPath(name).stem}{TIMESTAMPS_SUFFIX}", f"{name}{TIMESTAMPS_SUFFIX}"
 
 
 def _remote_file_exists(fs: Any, fs_path: str) -> bool:
@@ -526,9 +543,9 @@ def folder_timestamps_candidates(folder: Path | str) -> list[Path | str]:
     if is_url(folder):
         url = str(folder).rstrip("/")
         parent, name = url.rsplit("/", 1)
-        return [f"{url}/timestamps.csv", f"{parent}/{name}_timestamps.csv"]
+        return [f"{url}/timestamps.csv", f"{parent}/{name}{TIMESTAMPS_SUFFIX}"]
     path = Path(folder)
-    cands = [path / "timestamps.csv", path.with_name(f"{path.name}_timestamps.csv")]
+    cands = [path / "timestamps.csv", path.with_name(f"{path.name}{TIMESTAMPS_SUFFIX}")]
     return [c for c in cands if c.is_file()]
 
 

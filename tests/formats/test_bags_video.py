@@ -35,7 +35,7 @@ def test_compressed_topic_has_the_video_interface(bags, kind):
     assert [read_frame_code(f) for f in batch.frames] == [12, 3, 12]
     assert batch.indices.tolist() == [12, 3, 12]
     assert read_frame_code(v.get_frame_played_at(1.05)) == 10
-    assert v.get_frames_at([1], scale=0.5).frames.shape == (1, 90, 160, 3)
+    assert v.get_frames_at([1], resize_rate=0.5).frames.shape == (1, 90, 160, 3)
     assert v.get_frame_at(2, format="gray").shape == (180, 320, 1)
     bgr, rgb = v.get_frame_at(2, format="bgr24"), v[2]
     assert np.array_equal(bgr[..., ::-1], rgb)

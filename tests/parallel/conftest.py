@@ -64,4 +64,3 @@ def cluster(client):
     """The module's client, with both workers up (a test before may have killed one)."""
     client.wait_for_workers(2, timeout=60)
     return client
-

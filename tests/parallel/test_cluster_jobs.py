@@ -147,7 +147,7 @@ def test_to_dask_is_one_partition_per_record_on_absolute_time(cluster, tmp_path)
     assert got.to_dict() == pytest.approx(want.to_dict())
     index = cluster.compute(ddf.index).result()
     assert index.min() == 1000.0 and index.name == "timestamp"
-    assert sel.to_dask(columns=["speed_kmh"], segment_seconds=5.0).npartitions == 12
+    assert sel.to_dask(columns=["speed_kmh"], window_duration=5.0).npartitions == 12
 
 
 def test_run_on_cluster_writes_what_run_in_process_writes(cluster, tmp_path):

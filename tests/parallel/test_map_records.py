@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import signal
 import socket
 import sys
@@ -16,7 +17,12 @@ import pytest
 
 import workbench as wb
 from workbench.catalog import Selection
-from workbench.errors import ClusterError, InvalidArgumentError, MissingExtraError
+from workbench.errors import (
+    ClusterError,
+    InvalidArgumentError,
+    MissingExtraError,
+    WorkbenchDeprecationWarning,
+)
 from workbench.parallel import RecordSpec, as_specs, resolve_client
 
 
@@ -63,17 +69,57 @@ def test_a_spec_reads_its_record_on_its_own(media):
         assert len(fh.read(8)) == 8
 
 
-def test_segment_seconds_splits_long_records(media):
+def count_frames_at_2_fps(rec):
+    return len(rec.read(target_frame_rate=2).read_all().frames)
+
+
+def test_window_duration_splits_long_records(media):
     df = wb.map_records(
-        lambda r: len(r.read(target_frame_rate=2).read_all().frames),
-        media["rows"][:2],
-        segment_seconds=4.0,
-        progress=False,
+        count_frames_at_2_fps, media["rows"][:2], window_duration=4.0, progress=False
     )
     assert df.record_id.tolist() == ["r0"] * 3 + ["r1"] * 3
     t0 = media["rows"][0]["start_timestamp"]
     assert df.start[:3].tolist() == [t0, t0 + 4, t0 + 8] and df.end[2] == t0 + 10
     assert df.result[:3].tolist() == [8, 8, 4]
+
+
+def test_segment_seconds_is_the_old_spelling_of_window_duration(media):
+    rows = media["rows"][:2]
+    message = "map_records: segment_seconds= is deprecated, use window_duration= (same meaning)"
+    with pytest.warns(WorkbenchDeprecationWarning, match=re.escape(message)) as warned:
+        old = wb.map_records(count_frames_at_2_fps, rows, segment_seconds=4.0, progress=False)
+    assert warned[0].filename == __file__  # it points at the caller's line
+    new = wb.map_records(count_frames_at_2_fps, rows, window_duration=4.0, progress=False)
+    columns = ["record_id", "path", "start", "end", "ok", "result"]
+    pd.testing.assert_frame_equal(old[columns], new[columns])
+    with pytest.raises(InvalidArgumentError, match="segment_seconds is the old spelling"):
+        wb.map_records(len, rows, segment_seconds=4.0, window_duration=4.0, progress=False)
+    with pytest.raises(InvalidArgumentError, match=r"did you mean window_duration=4\.0"):
+        wb.map_records(len, rows, window_duratoin=4.0, progress=False)
+    with pytest.raises(InvalidArgumentError, match="window_duration=0 must be a positive"):
+        wb.map_records(len, rows, window_duration=0, progress=False)
+
+
+def test_to_dask_segment_seconds_is_the_old_spelling_of_window_duration(tmp_path):
+    pytest.importorskip("dask.dataframe")
+    path = tmp_path / "can.csv"
+    pd.DataFrame({"timestamp": np.arange(0, 20, 0.5), "speed": 1.0}).to_csv(path, index=False)
+    row = {"record_id": "c", "path": str(path), "content_type": "text/csv"}
+    sel = Selection(pd.DataFrame([{**row, "start_timestamp": 0.0, "end_timestamp": 20.0}]))
+    message = "Selection.to_dask: segment_seconds= is deprecated, use window_duration="
+    with pytest.warns(WorkbenchDeprecationWarning, match=re.escape(message)) as warned:
+        old = sel.to_dask(segment_seconds=5.0)
+    assert warned[0].filename == __file__
+    new = sel.to_dask(window_duration=5.0)
+    assert old.npartitions == new.npartitions == 4
+    pd.testing.assert_frame_equal(old.compute(), new.compute())
+
+
+def test_a_file_url_is_a_local_path():
+    spec = as_specs(["file:///d/a.mp4"])[0]
+    assert spec.is_local and spec.path == "/d/a.mp4"
+    assert spec.as_row()["path"] == str(spec.local_path) == os.path.abspath("/d/a.mp4")
+    assert not as_specs(["s3://b/a.mp4"])[0].is_local
 
 
 def test_split_keeps_a_record_without_known_times_whole():

@@ -18,7 +18,8 @@ from workbench.export.cluster import export_clips
 from workbench.export.contact_sheet import contact_sheet
 from workbench.export.frames import export_frames
 from workbench.formats.bags.topic_video import TopicVideo
-from workbench.options import READ_OPTION_NAMES, ReadOptions
+from workbench.options import FRAME_OPTION_NAMES, READ_OPTION_NAMES, ReadOptions
+from workbench.parallel.records import RecordSpec
 from workbench.readers.api import read
 from workbench.streams.ops import map_streams
 from workbench.video import Video
@@ -29,6 +30,7 @@ FIELDS = {f.name: f for f in dataclasses.fields(ReadOptions)}
 ENTRY_POINTS = {
     read: {},
     Record.read: {},
+    RecordSpec.read: {},  # what a map_records task reads
     Video.iter_batches: {},
     TopicVideo.iter_batches: {},
     # a user must choose a rate (None: every frame); format is the image format there
@@ -39,7 +41,7 @@ ENTRY_POINTS = {
     map_streams: {},  # rows, not a time window: only resize_rate applies
 }
 #: the entry points that take every read option (and options=)
-FULL = (read, Record.read, Video.iter_batches, TopicVideo.iter_batches)
+FULL = (read, Record.read, RecordSpec.read, Video.iter_batches, TopicVideo.iter_batches)
 
 
 @pytest.mark.parametrize("entry", list(ENTRY_POINTS), ids=lambda f: f.__qualname__)
@@ -112,6 +114,17 @@ def test_read_takes_a_ready_options_object(media):
         wb.read(media["video"], options={"start": 1})
 
 
+def test_a_record_spec_reads_its_window_with_keywords_or_options(media):
+    spec = RecordSpec(path=str(media["video"]), record_id="cam", start=1.5, end=3.0)
+    by_keywords = spec.read(target_frame_rate=2, cache=media["cache"])
+    by_object = spec.read(options=ReadOptions(target_frame_rate=2), cache=media["cache"])
+    want = ReadOptions(start=spec.start, end=spec.end, target_frame_rate=2)
+    assert by_keywords.options == by_object.options == want
+    assert spec.read(start=2.0, cache=media["cache"]).options.start == 2.0
+    with pytest.raises(InvalidArgumentError, match=r"options=options.replace\(mode='keyframes'\)"):
+        spec.read(options=want, mode="keyframes")
+
+
 # ---- Video.iter_batches: the read vocabulary; the old spellings warn and mean the same -----
 def _frames(batches):
     batches = list(batches)
@@ -153,6 +166,69 @@ def test_iter_batches_keyframes_mode(media):
     got = np.concatenate([b.indices for b in batches])
     assert got.tolist() == video.keyframe_indices.tolist()  # 1 s GOPs, one per second
     np.testing.assert_array_equal(batches[0].frames[0], video[0])
+
+
+# ---- the indexing methods: resize_rate / size / format; scale= is the old spelling ----------
+INDEXING = {  # method -> what it is asked for
+    "get_frame_at": 7,
+    "get_frames_at": [9, 2, 9],
+    "get_frame_played_at": 1.5,
+    "get_frames_played_at": [0.25, 1.05],
+    "get_keyframe_preview": 12,
+}
+
+
+@pytest.mark.parametrize("cls", [Video, TopicVideo], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("method", list(INDEXING))
+def test_indexing_methods_spell_the_frame_options_as_read_options_does(cls, method):
+    params = inspect.signature(getattr(cls, method)).parameters
+    taken = [name for name in params if name in FIELDS]
+    assert taken == list(FRAME_OPTION_NAMES)
+    for name in taken:
+        assert params[name].default == FIELDS[name].default, (method, name)
+        assert params[name].annotation == FIELDS[name].type, (method, name)
+    assert "scale" not in params
+
+
+@pytest.fixture(scope="module")
+def videos(media, tmp_path_factory):
+    """The shared video, and an image topic of a sample bag (both take the same methods)."""
+    from workbench.samples.bags import write_sample_bag
+
+    root = tmp_path_factory.mktemp("indexing")
+    bag = write_sample_bag(root / "drive.mcap", duration_seconds=2)
+    return {
+        "Video": wb.open_video(media["video"], cache=media["cache"]),
+        "TopicVideo": wb.open_video(bag, topic="/dashcam/image_raw/compressed", cache=root),
+    }
+
+
+@pytest.mark.parametrize("kind", ["Video", "TopicVideo"])
+@pytest.mark.parametrize("method", list(INDEXING))
+def test_indexing_old_scale_spelling_warns_and_returns_the_same(videos, kind, method):
+    video = videos[kind]
+    get = getattr(video, method)
+    message = rf"{kind}\.{method}: scale= is deprecated, use resize_rate="
+    with pytest.warns(WorkbenchDeprecationWarning, match=message) as warned:
+        old = get(INDEXING[method], scale=0.5)
+    assert warned[0].filename == __file__  # it points at the caller's line
+    new = get(INDEXING[method], resize_rate=0.5)
+    old_frames, new_frames = getattr(old, "frames", old), getattr(new, "frames", new)
+    np.testing.assert_array_equal(old_frames, new_frames)
+    w, h = video.metadata.width, video.metadata.height
+    assert old_frames.shape[-3:] == (round(h / 2), round(w / 2), 3)
+
+
+def test_indexing_methods_check_their_options(videos):
+    video = videos["Video"]
+    with pytest.raises(InvalidArgumentError, match="scale is the old spelling of resize_rate"):
+        video.get_frame_at(0, scale=0.5, resize_rate=0.25)
+    with pytest.raises(InvalidArgumentError, match=r"unknown option fps=2: Video\.get_frames_at"):
+        video.get_frames_at([0], fps=2)
+    with pytest.raises(InvalidArgumentError, match="give either resize_rate= or size="):
+        videos["TopicVideo"].get_frame_at(0, resize_rate=0.5, size=(4, 4))
+    with pytest.raises(InvalidArgumentError, match="format='yuv' is not supported"):
+        videos["TopicVideo"].get_frames_at([0], format="yuv")
 
 
 # ---- streams: map_streams (was run), output_frame_rate (was fps) ---------------------------

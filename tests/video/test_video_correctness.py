@@ -178,7 +178,7 @@ def test_scale_size_and_formats(videos, references):
 
     v = videos["h264_bframes_pyramid"]
     ref = references["h264_bframes_pyramid"]
-    small = v.get_frame_at(5, scale=0.5)
+    small = v.get_frame_at(5, resize_rate=0.5)
     assert small.shape == (48, 80, 3)
     gray = v.get_frames_at([5, 6], size=(40, 24), format="gray")
     assert gray.frames.shape == (2, 24, 40, 1)
@@ -190,7 +190,7 @@ def test_scale_size_and_formats(videos, references):
     with pytest.raises(wb.InvalidArgumentError):
         v.get_frame_at(0, format="yuv")
     with pytest.raises(wb.InvalidArgumentError):
-        v.get_frame_at(0, scale=0.5, size=(4, 4))
+        v.get_frame_at(0, resize_rate=0.5, size=(4, 4))
 
 
 def test_index_errors_and_slices(videos, references):
@@ -235,7 +235,7 @@ def test_stepping_forward_and_back_uses_the_warm_decoder_and_cache(name, case_fi
         np.testing.assert_array_equal(v[i], ref.upright(i))
     assert v.decoder.stats["seeks"] - seeks <= 2
     # one cached picture serves any size and format
-    small = v.get_frame_at(far, scale=0.5, format="gray")
+    small = v.get_frame_at(far, resize_rate=0.5, format="gray")
     assert small.shape == (ref.upright(0).shape[0] // 2, ref.upright(0).shape[1] // 2, 1)
     v.close()
 

@@ -44,14 +44,14 @@ def test_frame_cache_is_bounded_by_bytes():
 
 
 def test_output_spec():
-    assert OutputSpec.make(1920, 1080, scale=0.25).shape == (270, 480, 3)
+    assert OutputSpec.make(1920, 1080, resize_rate=0.25).shape == (270, 480, 3)
     assert OutputSpec.make(1920, 1080, rotation=90).shape == (1920, 1080, 3)
     assert OutputSpec.make(1920, 1080, rotation=-90).rotation == 270
     assert OutputSpec.make(1920, 1080, size=(64, 32), format="gray").shape == (32, 64, 1)
-    assert OutputSpec.make(3, 3, scale=0.01).shape == (1, 1, 3)
+    assert OutputSpec.make(3, 3, resize_rate=0.01).shape == (1, 1, 3)
     for bad in [
-        dict(scale=0),
-        dict(scale=-1),
+        dict(resize_rate=0),
+        dict(resize_rate=-1),
         dict(size=(0, 4)),
         dict(size="big"),
         dict(format="yuv420p"),

@@ -73,6 +73,7 @@ from workbench.sidecars import (
     number_field,
     read_sidecar,
     record_id_of,
+    short_repr,
 )
 
 __all__ = [
@@ -356,17 +357,12 @@ def _pair(
 # --------------------------------------------------------------------------- parsing
 
 
-def _short(value: Any) -> str:
-    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a huge integer"
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 def _count(value: Any, key: str) -> int | None:
     number = number_field(value, key)
     if number is None:
         return None
     if not _INT64[0] <= number <= _INT64[1]:
-        raise SidecarError(f"'{key}' must be an integer SQLite can store, got {_short(value)}")
+        raise SidecarError(f"'{key}' must be an integer SQLite can store, got {short_repr(value)}")
     return int(number)
 
 
@@ -692,12 +688,12 @@ def _check_values(values: tuple[Any, ...]) -> None:
     """Refuse values SQLite cannot store, before any write (raises _Skip)."""
     for value in values:
         if isinstance(value, int) and not _INT64[0] <= value <= _INT64[1]:
-            raise _Skip(f"value {_short(value)} is too large for the catalog")
+            raise _Skip(f"value {short_repr(value)} is too large for the catalog")
         if isinstance(value, str):
             try:
                 value.encode("utf-8")
             except UnicodeEncodeError:
-                raise _Skip(f"text {_short(value)} is not valid Unicode") from None
+                raise _Skip(f"text {short_repr(value)} is not valid Unicode") from None
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

@@ -165,21 +165,33 @@ class Selection:
         """
         return self._like(self._df[mask])
 
-    def to_dask(self, columns: list[str] | None = None, **options: Any) -> Any:
-        """The selection's time series as one Dask DataFrame, one partition per stream.
+    def to_dask(
+        self,
+        columns: list[str] | None = None,
+        *,
+        window_duration: float | None = None,
+        storage_options: dict[str, Any] | None = None,
+        **old_spellings: Any,
+    ) -> Any:
+        """The selection's time series as one Dask DataFrame, one partition per stream
+        (or per window of at most ``window_duration`` seconds of it).
 
         Indexed by absolute ``timestamp``, with a ``record_id`` column; video streams are
-        left out. Options (``segment_seconds``, ``storage_options``) and details:
-        :func:`workbench.parallel.selection_to_dask`.
+        left out. The old spelling ``segment_seconds`` of ``window_duration`` still works,
+        with a deprecation warning. Details: :func:`workbench.parallel.selection_to_dask`.
 
         Examples
         --------
         >>> ddf = sel.to_dask(columns=["speed_kmh", "brake"])             # doctest: +SKIP
         >>> ddf[ddf.brake > 0.5].speed_kmh.mean().compute()                # doctest: +SKIP
         """
+        from workbench.parallel.records import take_window_duration
         from workbench.parallel.series import selection_to_dask
 
-        return selection_to_dask(self, columns=columns, **options)
+        window_duration = take_window_duration(window_duration, old_spellings, of=Selection.to_dask)
+        return selection_to_dask(
+            self, columns=columns, window_duration=window_duration, storage_options=storage_options
+        )
 
     # display --------------------------------------------------------------------------
     def _summary(self) -> str:

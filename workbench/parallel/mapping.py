@@ -30,7 +30,7 @@ from typing import Any
 
 from workbench.errors import InvalidArgumentError
 from workbench.parallel.client import decoder_threads_by_host, resolve_client
-from workbench.parallel.records import RecordsLike, as_specs
+from workbench.parallel.records import RecordsLike, as_specs, take_window_duration
 
 __all__ = ["TaskOutcome", "check_picklable", "map_records", "run_tasks"]
 
@@ -288,8 +288,9 @@ def map_records(
     client: Any = None,
     retries: int = 2,
     progress: bool = True,
-    segment_seconds: float | None = None,
+    window_duration: float | None = None,
     storage_options: dict[str, Any] | None = None,
+    **old_spellings: Any,
 ) -> Any:
     """Call ``fn(record)`` once per record; return a DataFrame of results in input order.
 
@@ -310,9 +311,11 @@ def map_records(
         2). A record whose ``fn`` raises is not retried: it is a row with ``ok=False``.
     progress : bool
         Show a tqdm bar (and, on a cluster, print the dashboard link).
-    segment_seconds : float, optional
-        Split every record with known start/end into windows of at most this many seconds
+    window_duration : float, optional
+        Cut every record with known start/end into windows of at most this many seconds
         (one call per window: ``rec.start`` / ``rec.end``), so long files spread out.
+        (Not ``segment_duration``, the length of the batches a read yields; the old
+        spelling ``segment_seconds`` still works, with a deprecation warning.)
     storage_options : dict, optional
         fsspec options for records given as URLs.
 
@@ -341,9 +344,8 @@ def map_records(
     """
     import pandas as pd
 
-    specs = as_specs(records, storage_options=storage_options)
-    if segment_seconds is not None:
-        specs = [piece for spec in specs for piece in spec.split(segment_seconds)]
+    window_duration = take_window_duration(window_duration, old_spellings, of=map_records)
+    specs = as_specs(records, storage_options=storage_options, window_duration=window_duration)
     outcomes = run_tasks(fn, specs, client=client, retries=retries, progress=progress)
     return pd.DataFrame(
         {

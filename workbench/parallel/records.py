@@ -21,21 +21,31 @@ True
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 from workbench.errors import InvalidArgumentError
+from workbench.options import ReadOptions, take_old_spellings
 from workbench.remote import is_url
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["RecordLike", "RecordSpec", "RecordsLike", "SelectionLike", "as_specs"]
+__all__ = [
+    "WINDOW_SPELLINGS",
+    "RecordLike",
+    "RecordSpec",
+    "RecordsLike",
+    "SelectionLike",
+    "as_specs",
+    "take_window_duration",
+]
 
 
 @runtime_checkable
@@ -55,13 +65,12 @@ RecordLike: TypeAlias = "str | os.PathLike[str] | Mapping[str, Any] | RecordSpec
 #: record or an iterable of them
 RecordsLike: TypeAlias = "SelectionLike | pd.DataFrame | RecordLike | Iterable[RecordLike]"
 
+#: ``map_records`` and ``Selection.to_dask`` once said ``segment_seconds`` for the windows
+#: they cut records into, a word that elsewhere meant the batch length (``segment_duration``)
+WINDOW_SPELLINGS = {"segment_seconds": "window_duration"}
+
 #: row fields a spec keeps besides its own (small, picklable, useful to ``fn``)
 _KEPT_FIELDS = ("contents", "tags", "data_type", "width", "height", "fps", "timestamps_path")
-
-
-def _is_url(path: str) -> bool:
-    """A remote URL (``file://`` paths are opened locally, as paths)."""
-    return is_url(path) and not path.startswith("file://")
 
 
 def _number(value: Any) -> float | None:
@@ -110,7 +119,7 @@ class RecordSpec:
     @property
     def is_local(self) -> bool:
         """True for a local file (``path`` is not a remote URL)."""
-        return not _is_url(self.path)
+        return not is_url(self.path)
 
     @property
     def local_path(self) -> Path:
@@ -119,7 +128,7 @@ class RecordSpec:
             raise InvalidArgumentError(
                 f"{self.path} is remote; use spec.open() (fsspec) instead of a local path"
             )
-        return Path(self.path.removeprefix("file://"))
+        return Path(self.path)
 
     @property
     def name(self) -> str:
@@ -132,17 +141,35 @@ class RecordSpec:
 
         return fsspec.open(self.path, mode, **self.storage_options).open()
 
-    def read(self, **options: Any) -> Any:
-        """Read this record (within its window) lazily through :func:`workbench.read`.
+    def read(
+        self,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        target_frame_rate: float | None = None,
+        resize_rate: float | None = None,
+        size: tuple[int, int] | None = None,
+        segment_duration: float = 10.0,
+        format: str = "rgb24",
+        mode: str = "exact",
+        options: ReadOptions | None = None,
+        **reader_options: Any,
+    ) -> Any:
+        """Read this record (within its window) lazily through :func:`workbench.read`;
+        returns its reader.
 
-        Options go to the reader (``target_frame_rate``, ``resize_rate``,
-        ``segment_duration`` ...); ``start`` / ``end`` default to the spec's window.
+        The options are those of :func:`workbench.read` (or ``options=`` a
+        :class:`~workbench.options.ReadOptions`); ``start`` / ``end`` default to the
+        spec's window. Other keywords go to the reader (``chunk_rows``, ``topic`` ...).
         """
         from workbench.readers import read  # the worker opens the file itself
 
-        options.setdefault("start", self.start)
-        options.setdefault("end", self.end)
-        return read(self.as_row(), **options)
+        options = ReadOptions.from_keywords(locals(), where="RecordSpec.read")
+        options = options.replace(
+            start=self.start if options.start is None else options.start,
+            end=self.end if options.end is None else options.end,
+        )
+        return read(self.as_row(), options=options, **reader_options)
 
     def as_row(self) -> dict[str, Any]:
         """A catalog-row dict (``path``, ``record_id``, times, ``content_type`` ...)."""
@@ -182,7 +209,7 @@ class RecordSpec:
         if not seconds or lo is None or hi is None or hi - lo <= seconds:
             return [self]
         if seconds <= 0:
-            raise InvalidArgumentError(f"segment seconds={seconds!r} must be positive")
+            raise InvalidArgumentError(f"window_duration={seconds!r} must be a positive number")
         n = math.ceil((hi - lo) / seconds - 1e-9)
         edges = [lo + k * seconds for k in range(n)] + [hi]
         return [replace(self, start=a, end=b) for a, b in itertools.pairwise(edges)]
@@ -193,7 +220,9 @@ def _from_row(row: Mapping[str, Any], storage_options: dict[str, Any]) -> Record
     if raw is None:
         raise InvalidArgumentError(f"a record row needs a 'path'; got the fields {sorted(row)}")
     path = str(raw)
-    if not _is_url(path):
+    if path.startswith("file://"):  # fsspec's local files: opened directly, as a path
+        path = path.removeprefix("file://")
+    if not is_url(path):
         path = str(Path(path).expanduser().absolute())
     ctype = row.get("content_type") or row.get("content-type")
     kept = {k: row[k] for k in _KEPT_FIELDS if k in row and row[k] is not None}
@@ -212,10 +241,51 @@ def _from_row(row: Mapping[str, Any], storage_options: dict[str, Any]) -> Record
     )
 
 
+def take_window_duration(
+    window_duration: float | None,
+    old_spellings: Mapping[str, Any],
+    *,
+    of: Callable[..., Any],
+    stacklevel: int = 3,
+) -> float | None:
+    """``window_duration``, or its old spelling ``segment_seconds`` (:data:`WINDOW_SPELLINGS`)
+    with a :class:`~workbench.errors.WorkbenchDeprecationWarning` at the line that called
+    ``of`` (the public function whose ``**old_spellings`` these are); another keyword is
+    refused, naming those ``of`` takes.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> def count(records, *, window_duration=None, **old_spellings): ...
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     take_window_duration(None, {"segment_seconds": 5.0}, of=count)
+    5.0
+    >>> print(caught[0].message)
+    count: segment_seconds= is deprecated, use window_duration= (same meaning)
+    """
+    if not old_spellings:
+        return window_duration
+    params = inspect.signature(of).parameters.values()
+    renamed = take_old_spellings(
+        old_spellings,
+        WINDOW_SPELLINGS,
+        where=of.__qualname__,
+        allowed=[p.name for p in params if p.kind is p.KEYWORD_ONLY],
+        given={"window_duration": window_duration},
+        defaults={"window_duration": None},
+        stacklevel=stacklevel + 1,
+    )
+    return renamed.get("window_duration", window_duration)
+
+
 def as_specs(
-    records: RecordsLike, *, storage_options: dict[str, Any] | None = None
+    records: RecordsLike,
+    *,
+    storage_options: dict[str, Any] | None = None,
+    window_duration: float | None = None,
 ) -> list[RecordSpec]:
-    """Return one :class:`RecordSpec` per record, in input order.
+    """Return one :class:`RecordSpec` per record (or per window of it), in input order.
 
     Parameters
     ----------
@@ -223,13 +293,34 @@ def as_specs(
         What to work on. A selection or DataFrame gives one spec per row (stream).
     storage_options : dict, optional
         fsspec options for URLs that do not carry their own.
+    window_duration : float, optional
+        Cut every record with known start and end into consecutive windows of at most
+        this many seconds (:meth:`RecordSpec.split`), one spec each.
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``records`` is not something records can be made of, or ``window_duration`` is
+        not a positive number.
 
     Examples
     --------
     >>> [s.record_id for s in as_specs(["/d/a.mp4", {"path": "/d/b.csv", "record_id": "r2"}])]
     ['a', 'r2']
     """
-    opts = dict(storage_options or {})
+    specs = _specs(records, dict(storage_options or {}))
+    if window_duration is None:
+        return specs
+    if isinstance(window_duration, bool) or not (
+        isinstance(window_duration, (int, float)) and 0 < window_duration < math.inf
+    ):
+        raise InvalidArgumentError(
+            f"window_duration={window_duration!r} must be a positive number of seconds"
+        )
+    return [piece for spec in specs for piece in spec.split(window_duration)]
+
+
+def _specs(records: RecordsLike, opts: dict[str, Any]) -> list[RecordSpec]:
     if isinstance(records, SelectionLike):  # a catalog Selection
         records = records.df
     if hasattr(records, "to_dict") and hasattr(records, "columns"):  # a DataFrame

@@ -1,7 +1,7 @@
 """The time series of a whole selection as one Dask DataFrame (one partition per record).
 
 Built with ``dask.dataframe.from_map``: each partition is one record's table (or one
-window of it, with ``segment_seconds``), read on the worker through the segmented
+window of it, with ``window_duration``), read on the worker through the segmented
 readers, indexed by absolute ``timestamp`` seconds, with a ``record_id`` column. Video
 and other non-tabular streams of the selection are left out.
 
@@ -24,7 +24,7 @@ from typing import Any
 
 from workbench.errors import InvalidArgumentError
 from workbench.parallel.client import import_distributed
-from workbench.parallel.records import RecordsLike, RecordSpec, as_specs
+from workbench.parallel.records import RecordsLike, RecordSpec, as_specs, take_window_duration
 
 __all__ = ["read_series", "selection_to_dask"]
 
@@ -69,8 +69,9 @@ def selection_to_dask(
     records: RecordsLike,
     *,
     columns: list[str] | None = None,
-    segment_seconds: float | None = None,
+    window_duration: float | None = None,
     storage_options: dict[str, Any] | None = None,
+    **old_spellings: Any,
 ) -> Any:
     """Return the time series of ``records`` as one ``dask.dataframe.DataFrame``.
 
@@ -80,8 +81,9 @@ def selection_to_dask(
         Streams to read; those that are not time series (video, images) are left out.
     columns : list of str, optional
         Columns to keep (default: those of the first record); every record must have them.
-    segment_seconds : float, optional
-        One partition per window of this many seconds instead of one per record.
+    window_duration : float, optional
+        One partition per window of at most this many seconds instead of one per record
+        (the old spelling ``segment_seconds`` still works, with a deprecation warning).
     storage_options : dict, optional
         fsspec options for URLs.
 
@@ -95,14 +97,14 @@ def selection_to_dask(
     import_distributed()
     import dask.dataframe as dd
 
-    specs = [s for s in as_specs(records, storage_options=storage_options) if _is_series(s)]
+    window_duration = take_window_duration(window_duration, old_spellings, of=selection_to_dask)
+    specs = as_specs(records, storage_options=storage_options, window_duration=window_duration)
+    specs = [s for s in specs if _is_series(s)]
     if not specs:
         raise InvalidArgumentError(
             "the selection has no time-series streams (CSV / Parquet); select CAN, GPS or IMU "
             "streams, e.g. cat.select(content_type='text/csv')"
         )
-    if segment_seconds is not None:
-        specs = [piece for spec in specs for piece in spec.split(segment_seconds)]
     meta = read_series(specs[0], columns).iloc[:0]
     # the columns travel bound to the function: from_map claims a "columns" keyword itself
     reader = functools.partial(read_series, columns=columns)

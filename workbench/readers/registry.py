@@ -24,6 +24,7 @@ from pathlib import PurePath
 from typing import Any
 
 from workbench.errors import InvalidArgumentError, UnknownContentTypeError
+from workbench.sidecars import TIMESTAMPS_GLOB
 
 __all__ = ["find_reader", "known_content_types", "register_reader", "unregister_reader"]
 
@@ -131,7 +132,8 @@ def find_reader(content_type: str | None, path: Any = None) -> type:
     )
 
 
-#: the built-in readers -> the content types they read (a pair: type and file-name glob),
+#: the built-in readers -> the content types they read (a pair: type and file-name glob,
+#: the timestamps sidecar's from workbench.sidecars, where its names live),
 #: registered in this order (later wins: the camera timestamps reader over plain CSV)
 _BUILTINS: dict[str, list[str | tuple[str, str]]] = {
     "workbench.readers.video:VideoReader": ["video/*"],
@@ -142,7 +144,7 @@ _BUILTINS: dict[str, list[str | tuple[str, str]]] = {
         *(f"application/{kind}" for kind in ("vnd.apache.parquet", "x-parquet", "parquet")),
     ],
     "workbench.readers.camera_timestamps:CameraTimestampsReader": [
-        ("text/csv", "*_timestamps.csv"),
+        ("text/csv", TIMESTAMPS_GLOB),
         "text/x-camera-timestamps",
     ],
     "workbench.formats.bags.reader:BagReader": [

@@ -324,7 +324,7 @@ class NamedVideoStream:
             )
         for start in range(0, len(wanted), batch_size):
             yield video.get_frames_at(
-                wanted[start : start + batch_size], scale=resize_rate, format=format
+                wanted[start : start + batch_size], resize_rate=resize_rate, format=format
             )
 
     def load(

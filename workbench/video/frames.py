@@ -7,7 +7,7 @@ pixel format). Colour conversion and resizing happen in a single
 
 Examples
 --------
->>> spec = OutputSpec.make(1920, 1080, rotation=0, scale=0.25)
+>>> spec = OutputSpec.make(1920, 1080, rotation=0, resize_rate=0.25)
 >>> (spec.width, spec.height, spec.format)
 (480, 270, 'rgb24')
 >>> OutputSpec.make(1920, 1080, rotation=90).shape
@@ -23,11 +23,12 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from workbench.errors import InvalidArgumentError
+from workbench.options import FORMATS as READ_FORMATS
 
 __all__ = ["FORMATS", "Converter", "OutputSpec", "to_array"]
 
-#: pixel formats a caller may ask for -> channels
-FORMATS: dict[str, int] = {"rgb24": 3, "bgr24": 3, "gray": 1}
+#: pixel formats a caller may ask for -> channels (the read vocabulary's formats)
+FORMATS: dict[str, int] = {name: channels for name, (channels, _) in READ_FORMATS.items()}
 
 
 @dataclass(frozen=True)
@@ -56,14 +57,15 @@ class OutputSpec:
         coded_height: int,
         *,
         rotation: int = 0,
-        scale: float | None = None,
+        resize_rate: float | None = None,
         size: tuple[int, int] | None = None,
         format: str = "rgb24",
     ) -> OutputSpec:
-        """Build a spec from the coded size, the rotation and ``scale`` *or* ``size``.
+        """Build a spec from the coded size, the rotation and ``resize_rate`` *or* ``size``.
 
-        ``size`` is ``(width, height)`` of the upright output; ``scale`` multiplies the
-        upright size (rounded, at least 1 pixel).
+        ``size`` is ``(width, height)`` of the upright output; ``resize_rate`` multiplies
+        the upright size (rounded, at least 1 pixel). The words are the read vocabulary's
+        (:class:`~workbench.options.ReadOptions`).
         """
         if format not in FORMATS:
             raise InvalidArgumentError(
@@ -73,13 +75,13 @@ class OutputSpec:
         if rotation % 90:
             rotation = 0  # arbitrary angles are not applied (players ignore them too)
         w, h = (coded_height, coded_width) if rotation in (90, 270) else (coded_width, coded_height)
-        if scale is not None and size is not None:
-            raise InvalidArgumentError("give either scale= or size=, not both")
-        if scale is not None:
-            scale = float(scale)
-            if not (scale > 0 and np.isfinite(scale)):
-                raise InvalidArgumentError(f"scale={scale!r} must be a positive number")
-            w, h = max(1, round(w * scale)), max(1, round(h * scale))
+        if resize_rate is not None and size is not None:
+            raise InvalidArgumentError("give either resize_rate= or size=, not both")
+        if resize_rate is not None:
+            rate = float(resize_rate)
+            if not (rate > 0 and np.isfinite(rate)):
+                raise InvalidArgumentError(f"resize_rate={rate!r} must be a positive number")
+            w, h = max(1, round(w * rate)), max(1, round(h * rate))
         elif size is not None:
             try:
                 w, h = (int(v) for v in size)

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 import av
 import numpy as np
@@ -34,7 +34,7 @@ from workbench.errors import (
     InvalidArgumentError,
     NoVideoStreamError,
 )
-from workbench.options import ReadOptions
+from workbench.options import ReadOptions, frame_options
 from workbench.video.batch import FrameBatch
 from workbench.video.cache import IndexCache, cache_key
 from workbench.video.decoder import IndexedDecoder, _usable_cpus
@@ -44,6 +44,8 @@ from workbench.video.index import VideoIndex, build_index
 from workbench.video.source import Source
 
 __all__ = ["Video", "VideoBase", "VideoMetadata", "open_video"]
+
+_VideoT = TypeVar("_VideoT", bound="VideoBase")
 
 #: default byte budget of the decoded-frame cache (stepping / scrubbing)
 DEFAULT_FRAME_CACHE_BYTES = 192 * 2**20
@@ -268,28 +270,167 @@ def open_video(
 
 
 class VideoBase(ABC):
-    """What :class:`Video` and a bag's image topic (``TopicVideo``) share: indexing and
-    reads over a window (:meth:`iter_batches`).
+    """What :class:`Video` and a bag's image topic (``TopicVideo``) share: the indexing
+    methods (their signatures and checks, written once here) and reads over a window
+    (:meth:`iter_batches`).
 
-    Subclasses give ``len()``, :meth:`get_frame_at`, :meth:`get_frames_at` and
-    ``_iter_window`` (the batches of a checked :class:`~workbench.options.ReadOptions`).
+    The indexing methods take the options that shape each frame, in the read vocabulary
+    (:data:`~workbench.options.FRAME_OPTION_NAMES`: ``resize_rate`` or ``size``, and
+    ``format``); the old spelling ``scale`` still works, with a
+    :class:`~workbench.errors.WorkbenchDeprecationWarning`. Subclasses give ``len()``,
+    ``_coded_size`` and ``_rotation`` (a frame as stored, before resizing),
+    :meth:`index_played_at`, and the decoding of requests: ``_frame_at``, ``_frames_at``,
+    ``_keyframe_preview`` and ``_iter_window``.
     """
+
+    #: ``(width, height)`` of a frame as stored (before rotation and resizing)
+    _coded_size: tuple[int, int]
+    #: counter-clockwise display rotation applied to frames (degrees)
+    _rotation: int = 0
 
     @abstractmethod
     def __len__(self) -> int:
         """The number of frames."""
 
     @abstractmethod
-    def get_frame_at(self, i: int, **output: Any) -> np.ndarray:
-        """Frame ``i`` as an ``(H, W, C)`` uint8 array."""
+    def close(self) -> None:
+        """Release the files and cached frames (idempotent)."""
+
+    def __enter__(self: _VideoT) -> _VideoT:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @abstractmethod
-    def get_frames_at(self, indices: Sequence[int] | np.ndarray, **output: Any) -> FrameBatch:
-        """Frames at ``indices``, in that order, as a :class:`FrameBatch`."""
+    def index_played_at(self, seconds: float) -> int:
+        """Index of the frame on screen at ``seconds`` (last frame with pts <= t)."""
+
+    @abstractmethod
+    def _frame_at(self, i: int, spec: OutputSpec) -> np.ndarray:
+        """Frame ``i`` (as given: the subclass checks it) decoded to ``spec``."""
+
+    @abstractmethod
+    def _frames_at(self, indices: Sequence[int] | np.ndarray, spec: OutputSpec) -> FrameBatch:
+        """Frames at ``indices`` (as given, checked there), in that order, decoded to ``spec``."""
+
+    @abstractmethod
+    def _keyframe_preview(self, i: int, spec: OutputSpec) -> np.ndarray:
+        """The keyframe of frame ``i``'s group, decoded to ``spec``."""
 
     @abstractmethod
     def _iter_window(self, options: ReadOptions) -> Iterator[FrameBatch]:
         """The batches of a read over ``options``' window (already checked)."""
+
+    def _spec(
+        self,
+        resize_rate: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+    ) -> OutputSpec:
+        """What a returned frame looks like (this checks the frame options)."""
+        w, h = self._coded_size
+        return OutputSpec.make(
+            w, h, rotation=self._rotation, resize_rate=resize_rate, size=size, format=format
+        )
+
+    def _output(self, call: Mapping[str, Any], method: str) -> OutputSpec:
+        """The spec an indexing method's call (its ``locals()``) asks for; an old spelling
+        warns at the line that called the method."""
+        where = f"{type(self).__name__}.{method}"
+        old = call["old_spellings"]
+        return self._spec(**frame_options(call, where=where, old_spellings=old, stacklevel=4))
+
+    def _indices_played_at(self, seconds: Sequence[float] | np.ndarray) -> np.ndarray:
+        """The index on screen at each of ``seconds`` (order kept)."""
+        t = np.asarray(seconds, dtype=np.float64).reshape(-1)
+        return np.array([self.index_played_at(float(v)) for v in t], dtype=np.int64)
+
+    # -- indexing: the public signatures, once ---------------------------------------------
+    def get_frame_at(
+        self,
+        i: int,
+        *,
+        resize_rate: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+        **old_spellings: Any,
+    ) -> np.ndarray:
+        """Frame ``i`` (negative counts from the end) as an ``(H, W, C)`` uint8 array.
+
+        ``resize_rate`` (a scale factor) *or* ``size`` (``(width, height)``) resizes the
+        upright frame; ``format`` is ``"rgb24"``, ``"bgr24"`` or ``"gray"``.
+
+        Raises
+        ------
+        FrameIndexError
+            ``i`` is out of range (the message names it and the length).
+        CorruptMediaError
+            The frame is missing or damaged (the message names the file).
+        """
+        return self._frame_at(i, self._output(locals(), "get_frame_at"))
+
+    def get_frames_at(
+        self,
+        indices: Sequence[int] | np.ndarray,
+        *,
+        resize_rate: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+        **old_spellings: Any,
+    ) -> FrameBatch:
+        """Frames at ``indices`` (any order, duplicates allowed), returned in that order
+        as a :class:`FrameBatch`; the options are :meth:`get_frame_at`'s.
+
+        A video groups the requests by keyframe and decodes them with one seek per group
+        (or one sequential pass when they are dense).
+        """
+        return self._frames_at(indices, self._output(locals(), "get_frames_at"))
+
+    def get_frame_played_at(
+        self,
+        seconds: float,
+        *,
+        resize_rate: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+        **old_spellings: Any,
+    ) -> np.ndarray:
+        """The frame on screen at ``seconds``: the last frame whose pts is <= ``seconds``.
+
+        Raises
+        ------
+        FrameIndexError
+            ``seconds`` is before the first frame or at/after the end of the last one.
+        """
+        spec = self._output(locals(), "get_frame_played_at")
+        return self._frame_at(self.index_played_at(seconds), spec)
+
+    def get_frames_played_at(
+        self,
+        seconds: Sequence[float] | np.ndarray,
+        *,
+        resize_rate: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+        **old_spellings: Any,
+    ) -> FrameBatch:
+        """The frames on screen at each of ``seconds`` (order kept, duplicates allowed)."""
+        spec = self._output(locals(), "get_frames_played_at")
+        return self._frames_at(self._indices_played_at(seconds), spec)
+
+    def get_keyframe_preview(
+        self,
+        i: int,
+        *,
+        resize_rate: float | None = None,
+        size: tuple[int, int] | None = None,
+        format: str = "rgb24",
+        **old_spellings: Any,
+    ) -> np.ndarray:
+        """The keyframe of frame ``i``'s group, decoding that one frame only (an instant
+        preview). The result equals ``video[video.keyframe_for(i)]``."""
+        return self._keyframe_preview(i, self._output(locals(), "get_keyframe_preview"))
 
     def __getitem__(self, key: int | slice) -> np.ndarray | FrameBatch:
         if isinstance(key, slice):
@@ -394,6 +535,7 @@ class Video(VideoBase):
         self._lock = threading.RLock()
         self._closed = False
         h = index.header
+        self._coded_size = (h.width, h.height)
         self._rotation = (h.rotation % 360) if apply_rotation else 0
         self._pts_seconds = index.pts_seconds
         self._pts_seconds.flags.writeable = False
@@ -502,12 +644,6 @@ class Video(VideoBase):
         finally:
             self._lock.release()
 
-    def __enter__(self) -> Video:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
             self.close()
@@ -517,17 +653,6 @@ class Video(VideoBase):
         return (_reopen, (self._open_args,))
 
     # -- index helpers ----------------------------------------------------------------
-
-    def _spec(
-        self,
-        scale: float | None = None,
-        size: tuple[int, int] | None = None,
-        format: str = "rgb24",
-    ) -> OutputSpec:
-        h = self.index.header
-        return OutputSpec.make(
-            h.width, h.height, rotation=self._rotation, scale=scale, size=size, format=format
-        )
 
     def _declared_frames(self) -> int:
         h = self.index.header
@@ -691,23 +816,8 @@ class Video(VideoBase):
         self._last_single = i
         return frame
 
-    def get_frame_at(
-        self,
-        i: int,
-        *,
-        scale: float | None = None,
-        size: tuple[int, int] | None = None,
-        format: str = "rgb24",
-    ) -> np.ndarray:
-        """Frame ``i`` (negative counts from the end) as an ``(H, W, C)`` uint8 array.
-
-        Raises
-        ------
-        FrameIndexError
-            ``i`` is out of range (the message names it and the length).
-        """
+    def _frame_at(self, i: int, spec: OutputSpec) -> np.ndarray:
         i = self._normalize(i)
-        spec = self._spec(scale, size, format)
         with self._lock:
             return self._converter.convert(self._decoded_frame(i), spec)
 
@@ -723,74 +833,22 @@ class Video(VideoBase):
             frames[dup] = frames[first[inverse[dup]]]
         return self._as_batch(frames, idx, spec)
 
-    def get_frames_at(
-        self,
-        indices: Sequence[int] | np.ndarray,
-        *,
-        scale: float | None = None,
-        size: tuple[int, int] | None = None,
-        format: str = "rgb24",
-    ) -> FrameBatch:
-        """Frames at ``indices`` (any order, duplicates allowed), returned in that order.
+    def _frames_at(self, indices: Sequence[int] | np.ndarray, spec: OutputSpec) -> FrameBatch:
+        return self._batch(self._normalize_many(indices), spec)
 
-        Requests are grouped by keyframe and decoded with one seek per group (or one
-        sequential pass when they are dense).
-        """
-        idx = self._normalize_many(indices)
-        return self._batch(idx, self._spec(scale, size, format))
-
-    def get_frame_played_at(
-        self,
-        seconds: float,
-        *,
-        scale: float | None = None,
-        size: tuple[int, int] | None = None,
-        format: str = "rgb24",
-    ) -> np.ndarray:
-        """The frame on screen at ``seconds``: the last frame whose pts is <= ``seconds``.
-
-        Raises
-        ------
-        FrameIndexError
-            ``seconds`` is before the first frame or at/after the end of the last one.
-        """
-        return self.get_frame_at(
-            self.index_played_at(seconds), scale=scale, size=size, format=format
-        )
-
-    def get_frames_played_at(
-        self,
-        seconds: Sequence[float] | np.ndarray,
-        *,
-        scale: float | None = None,
-        size: tuple[int, int] | None = None,
-        format: str = "rgb24",
-    ) -> FrameBatch:
-        """The frames on screen at each of ``seconds`` (order kept, duplicates allowed)."""
+    def _indices_played_at(self, seconds: Sequence[float] | np.ndarray) -> np.ndarray:
         t = np.asarray(seconds, dtype=np.float64).ravel()
         idx = np.searchsorted(self._pts_seconds, t, side="right").astype(np.int64) - 1
         bad = ~np.isfinite(t) | (t < self._pts_seconds[0]) | (t >= self._end_seconds)
         if bad.any():
             self.index_played_at(float(t[bad][0]))  # raises the right error
-        return self._batch(idx, self._spec(scale, size, format))
+        return idx
 
-    def get_keyframe_preview(
-        self,
-        i: int,
-        *,
-        scale: float | None = None,
-        size: tuple[int, int] | None = None,
-        format: str = "rgb24",
-    ) -> np.ndarray:
-        """The keyframe of frame ``i``'s GOP, decoding that one frame only (instant preview).
-
-        The result equals ``video[video.keyframe_for(i)]``.
-        """
+    def _keyframe_preview(self, i: int, spec: OutputSpec) -> np.ndarray:
         i = self._normalize(i)
         kf = self.keyframe_for(i)
         if kf < 0:  # an edit list starting mid-GOP: its first frames have no keyframe
-            return self.get_frame_at(0, scale=scale, size=size, format=format)
-        spec = self._spec(scale, size, format)
+            return self._frame_at(0, spec)
         with self._lock:
             frame = self.frame_cache.get(kf)
             if frame is None:

@@ -102,11 +102,7 @@ def _raw_rgb(msg: Any) -> np.ndarray:
 
 
 def to_frame(
-    msg: Any,
-    msgtype: str,
-    *,
-    size: tuple[int, int] | None = None,
-    format: str = "rgb24",
+    msg: Any, msgtype: str, *, size: tuple[int, int] | None = None, format: str = "rgb24"
 ) -> np.ndarray:
     """The image in ``msg`` as ``(H, W, C)`` uint8, resized to ``size=(w, h)`` if given.
 

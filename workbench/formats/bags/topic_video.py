@@ -20,7 +20,7 @@ Examples
 >>> v = open_image_topic(bag, "/dashcam/image_raw/compressed", cache=tmp / "c")
 >>> len(v), v[3].shape, v.pts_seconds[:3].round(2).tolist()
 (20, (180, 320, 3), [0.0, 0.1, 0.2])
->>> v.get_frames_at([5, 1], scale=0.5).frames.shape
+>>> v.get_frames_at([5, 1], resize_rate=0.5).frames.shape
 (2, 90, 160, 3)
 """
 
@@ -40,6 +40,8 @@ from workbench.errors import CorruptMediaError, FrameIndexError, InvalidArgument
 from workbench.formats.bags.bag import Bag, open_bag
 from workbench.formats.bags.images import SUPPORTED_ENCODINGS, image_size, is_image_type, to_frame
 from workbench.options import ReadOptions
+from workbench.video.batch import FrameBatch
+from workbench.video.frames import OutputSpec
 from workbench.video.video import VideoBase
 
 if TYPE_CHECKING:
@@ -103,6 +105,7 @@ class TopicVideo(VideoBase):
             raise CorruptMediaError(
                 f"the first image of topic {topic!r} in {bag.path.name} cannot be read ({exc})"
             ) from None
+        self._coded_size = (self.width, self.height)
         self._encoding = str(getattr(first, "format", "") or getattr(first, "encoding", ""))
         n = len(pts)
         self._frame_duration = float(np.median(np.diff(pts))) if n > 1 else 0.1
@@ -190,12 +193,6 @@ class TopicVideo(VideoBase):
             self._cache.clear()
             self._cache_bytes = 0
 
-    def __enter__(self) -> TopicVideo:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def __reduce__(self) -> tuple[Any, ...]:
         return (_reopen, (self._open_args,))
 
@@ -214,13 +211,10 @@ class TopicVideo(VideoBase):
             )
         return int(i) + n if int(i) < 0 else int(i)
 
-    def _size(self, scale: float | None, size: tuple[int, int] | None) -> tuple[int, int] | None:
-        from workbench.video.frames import OutputSpec
-
-        if scale is None and size is None:
-            return None
-        spec = OutputSpec.make(self.width, self.height, scale=scale, size=size)
-        return (spec.width, spec.height)
+    def _size(self, spec: OutputSpec) -> tuple[int, int] | None:
+        """The size to decode to, ``None`` for the images' own (decoded without resizing)."""
+        size = (spec.width, spec.height)
+        return None if size == (self.width, self.height) else size
 
     def _decode(self, i: int, msg: Any, size: tuple[int, int] | None, format: str) -> np.ndarray:
         want = size or (self.width, self.height)
@@ -267,59 +261,30 @@ class TopicVideo(VideoBase):
             _, old = self._cache.popitem(last=False)
             self._cache_bytes -= old.nbytes
 
-    def get_frame_at(
-        self,
-        i: int,
-        *,
-        scale: float | None = None,
-        size: tuple[int, int] | None = None,
-        format: str = "rgb24",
-    ) -> np.ndarray:
-        """Frame ``i`` (negative counts from the end) as ``(H, W, C)`` uint8.
-
-        Raises
-        ------
-        FrameIndexError
-            ``i`` is out of range.
-        CorruptMediaError
-            That message's image is damaged (the message names topic and time).
-        """
+    def _frame_at(self, i: int, spec: OutputSpec) -> np.ndarray:
         i = self._normalize(i)
-        return self._frames([i], self._size(scale, size), format)[i]
+        return self._frames([i], self._size(spec), spec.format)[i]
 
-    get_keyframe_preview = get_frame_at
+    _keyframe_preview = _frame_at  # every message is a keyframe
 
     def keyframe_for(self, i: int) -> int:
         """Every frame is its own keyframe."""
         return self._normalize(i)
 
-    def get_frames_at(
-        self,
-        indices: Sequence[int] | np.ndarray,
-        *,
-        scale: float | None = None,
-        size: tuple[int, int] | None = None,
-        format: str = "rgb24",
-    ) -> Any:
-        """Frames at ``indices`` (any order, duplicates allowed) as a ``FrameBatch``."""
-        from workbench.video.batch import FrameBatch
-
+    def _frames_at(self, indices: Sequence[int] | np.ndarray, spec: OutputSpec) -> FrameBatch:
         idx = np.asarray(indices).reshape(-1)
         if idx.size and idx.dtype.kind not in "iu":
             raise InvalidArgumentError(f"frame indices must be integers, got dtype {idx.dtype}")
         idx = np.array([self._normalize(int(i)) for i in idx.tolist()], dtype=np.int64)
-        out_size = self._size(scale, size)
-        w, h = out_size or (self.width, self.height)
-        channels = 1 if format == "gray" else 3
-        frames = np.empty((len(idx), h, w, channels), np.uint8)
-        got = self._frames(sorted(set(idx.tolist())), out_size, format)
+        frames = np.empty((len(idx), *spec.shape), np.uint8)
+        got = self._frames(sorted(set(idx.tolist())), self._size(spec), spec.format)
         for slot, i in enumerate(idx.tolist()):
             frames[slot] = got[i]
         return FrameBatch(
             frames=frames,
             timestamps=self._pts_seconds[idx],
             indices=idx,
-            columns=["gray"] if format == "gray" else list(format[:3]),
+            columns=["gray"] if spec.format == "gray" else list(spec.format[:3]),
             meta={"path": self.path, "topic": self.topic},
         )
 
@@ -334,18 +299,10 @@ class TopicVideo(VideoBase):
             )
         return int(np.searchsorted(self._pts_seconds, t, side="right") - 1)
 
-    def get_frame_played_at(self, seconds: float, **kwargs: Any) -> np.ndarray:
-        """The frame on screen at ``seconds`` since the topic's first message."""
-        return self.get_frame_at(self.index_played_at(seconds), **kwargs)
-
-    def get_frames_played_at(self, seconds: Sequence[float] | np.ndarray, **kwargs: Any) -> Any:
-        """The frames on screen at each of ``seconds`` (order kept)."""
-        idx = [self.index_played_at(float(t)) for t in np.asarray(seconds).reshape(-1)]
-        return self.get_frames_at(idx, **kwargs)
-
-    def _iter_window(self, options: ReadOptions) -> Iterator[Any]:
+    def _iter_window(self, options: ReadOptions) -> Iterator[FrameBatch]:
         from workbench.readers.base import sample_frames
 
+        spec = self._spec(options.resize_rate, options.size, options.format)
         end = float(self._pts_seconds[-1]) + self._frame_duration
         lo = 0.0 if options.start is None else max(0.0, options.start)
         hi = end if options.end is None else min(end, options.end)
@@ -361,9 +318,7 @@ class TopicVideo(VideoBase):
         seg = np.floor((instants - lo) / options.segment_duration).astype(np.int64)
         for part in np.split(idx, np.flatnonzero(np.diff(seg)) + 1):
             if len(part):
-                yield self.get_frames_at(
-                    part, scale=options.resize_rate, size=options.size, format=options.format
-                )
+                yield self._frames_at(part, spec)
 
 
 def open_image_topic(
