@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.readers.streams import record_field, series_streams  # which records are signals
+from workbench.readers.streams import record_field, series_streams, unique_name
 
 __all__ = ["AlignedSeries", "Run", "RunFinder", "series_streams"]
 
@@ -165,26 +165,6 @@ def _prefixes(stream: Any, k: int) -> list[str]:
     return [contents, _identifier(f"{stem}_{contents}")] if stem else [contents]
 
 
-def _unique(column: str, prefixes: Sequence[str], seen: set[str]) -> str:
-    """``column``, else the first prefixed name not yet ``seen`` (numbered at last).
-
-    Examples
-    --------
-    >>> _unique("speed", ["gps", "drive_gps"], {"speed", "gps_speed"})
-    'drive_gps_speed'
-    >>> _unique("speed", ["gps"], {"speed", "gps_speed"})
-    'gps_speed_2'
-    """
-    candidates = [column, *(f"{p}_{column}" for p in prefixes)]
-    for name in candidates:
-        if name not in seen:
-            return name
-    n = 2
-    while f"{candidates[-1]}_{n}" in seen:
-        n += 1
-    return f"{candidates[-1]}_{n}"
-
-
 class AlignedSeries:
     """The series streams of one record, planned (no values read yet) and named.
 
@@ -219,7 +199,7 @@ class AlignedSeries:
             prefixes = _prefixes(streams[k], k)
             cols = []
             for col in plans[k].columns:
-                name = _unique(str(col), prefixes, seen)
+                name = unique_name([str(col), *(f"{p}_{col}" for p in prefixes)], seen)
                 seen.add(name)
                 cols.append(name)
             self._names.append(cols)

@@ -24,14 +24,14 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any
 
 from workbench.content_types import content_type_of_suffix
 from workbench.errors import UnknownContentTypeError
 from workbench.readers.registry import find_reader
 
-__all__ = ["record_field", "record_kind", "series_streams"]
+__all__ = ["record_field", "record_kind", "series_streams", "unique_name"]
 
 #: the tag of a camera-timestamps sidecar (a camera's clock, not a signal)
 TIMESTAMPS_TAG = "timestamps"
@@ -48,6 +48,27 @@ def record_field(record: Any, key: str) -> Any:
     if isinstance(record, Mapping):
         return record.get(key)
     return getattr(record, key, None)
+
+
+def unique_name(candidates: Sequence[str], taken: Container[str], *, sep: str = "_") -> str:
+    """The first of ``candidates`` not ``taken``, else the last one numbered (``sep`` 2, 3 ...).
+
+    Streams and columns are named so (a topic in two bags of one record).
+
+    Examples
+    --------
+    >>> unique_name(["speed", "gps_speed"], {"speed"})
+    'gps_speed'
+    >>> unique_name(["speed", "gps_speed"], {"speed", "gps_speed", "gps_speed_2"})
+    'gps_speed_3'
+    """
+    for name in candidates:
+        if name not in taken:
+            return name
+    n = 2
+    while f"{candidates[-1]}{sep}{n}" in taken:
+        n += 1
+    return f"{candidates[-1]}{sep}{n}"
 
 
 def record_kind(record: Any) -> str | None:

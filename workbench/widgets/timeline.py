@@ -128,18 +128,12 @@ def _stream_name(rec: Any, taken: Mapping[str, Any]) -> str:
     """The record's ``contents`` (or file stem), told apart from ``taken`` by its file."""
     from pathlib import PurePath
 
-    from workbench.readers.streams import record_field
+    from workbench.readers.streams import record_field, unique_name
 
     path = PurePath(str(record_field(rec, "path") or "series"))
     name = str(record_field(rec, "contents") or "") or path.stem
     candidates = [name, f"{name} ({path.name})", f"{name} ({path.parent.name}/{path.name})"]
-    for candidate in candidates:
-        if candidate not in taken:
-            return candidate
-    k = 2
-    while f"{candidates[-1]} {k}" in taken:
-        k += 1
-    return f"{candidates[-1]} {k}"
+    return unique_name(candidates, taken, sep=" ")
 
 
 def _named_columns(name: str, df: pd.DataFrame, metadata: Mapping[str, Any]) -> pd.DataFrame:
