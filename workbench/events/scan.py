@@ -1,8 +1,9 @@
 """Scan one record for events: its series aligned on time, segment by segment, runs found.
 
-The record's series streams (CAN, GPS, IMU ... every stream whose reader yields
-``SeriesBatch``es) are planned first (their columns and rates, no values), then the ones
-carrying a column the condition names are read lazily, one segment at a time. The
+The record's series streams (CAN, GPS, IMU, bag topics ... every record whose read
+yields ``SeriesBatch``es, as :func:`workbench.readers.streams.series_streams` decides)
+are planned first (their columns and rates, no values), then the ones carrying a column
+the condition names are read lazily, one segment at a time. The
 fastest of them drives: each of its batches is a window, and every other stream is taken
 *as of* each of its sample times (the last sample at or before it), so memory stays
 bounded by a segment of each stream. Runs of samples where the condition holds are
@@ -24,10 +25,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from workbench.readers.streams import record_field, series_streams, unique_name
 
 __all__ = ["AlignedSeries", "Run", "RunFinder", "series_streams"]
 
@@ -148,32 +152,26 @@ def _numeric(values: np.ndarray) -> np.ndarray:
     return pd.DataFrame(values).apply(pd.to_numeric, errors="coerce").to_numpy(np.float64)
 
 
-def series_streams(recording: Any) -> list[Any]:
-    """The records of ``recording`` whose reader yields time series (not camera times)."""
-    from workbench.readers.registry import find_reader
-
-    found = []
-    for rec in recording:
-        if "timestamps" in set(getattr(rec, "tags", None) or []):
-            continue
-        try:
-            reader = find_reader(getattr(rec, "content_type", None), getattr(rec, "path", None))
-        except Exception:  # no reader for it: not a series we can scan
-            continue
-        if getattr(reader, "kind", "") == "series":
-            found.append(rec)
-    return found
-
-
 def _identifier(name: str) -> str:
     return re.sub(r"\W+", "_", name).strip("_") or "series"
+
+
+def _prefixes(stream: Any, k: int) -> list[str]:
+    """Prefixes that tell a stream's shared column names apart: its content name
+    (``gps``, ``vehicle_state``), then its file's stem with it (``drive_ros2_vehicle_state``:
+    two bags of a record carry the same topics)."""
+    contents = _identifier(str(record_field(stream, "contents") or f"s{k}"))
+    stem = PurePath(str(record_field(stream, "path") or "")).stem
+    return [contents, _identifier(f"{stem}_{contents}")] if stem else [contents]
 
 
 class AlignedSeries:
     """The series streams of one record, planned (no values read yet) and named.
 
     Columns keep their own names; a name that two streams share is prefixed with the
-    stream's content name (``gps_speed``) in the slower stream. :attr:`columns` lists every
+    stream's content name (``gps_speed``) in the slower stream, and with its file's stem
+    too when that is taken (``drive_ros2_vehicle_state_speed_kmh``: the same topic in two
+    bags of one record). :attr:`columns` lists every
     name (for errors that list what there is); :meth:`windows` reads only the streams that
     carry the names asked for.
     """
@@ -198,10 +196,10 @@ class AlignedSeries:
         self._names: list[list[str]] = []
         seen: set[str] = set()
         for k in order:
-            stream_name = _identifier(str(getattr(streams[k], "contents", "") or f"s{k}"))
+            prefixes = _prefixes(streams[k], k)
             cols = []
             for col in plans[k].columns:
-                name = str(col) if str(col) not in seen else f"{stream_name}_{col}"
+                name = unique_name([str(col), *(f"{p}_{col}" for p in prefixes)], seen)
                 seen.add(name)
                 cols.append(name)
             self._names.append(cols)

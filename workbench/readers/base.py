@@ -184,6 +184,21 @@ class BaseReader(ABC):
     #: "frames" or "series": what the batches hold
     kind = "frames"
 
+    @classmethod
+    def kind_for(cls, record: Any) -> str:
+        """What reading ``record`` (a catalog ``Record`` or row) with this class yields:
+        ``"frames"`` or ``"series"``. Default :attr:`kind`; a reader that picks what it
+        reads by the record (a bag's topic) overrides it
+        (:func:`workbench.readers.streams.series_streams` asks it).
+
+        Examples
+        --------
+        >>> from workbench.readers.timeseries import TimeSeriesReader
+        >>> TimeSeriesReader.kind_for({"path": "gps.csv"})
+        'series'
+        """
+        return cls.kind
+
     start = _read_option("start")
     end = _read_option("end")
     target_frame_rate = _read_option("target_frame_rate")

@@ -39,7 +39,7 @@ __all__ = ["Timeline", "downsample_minmax", "load_recording_series", "state_runs
 log = logging.getLogger(__name__)
 
 #: Columns that are never drawn (bookkeeping, not signals).
-_SKIP_COLUMNS = {"frame", "index", "timestamp", "timestamps", "time"}
+_SKIP_COLUMNS = {"frame", "index", "timestamp", "timestamps", "time", "header.seq", "header.stamp"}
 
 
 def downsample_minmax(
@@ -85,7 +85,11 @@ def state_runs(t: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_recording_series(recording: Iterable[Any]) -> dict[str, pd.DataFrame]:
-    """Read every time-series stream (CSV/Parquet, not camera timestamps) of a recording.
+    """Read every series stream of a recording: CSV/Parquet series, CAN messages, bag topics.
+
+    Which records are series is :func:`workbench.readers.streams.series_streams`' rule
+    (the one :func:`workbench.find_events` uses): not videos, images, image topics or
+    camera timestamps. One unreadable stream is logged and left out; the others are read.
 
     Parameters
     ----------
@@ -95,30 +99,56 @@ def load_recording_series(recording: Iterable[Any]) -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict
-        Stream name (``can``, ``gps`` ...) -> DataFrame indexed by absolute timestamp.
+        Stream name -> DataFrame indexed by absolute timestamp. The name is the record's
+        ``contents`` (``can``, ``VehicleSpeed``, ``/vehicle/speed``), else its file's
+        stem; a name two records share is told apart by the later one's file
+        (``/gps/fix (drive_0.mcap)``). Columns that repeat the stream name as a prefix
+        lose it (a CAN message's ``VehicleSpeed.speed_kmh`` is ``speed_kmh`` of stream
+        ``VehicleSpeed``, so its lane is ``VehicleSpeed.speed_kmh`` as with
+        :func:`workbench.decode_can`); the read's ``units`` and ``choices`` go to
+        ``df.attrs``.
     """
     from workbench.readers import read
+    from workbench.readers.streams import record_field, series_streams
 
     out: dict[str, pd.DataFrame] = {}
-    for rec in recording:
-        ctype = str(getattr(rec, "content_type", "") or "")
-        tags = set(getattr(rec, "tags", []) or [])
-        if ctype.startswith(("video/", "image/")) or "timestamps" in tags:
-            continue
-        if not (ctype.startswith("text/") or "parquet" in ctype or "csv" in ctype):
-            continue
-        name = str(getattr(rec, "contents", "") or "") or _stem(getattr(rec, "path", "series"))
+    for rec in series_streams(recording):
+        path = record_field(rec, "path")
+        name = _stream_name(rec, out)
         try:
-            out[name] = read(rec).read_all().to_pandas()
+            batch = read(rec).read_all()
         except Exception as exc:  # one unreadable stream must not hide the others
-            log.warning("timeline: cannot read %s: %s", getattr(rec, "path", rec), exc)
+            log.warning("timeline: cannot read %s: %s", path or rec, exc)
+            continue
+        out[name] = _named_columns(name, batch.to_pandas(), getattr(batch, "metadata", {}))
     return out
 
 
-def _stem(path: Any) -> str:
-    from pathlib import Path
+def _stream_name(rec: Any, taken: Mapping[str, Any]) -> str:
+    """The record's ``contents`` (or file stem), told apart from ``taken`` by its file."""
+    from pathlib import PurePath
 
-    return Path(str(path)).stem
+    from workbench.readers.streams import record_field, unique_name
+
+    path = PurePath(str(record_field(rec, "path") or "series"))
+    name = str(record_field(rec, "contents") or "") or path.stem
+    candidates = [name, f"{name} ({path.name})", f"{name} ({path.parent.name}/{path.name})"]
+    return unique_name(candidates, taken, sep=" ")
+
+
+def _named_columns(name: str, df: pd.DataFrame, metadata: Mapping[str, Any]) -> pd.DataFrame:
+    """Drop a ``<name>.`` prefix from columns; keep the read's units and choices in attrs."""
+    prefix = f"{name}."
+    columns = set(df.columns)
+    renamed = {c: str(c)[len(prefix) :] for c in columns if str(c).startswith(prefix)}
+    df = df.rename(columns=renamed)
+    for key in ("units", "choices"):
+        per_column = metadata.get(key) if isinstance(metadata, Mapping) else None
+        if isinstance(per_column, Mapping):
+            kept = {renamed.get(c, c): v for c, v in per_column.items() if c in columns}
+            if kept:
+                df.attrs[key] = kept
+    return df
 
 
 class Timeline(ClockFollower, anywidget.AnyWidget):
@@ -128,8 +158,9 @@ class Timeline(ClockFollower, anywidget.AnyWidget):
     ----------
     data
         A DataFrame indexed by absolute timestamp (as ``SeriesBatch.to_pandas()`` gives),
-        a mapping ``{stream name: DataFrame}``, or a catalog ``Recording`` (its CAN, GPS
-        ... streams are read).
+        a mapping ``{stream name: DataFrame}``, or a catalog ``Recording`` (its series
+        streams are read: CSV/Parquet, CAN messages, bag topics; see
+        :func:`load_recording_series`).
     columns
         Columns to draw (``"speed_kmh"`` or ``"can.speed_kmh"``); default every numeric one.
     scrubber

@@ -80,6 +80,38 @@ class BagReader(FrameReader):
         Series only: index batches by log time (default) or by ``header.stamp``.
     """
 
+    @classmethod
+    def kind_for(cls, record: Any) -> str:
+        """``"frames"`` for an image topic, ``"series"`` for any other topic.
+
+        The topic is the record's ``contents`` and its type the catalog row's
+        ``msg_type``; a row without one (a hand-made dict) has its type looked up in the
+        bag's index. A record naming no topic is not one stream (``"frames"``, the class's
+        kind: it is never a series); a bag that cannot be opened counts as a series, so
+        that reading it reports why.
+
+        Examples
+        --------
+        >>> BagReader.kind_for({"contents": "/front/image", "msg_type": "sensor_msgs/msg/Image"})
+        'frames'
+        >>> BagReader.kind_for({"contents": "/gps/fix", "msg_type": "sensor_msgs/msg/NavSatFix"})
+        'series'
+        """
+        from workbench.errors import WorkbenchError
+        from workbench.readers.streams import record_field
+
+        topic = record_field(record, "contents")
+        if not isinstance(topic, str) or not topic:
+            return cls.kind
+        msgtype = record_field(record, "msg_type")
+        if not msgtype:
+            try:
+                with open_bag(record_field(record, "path")) as bag:
+                    msgtype = bag.store.entry(topic).msgtype
+            except (WorkbenchError, TypeError):  # reading it will say why
+                return "series"
+        return "frames" if is_image_type(msgtype) else "series"
+
     def __new__(  # type: ignore[misc]
         cls,
         source: Source,
