@@ -180,3 +180,25 @@ def test_one_unreadable_stream_does_not_hide_the_others(recording, caplog):
         series = load_recording_series(rows)
     assert "/no/such/topic" not in series and "/vehicle/twist" in series
     assert "cannot read" in caplog.text and "/no/such/topic" in caplog.text
+
+
+def test_a_can_log_is_read_once_for_all_its_messages(recording, monkeypatch):
+    import workbench.formats.can.reader as can_reader
+
+    passes: list[str] = []
+    real = can_reader.iter_frames
+
+    def counted(path, **kwargs):
+        passes.append(str(path))
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(can_reader, "iter_frames", counted)
+    series = load_recording_series(recording)
+    assert set(CAN_MESSAGES) <= set(series)
+    logs = {str(r["path"]) for r in recording if r["contents"] in CAN_MESSAGES}
+    assert sorted(passes) == sorted(logs)  # one pass over each log, not one per message
+    # the same frames as each message's own read
+    message = next(r for r in recording if r["contents"] == "Brake")
+    own = wb.read(message).read_all().to_pandas()
+    assert series["Brake"].to_numpy().tolist() == own.to_numpy().tolist()
+    assert series["Brake"].index.tolist() == own.index.tolist()
