@@ -50,7 +50,7 @@ function render({ model, el }) {
   // lane labels are elements above the canvas, each in its lane's label strip, on an
   // opaque background: no curve is ever drawn over them
   const names = h("div", { class: "wb-timeline-names" });
-  Object.assign(names.style, { position: "absolute", left: "6px", top: "4px", pointerEvents: "none" });
+  Object.assign(names.style, { position: "absolute", left: "0", top: "0", pointerEvents: "none" });
   const label = h("div", { class: "wb-timeline-label" });
   // the range being marked (Shift+drag) and the box that names it
   const mark = h("div", { class: "wb-timeline-mark", hidden: "" });
@@ -62,7 +62,11 @@ function render({ model, el }) {
     })
   );
   const status = h("div", { class: "wb-timeline-status" });
-  root.append(canvas, names, mark, cursor, label, nameBox, status);
+  // the lanes scroll inside a box of bounded height (a bag or a CAN bus brings dozens of
+  // signals); the time label, the name box and the status stay in view below it
+  const lanesBox = h("div", { class: "wb-timeline-lanes" });
+  lanesBox.append(canvas, names, mark, cursor);
+  root.append(lanesBox, label, nameBox, status);
 
   let dragging = false;
   /** @type {{from: number, to: number} | null} a Shift+drag in progress (absolute s) */

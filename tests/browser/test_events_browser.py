@@ -79,7 +79,9 @@ def test_a_range_drawn_on_the_timeline_is_stored_as_a_label(nb: Notebook) -> Non
     canvas = nb.page.locator(".jp-CodeCell").nth(1).locator(".wb-timeline canvas")
     canvas.scroll_into_view_if_needed()  # the player the other test opened pushed it down
     box = canvas.bounding_box()
-    y = box["y"] + box["height"] / 2
+    # the middle of the lanes in view (a record's many signals scroll in their box)
+    lanes = nb.page.locator(".jp-CodeCell").nth(1).locator(".wb-timeline-lanes").bounding_box()
+    y = lanes["y"] + lanes["height"] / 2
     x_from, x_to = box["x"] + 0.25 * box["width"], box["x"] + 0.5 * box["width"]
     nb.page.keyboard.down("Shift")
     nb.page.mouse.move(x_from, y)

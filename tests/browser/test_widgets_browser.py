@@ -267,8 +267,10 @@ def test_catalog_browser_opens_a_record_on_one_clock(lab: JupyterLab, browser: A
         )
         assert canvases.count() == 2
         page.locator(".wb-timeline canvas").wait_for()
+        # the middle of the lanes in view (a record's many signals scroll in their box)
         box = page.locator(".wb-timeline canvas").bounding_box()
-        page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] / 2)
+        lanes = page.locator(".wb-timeline .wb-timeline-lanes").bounding_box()
+        page.mouse.click(box["x"] + box["width"] * 0.5, lanes["y"] + lanes["height"] / 2)
         page.wait_for_function(
             "() => [...document.querySelectorAll('.wb-scrubber canvas.wb-frame')]"
             ".every(c => c.dataset.exact === 'true' && Number(c.dataset.index) > 20)",
